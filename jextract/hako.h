@@ -1,0 +1,53 @@
+/*
+ * hako.h - umbrella header for hako's Linux bindings.
+ *
+ * Input to jextract (with hako.args) and, when no jextract is configured, to the project's
+ * own generator in generator/, which reads every value below through the C compiler.
+ * Nothing in the bindings is typed by hand: layouts that hako needs but that are not plain
+ * macros are derived here from the real headers as enum constants, so that both tools
+ * export them like any other constant.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
+#include <unistd.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <linux/capability.h>
+#include <stddef.h>
+
+enum {
+    /* siginfo_t as filled in by waitid(2) */
+    HAKO_SIGINFO_SIZE = sizeof(siginfo_t),
+    HAKO_SI_SIGNO = offsetof(siginfo_t, si_signo),
+    HAKO_SI_CODE = offsetof(siginfo_t, si_code),
+    HAKO_SI_PID = offsetof(siginfo_t, si_pid),
+    HAKO_SI_STATUS = offsetof(siginfo_t, si_status),
+    /* the kernel's sigset_t (rt_sigprocmask's sigsetsize), not glibc's 128-byte one */
+    HAKO_KERNEL_SIGSET_SIZE = _NSIG / 8,
+    /* struct ifreq for SIOCGIFFLAGS / SIOCSIFFLAGS */
+    HAKO_IFREQ_SIZE = sizeof(struct ifreq),
+    HAKO_IFR_NAME = offsetof(struct ifreq, ifr_name),
+    HAKO_IFR_FLAGS = offsetof(struct ifreq, ifr_flags),
+    /* struct epoll_event: packed on x86_64, naturally aligned on aarch64 */
+    HAKO_EPOLL_EVENT_SIZE = sizeof(struct epoll_event),
+    HAKO_EPOLL_EVENT_EVENTS = offsetof(struct epoll_event, events),
+    HAKO_EPOLL_EVENT_DATA = offsetof(struct epoll_event, data),
+    /* capget(2) / capset(2) */
+    HAKO_CAP_DATA_SIZE = sizeof(struct __user_cap_data_struct),
+    HAKO_CAP_HEADER_SIZE = sizeof(struct __user_cap_header_struct),
+};

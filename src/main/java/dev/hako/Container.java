@@ -1,0 +1,401 @@
+package dev.hako;
+
+import dev.hako.spawn.ContainerLauncher;
+import dev.hako.spawn.LaunchConfig;
+import dev.hako.spawn.Launched;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+/**
+ * A Linux container: a command run in its own namespaces with its own root filesystem.
+ *
+ * <pre>{@code
+ * try (Container box = Container.builder()
+ *         .rootfs(Path.of("/srv/alpine"))
+ *         .hostname("box")
+ *         .command("/bin/sh", "-c", "echo hello from $(hostname)")
+ *         .build()) {
+ *     ContainerProcess p = box.start();
+ *     System.out.print(new String(p.getInputStream().readAllBytes()));
+ *     int code = p.waitFor();
+ * }
+ * }</pre>
+ *
+ * <p>A container is started once. {@link #close()} kills whatever is still running in it and
+ * releases everything hako created for it. Containers also die with the JVM unless built
+ * with {@link Builder#dieWithJvm(boolean) dieWithJvm(false)}. Starting containers needs
+ * root (CAP_SYS_ADMIN); the JVM must run with {@code --enable-native-access=ALL-UNNAMED}
+ * (or {@code =dev.hako} on the module path).
+ */
+public final class Container implements AutoCloseable {
+
+    /** What {@link #run} returns: how the command ended and what it printed. */
+    public record Result(ExitStatus status, String stdout, String stderr) {
+        /** The exit code, or 128 + signal for a command killed by a signal. */
+        public int exitCode() {
+            return status.toExitValue();
+        }
+    }
+
+    private final LaunchConfig config;
+    private final Object lock = new Object();
+    private Launched launched;
+    private ContainerProcess process;
+    private boolean closed;
+
+    private Container(LaunchConfig config) {
+        this.config = config;
+    }
+
+    /** A builder with Docker's defaults: all namespaces, PATH set, working directory /. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs {@code command} in a container on {@code rootfs} with all namespaces, waits for
+     * it and returns its exit status and output.
+     */
+    public static Result run(Path rootfs, String... command) throws IOException, InterruptedException {
+        return builder().rootfs(rootfs).command(command).run();
+    }
+
+    /** This container's id: given to the builder, or 12 random hex digits. */
+    public String id() {
+        return config.id();
+    }
+
+    /**
+     * Starts the container's command. Returns once the command has been exec'd inside the
+     * container.
+     *
+     * @throws ContainerException when the container cannot be set up or the command cannot
+     *         be run; nothing of the container is left behind then
+     * @throws IllegalStateException when the container was started before or is closed
+     */
+    public ContainerProcess start() throws IOException {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("container " + id() + " is closed");
+            }
+            if (launched != null) {
+                throw new IllegalStateException("container " + id()
+                        + " was started already: build a new Container to run another");
+            }
+            launched = ContainerLauncher.launch(config);
+            process = new ContainerProcess(this, launched);
+            return process;
+        }
+    }
+
+    /** The started process, if {@link #start()} has been called. */
+    public java.util.Optional<ContainerProcess> process() {
+        synchronized (lock) {
+            return java.util.Optional.ofNullable(process);
+        }
+    }
+
+    /**
+     * Kills whatever still runs in the container (SIGKILL), waits for it to be gone and
+     * releases its file descriptors and memory. Safe to call more than once.
+     */
+    @Override
+    public void close() {
+        Launched toRelease;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toRelease = launched;
+        }
+        if (toRelease != null) {
+            toRelease.killAndRelease();
+        }
+    }
+
+    /** Builds a {@link Container}. Setters return the builder; {@link #build()} validates. */
+    public static final class Builder {
+        private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+        private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+        static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+        private String id;
+        private Rootfs rootfs;
+        private Set<Namespace> namespaces = Namespace.all();
+        private String hostname;
+        private final List<String> command = new ArrayList<>();
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private String workingDir = "/";
+        private boolean readonlyRootfs;
+        private Redirect stdin = Redirect.PIPE;
+        private Redirect stdout = Redirect.PIPE;
+        private Redirect stderr = Redirect.PIPE;
+        private boolean redirectErrorStream;
+        private boolean dieWithJvm = true;
+
+        private Builder() {
+        }
+
+        /** The container's id (letters, digits, {@code _ . -}; up to 64). Default: random. */
+        public Builder id(String id) {
+            this.id = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /** The root filesystem. Required. */
+        public Builder rootfs(Rootfs rootfs) {
+            this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
+            return this;
+        }
+
+        /** Shorthand for {@code rootfs(Rootfs.directory(dir))}. */
+        public Builder rootfs(Path dir) {
+            return rootfs(Rootfs.directory(dir));
+        }
+
+        /** The namespaces to create. Default: {@link Namespace#all()}. */
+        public Builder namespaces(Set<Namespace> namespaces) {
+            Objects.requireNonNull(namespaces, "namespaces");
+            this.namespaces = namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : EnumSet.copyOf(namespaces);
+            return this;
+        }
+
+        /** The namespaces to create. */
+        public Builder namespaces(Namespace... namespaces) {
+            return namespaces(Set.of(namespaces));
+        }
+
+        /** The hostname seen inside (needs {@link Namespace#UTS}). Default: the first 12 characters of the id. */
+        public Builder hostname(String hostname) {
+            this.hostname = Objects.requireNonNull(hostname, "hostname");
+            return this;
+        }
+
+        /** The command and its arguments. A name without '/' is looked up in the container's PATH. */
+        public Builder command(String... command) {
+            return command(List.of(command));
+        }
+
+        /** The command and its arguments. */
+        public Builder command(List<String> command) {
+            this.command.clear();
+            this.command.addAll(command);
+            return this;
+        }
+
+        /** Sets one environment variable (added to PATH, HOSTNAME and HOME, which it may override). */
+        public Builder env(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("environment variable name '" + name
+                        + "' is invalid: it must be non-empty and contain neither '=' nor NUL");
+            }
+            env.put(name, value);
+            return this;
+        }
+
+        /** Sets several environment variables. */
+        public Builder env(Map<String, String> variables) {
+            variables.forEach(this::env);
+            return this;
+        }
+
+        /** The working directory inside the container (absolute; created if missing). Default: /. */
+        public Builder workingDir(String dir) {
+            this.workingDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Makes the root filesystem read-only inside the container. */
+        public Builder readonlyRootfs(boolean readonly) {
+            this.readonlyRootfs = readonly;
+            return this;
+        }
+
+        /** Where the container's stdin comes from. Default: {@link Redirect#PIPE}. */
+        public Builder redirectInput(Redirect source) {
+            this.stdin = requireType(source, "redirectInput", Redirect.Type.WRITE, Redirect.Type.APPEND);
+            return this;
+        }
+
+        /** Where the container's stdout goes. Default: {@link Redirect#PIPE}. */
+        public Builder redirectOutput(Redirect destination) {
+            this.stdout = requireType(destination, "redirectOutput", Redirect.Type.READ);
+            return this;
+        }
+
+        /** Where the container's stderr goes. Default: {@link Redirect#PIPE}. */
+        public Builder redirectError(Redirect destination) {
+            this.stderr = requireType(destination, "redirectError", Redirect.Type.READ);
+            return this;
+        }
+
+        /** When true, stderr goes wherever stdout goes, as with {@link ProcessBuilder#redirectErrorStream(boolean)}. */
+        public Builder redirectErrorStream(boolean merge) {
+            this.redirectErrorStream = merge;
+            return this;
+        }
+
+        /** The container shares the JVM's stdin, stdout and stderr. */
+        public Builder inheritIO() {
+            stdin = Redirect.INHERIT;
+            stdout = Redirect.INHERIT;
+            stderr = Redirect.INHERIT;
+            return this;
+        }
+
+        /** Whether the container is killed when the JVM exits. Default: true. */
+        public Builder dieWithJvm(boolean die) {
+            this.dieWithJvm = die;
+            return this;
+        }
+
+        /**
+         * Validates the configuration and returns the container, not yet started. Nothing
+         * is created in the kernel until {@link Container#start()}.
+         *
+         * @throws IllegalArgumentException naming the option that is wrong and why
+         */
+        public Container build() {
+            String theId = id != null ? id : HexFormat.of().formatHex(randomBytes(6));
+            if (!ID.matcher(theId).matches()) {
+                throw new IllegalArgumentException("container id '" + theId + "' is invalid:"
+                        + " use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+            }
+            if (rootfs == null) {
+                throw new IllegalArgumentException("no rootfs: call rootfs(Path) with the directory"
+                        + " that holds the container's root filesystem");
+            }
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("no command: call command(...) with the program"
+                        + " to run inside the container and its arguments");
+            }
+            for (String arg : command) {
+                if (arg == null || arg.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("command " + command
+                            + " has a null argument or one containing NUL");
+                }
+            }
+            if (command.get(0).isEmpty()) {
+                throw new IllegalArgumentException("command " + command
+                        + " starts with an empty program name: name the program to run");
+            }
+            if (!namespaces.contains(Namespace.MOUNT)) {
+                throw new IllegalArgumentException("namespaces " + namespaces + " lack MOUNT:"
+                        + " a container with a rootfs needs its own mount namespace, or pivot_root"
+                        + " would change the host's root");
+            }
+            String theHostname = hostname;
+            if (hostname != null) {
+                validateHostname(hostname);
+                if (!namespaces.contains(Namespace.UTS)) {
+                    throw new IllegalArgumentException("hostname '" + hostname + "' needs the UTS"
+                            + " namespace: add Namespace.UTS, or do not set a hostname");
+                }
+            } else if (namespaces.contains(Namespace.UTS)) {
+                theHostname = theId.length() > 12 ? theId.substring(0, 12) : theId;
+                if (!HOST_LABEL.matcher(theHostname).matches()) {
+                    theHostname = "container";
+                }
+            }
+            if (!workingDir.startsWith("/") || workingDir.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("working directory '" + workingDir
+                        + "' must be an absolute path inside the container, like /app");
+            }
+            Map<String, String> environment = new LinkedHashMap<>();
+            environment.put("PATH", DEFAULT_PATH);
+            if (theHostname != null) {
+                environment.put("HOSTNAME", theHostname);
+            }
+            environment.put("HOME", "/root");
+            environment.putAll(env);
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                if (e.getValue().indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("environment variable " + e.getKey()
+                            + " contains a NUL character");
+                }
+            }
+            LaunchConfig config = new LaunchConfig(theId, ((Rootfs.Directory) rootfs).path(),
+                    EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
+                    theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
+                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm);
+            return new Container(config);
+        }
+
+        /**
+         * Builds the container, runs it to completion and returns what it printed. stdin is
+         * empty unless redirected; stdout and stderr are captured unless redirected.
+         */
+        public Result run() throws IOException, InterruptedException {
+            try (Container container = build()) {
+                ContainerProcess p = container.start();
+                p.getOutputStream().close();
+                CompletableFuture<String> err = readAsync(p.getErrorStream());
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                p.waitFor();
+                return new Result(p.exitStatus(), out, err.join());
+            }
+        }
+
+        private static CompletableFuture<String> readAsync(InputStream in) {
+            CompletableFuture<String> result = new CompletableFuture<>();
+            Thread.ofVirtual().name("hako-stderr").start(() -> {
+                try {
+                    result.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    result.completeExceptionally(new UncheckedIOException(e));
+                }
+            });
+            return result;
+        }
+
+        private static void validateHostname(String name) {
+            boolean ok = !name.isEmpty() && name.length() <= 64;
+            if (ok) {
+                for (String label : name.split("\\.", -1)) {
+                    ok &= HOST_LABEL.matcher(label).matches();
+                }
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("hostname '" + name + "' is invalid: use at most"
+                        + " 64 characters in dot-separated labels of letters, digits and '-'"
+                        + " (not starting or ending with '-')");
+            }
+        }
+
+        private static Redirect requireType(Redirect r, String option, Redirect.Type... refused) {
+            Objects.requireNonNull(r, option);
+            for (Redirect.Type t : refused) {
+                if (r.type() == t) {
+                    throw new IllegalArgumentException(option + "(" + r + ") points the wrong way:"
+                            + " use Redirect.from(file) for input and Redirect.to/appendTo(file) for output");
+                }
+            }
+            return r;
+        }
+
+        private static byte[] randomBytes(int n) {
+            byte[] b = new byte[n];
+            ThreadLocalRandom.current().nextBytes(b);
+            return b;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.hako;
+
+import dev.hako.spawn.Launched;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The main process of a started {@link Container}, used like a {@link Process}: its
+ * streams, {@link #waitFor()}, {@link #exitValue()}, {@link #onExit()}, {@link #destroy()}.
+ *
+ * <p>Waiting and signalling go through a pidfd, so they can never hit another process that
+ * reused the pid. {@link #pid()} is the process id on the host. Death by a signal is
+ * reported as {@code 128 + signal} by {@link #exitValue()}, and exactly by
+ * {@link #exitStatus()}.
+ *
+ * <p>With a PID namespace the command is PID 1 of the container, and like any init it
+ * ignores signals it has no handler for: {@link #destroy()} (SIGTERM) then does nothing,
+ * as with {@code docker stop}, and {@link #destroyForcibly()} (SIGKILL) is the sure way.
+ */
+public final class ContainerProcess extends Process {
+
+    private final Container container;
+    private final Launched launched;
+    private final CompletableFuture<Process> onExit;
+
+    ContainerProcess(Container container, Launched launched) {
+        this.container = container;
+        this.launched = launched;
+        this.onExit = launched.exit().thenApply(status -> this);
+    }
+
+    /** The container this process runs in. */
+    public Container container() {
+        return container;
+    }
+
+    @Override
+    public long pid() {
+        return launched.pid();
+    }
+
+    @Override
+    public OutputStream getOutputStream() {
+        return launched.stdin();
+    }
+
+    @Override
+    public InputStream getInputStream() {
+        return launched.stdout();
+    }
+
+    @Override
+    public InputStream getErrorStream() {
+        return launched.stderr();
+    }
+
+    @Override
+    public int waitFor() throws InterruptedException {
+        return awaitStatus().toExitValue();
+    }
+
+    @Override
+    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            launched.exit().get(timeout, unit);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for container " + container.id() + " failed", e.getCause());
+        }
+    }
+
+    /** Waits for the process to end and returns how it ended. */
+    public ExitStatus awaitStatus() throws InterruptedException {
+        try {
+            return launched.exit().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("waiting for container " + container.id() + " failed", e.getCause());
+        }
+    }
+
+    @Override
+    public int exitValue() {
+        return exitStatus().toExitValue();
+    }
+
+    /**
+     * How the process ended.
+     *
+     * @throws IllegalThreadStateException if it is still running
+     */
+    public ExitStatus exitStatus() {
+        ExitStatus status = launched.exit().getNow(null);
+        if (status == null) {
+            throw new IllegalThreadStateException("container " + container.id() + " is still running");
+        }
+        return status;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return !launched.exit().isDone();
+    }
+
+    @Override
+    public CompletableFuture<Process> onExit() {
+        return onExit;
+    }
+
+    /** Sends SIGTERM (ignored by a PID 1 without a handler for it; see the class comment). */
+    @Override
+    public void destroy() {
+        launched.signal(launched.sigterm());
+    }
+
+    /** Sends SIGKILL. */
+    @Override
+    public Process destroyForcibly() {
+        launched.signal(launched.sigkill());
+        return this;
+    }
+
+    @Override
+    public boolean supportsNormalTermination() {
+        return true;
+    }
+
+    /**
+     * Sends any signal to the process through its pidfd. Does nothing once it has exited.
+     *
+     * @param signal a signal number, for example 10 for SIGUSR1 on x86_64
+     */
+    public void signal(int signal) {
+        launched.signal(signal);
+    }
+
+    @Override
+    public ProcessHandle toHandle() {
+        return ProcessHandle.of(pid()).orElseThrow(() -> new IllegalStateException(
+                "container " + container.id() + " process " + pid() + " has exited"));
+    }
+
+    @Override
+    public String toString() {
+        CompletableFuture<ExitStatus> exit = launched.exit();
+        return "ContainerProcess[id=" + container.id() + ", pid=" + pid() + ", "
+                + (exit.isDone() ? exit.join() : "running") + "]";
+    }
+}

@@ -1,0 +1,32 @@
+package dev.hako;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The Linux namespaces a container can be given. Each one hides a different part of the
+ * host from the container's processes.
+ *
+ * <p>The default for {@link Container.Builder#namespaces} is {@link #all()}, as with Docker.
+ * A container with a root filesystem always needs {@link #MOUNT}; leaving out the others
+ * shares that part of the host with the container (like {@code docker run --pid=host}).
+ */
+public enum Namespace {
+    /** Own mount table: the container sees its root filesystem and nothing of the host's. */
+    MOUNT,
+    /** Own process ids: the command is PID 1 and sees no host process. */
+    PID,
+    /** Own hostname and domain name. */
+    UTS,
+    /** Own System V IPC objects and POSIX message queues. */
+    IPC,
+    /** Own network stack: only a loopback interface, which hako brings up. */
+    NETWORK,
+    /** Own view of the cgroup hierarchy: the container's cgroup appears as the root. */
+    CGROUP;
+
+    /** A new set of all namespaces hako supports. */
+    public static Set<Namespace> all() {
+        return EnumSet.allOf(Namespace.class);
+    }
+}

@@ -1,0 +1,65 @@
+package dev.hako.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What the running kernel and process can do, checked before any container is created. */
+public final class Kernel {
+    /** clone3 with CLONE_PIDFD and CLONE_CLEAR_SIGHAND, close_range and pidfd_send_signal all work from 5.10 on. */
+    static final int MIN_MAJOR = 5;
+    static final int MIN_MINOR = 10;
+    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    private Kernel() {
+    }
+
+    /**
+     * Throws an {@link UnsupportedOperationException} naming the problem when this is not
+     * Linux 5.10+ on x86_64 or aarch64.
+     */
+    public static void requireSupported() {
+        String os = System.getProperty("os.name");
+        if (!"Linux".equals(os)) {
+            throw new UnsupportedOperationException("hako runs containers on Linux only; this is " + os);
+        }
+        String arch = System.getProperty("os.arch");
+        if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64") && !arch.equals("arm64")) {
+            throw new UnsupportedOperationException("hako supports x86_64 and aarch64; this JVM runs on " + arch);
+        }
+        String release = System.getProperty("os.version");
+        if (!atLeast(release, MIN_MAJOR, MIN_MINOR)) {
+            throw new UnsupportedOperationException("hako needs Linux " + MIN_MAJOR + "." + MIN_MINOR
+                    + " or newer (clone3 with pidfds, close_range); this kernel is " + release
+                    + ": upgrade the kernel");
+        }
+    }
+
+    /** True when {@code release} (like {@code 6.1.0-13-amd64}) is at least major.minor. */
+    static boolean atLeast(String release, int major, int minor) {
+        Matcher m = VERSION.matcher(release == null ? "" : release);
+        if (!m.find()) {
+            return false;
+        }
+        int maj = Integer.parseInt(m.group(1));
+        int min = Integer.parseInt(m.group(2));
+        return maj > major || (maj == major && min >= minor);
+    }
+
+    /** True when this process has {@code capability} (a CAP_* number) in its effective set. */
+    public static boolean hasCapability(int capability) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (effective & (1L << capability)) != 0;
+                }
+            }
+            return false;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package dev.hako.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.function.Supplier;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * The C library calls the parent side makes, over the generated bindings, with errno
+ * captured: jextract-style handles lose errno, so each function used here is linked again
+ * with {@code captureCallState("errno")} and a failure becomes a {@link SyscallException}
+ * naming the call and its arguments.
+ *
+ * <p>Only the parent (the JVM) calls these. The container's child never runs Java: its
+ * work is a program of raw syscalls (see {@code dev.hako.spawn}).
+ */
+public final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle PIPE2 = link(linux_h.pipe2$address(), linux_h.pipe2$descriptor());
+    private static final MethodHandle CLOSE = link(linux_h.close$address(), linux_h.close$descriptor());
+    private static final MethodHandle READ = link(linux_h.read$address(), linux_h.read$descriptor());
+    private static final MethodHandle WRITE = link(linux_h.write$address(), linux_h.write$descriptor());
+    private static final MethodHandle MMAP = link(linux_h.mmap$address(), linux_h.mmap$descriptor());
+    private static final MethodHandle MPROTECT = link(linux_h.mprotect$address(), linux_h.mprotect$descriptor());
+    private static final MethodHandle WAITID = link(linux_h.waitid$address(), linux_h.waitid$descriptor());
+    private static final MethodHandle PIDFD_SEND_SIGNAL = link(linux_h.pidfd_send_signal$address(), linux_h.pidfd_send_signal$descriptor());
+    private static final MethodHandle EPOLL_CREATE1 = link(linux_h.epoll_create1$address(), linux_h.epoll_create1$descriptor());
+    private static final MethodHandle EPOLL_CTL = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
+    private static final MethodHandle EPOLL_WAIT = link(linux_h.epoll_wait$address(), linux_h.epoll_wait$descriptor());
+
+    private Libc() {
+    }
+
+    /** One downcall, given the errno capture segment; returns the C result widened to long. */
+    @FunctionalInterface
+    private interface Downcall {
+        long invoke(MemorySegment errnoState) throws Throwable;
+    }
+
+    private static MethodHandle link(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * Runs {@code call}, retrying on EINTR; a negative result becomes a SyscallException
+     * described by {@code what} (built only on failure).
+     */
+    private static long call(Supplier<String> what, Downcall call) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            while (true) {
+                long r = call.invoke(state);
+                if (r >= 0) {
+                    return r;
+                }
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno != linux_h.EINTR()) {
+                    throw new SyscallException(what.get(), errno);
+                }
+            }
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("FFM downcall " + what.get() + " failed", t);
+        }
+    }
+
+    /** {@code pipe2(flags)}: returns {read end, write end}. */
+    public static int[] pipe2(int flags) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            call(() -> "pipe2", s -> (int) PIPE2.invoke(s, fds, flags));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** {@code close(fd)}. Not retried: on Linux the fd is gone even when close reports EINTR. */
+    public static void close(int fd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) CLOSE.invoke(state, fd);
+            int errno = (int) ERRNO.get(state, 0L);
+            if (r < 0 && errno != linux_h.EINTR()) {
+                throw new SyscallException("close(" + fd + ")", errno);
+            }
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("FFM downcall close failed", t);
+        }
+    }
+
+    /** Closes {@code fd} if it is not negative, ignoring errors: for cleanup paths. */
+    public static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            try {
+                close(fd);
+            } catch (SyscallException ignored) {
+                // Nothing sensible to do while already cleaning up after another failure.
+            }
+        }
+    }
+
+    /** {@code read(fd, buf, buf.byteSize())}; returns the count, 0 at end of file. */
+    public static long read(int fd, MemorySegment buf) throws SyscallException {
+        return call(() -> "read(" + fd + ")", s -> (long) READ.invoke(s, fd, buf, buf.byteSize()));
+    }
+
+    /** Writes all of {@code buf} to {@code fd}, going on after short writes. */
+    public static void writeFully(int fd, MemorySegment buf) throws SyscallException {
+        long done = 0;
+        while (done < buf.byteSize()) {
+            MemorySegment rest = buf.asSlice(done);
+            done += call(() -> "write(" + fd + ")", s -> (long) WRITE.invoke(s, fd, rest, rest.byteSize()));
+        }
+    }
+
+    /** {@code mmap} of fresh anonymous private memory. */
+    public static MemorySegment mmapAnonymous(long size, int prot) throws SyscallException {
+        MemorySegment[] mapped = new MemorySegment[1];
+        call(() -> "mmap(" + size + " bytes)", s -> {
+            mapped[0] = (MemorySegment) MMAP.invoke(s, MemorySegment.NULL, size, prot,
+                    linux_h.MAP_PRIVATE() | linux_h.MAP_ANONYMOUS(), -1, 0L);
+            return mapped[0].address() == -1L ? -1 : 0; // MAP_FAILED
+        });
+        return mapped[0].reinterpret(size);
+    }
+
+    /** {@code mprotect(segment, prot)}. */
+    public static void mprotect(MemorySegment segment, int prot) throws SyscallException {
+        call(() -> "mprotect", s -> (int) MPROTECT.invoke(s, segment, segment.byteSize(), prot));
+    }
+
+    /**
+     * {@code waitid(P_PIDFD, pidfd, info, options)}. With WNOHANG, a process that has not
+     * changed state leaves {@code info} zeroed (si_pid 0).
+     */
+    public static void waitid(int pidfd, MemorySegment info, int options) throws SyscallException {
+        call(() -> "waitid(P_PIDFD, " + pidfd + ")", s -> {
+            info.fill((byte) 0);
+            return (int) WAITID.invoke(s, linux_h.P_PIDFD(), pidfd, info, options);
+        });
+    }
+
+    /** {@code pidfd_send_signal(pidfd, signal, NULL, 0)}. */
+    public static void pidfdSendSignal(int pidfd, int signal) throws SyscallException {
+        call(() -> "pidfd_send_signal(" + pidfd + ", " + Signals.name(signal) + ")",
+                s -> (int) PIDFD_SEND_SIGNAL.invoke(s, pidfd, signal, MemorySegment.NULL, 0));
+    }
+
+    /** {@code epoll_create1(flags)}. */
+    public static int epollCreate1(int flags) throws SyscallException {
+        return (int) call(() -> "epoll_create1", s -> (int) EPOLL_CREATE1.invoke(s, flags));
+    }
+
+    /** {@code epoll_ctl(epfd, op, fd, event)}. */
+    public static void epollCtl(int epfd, int op, int fd, MemorySegment event) throws SyscallException {
+        call(() -> "epoll_ctl(" + epfd + ", " + op + ", " + fd + ")",
+                s -> (int) EPOLL_CTL.invoke(s, epfd, op, fd, event));
+    }
+
+    /** {@code epoll_wait(epfd, events, max, timeout)}. */
+    public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws SyscallException {
+        return (int) call(() -> "epoll_wait(" + epfd + ")",
+                s -> (int) EPOLL_WAIT.invoke(s, epfd, events, maxEvents, timeoutMillis));
+    }
+}

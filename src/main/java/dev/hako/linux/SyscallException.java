@@ -1,0 +1,23 @@
+package dev.hako.linux;
+
+import java.io.IOException;
+
+/**
+ * A system call failed. The message names the call, its important arguments and the
+ * errno, e.g. {@code mount(overlay -> /var/lib/hako/c1/rootfs): EINVAL (Invalid argument)}.
+ */
+public final class SyscallException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final int errno;
+
+    public SyscallException(String call, int errno) {
+        super(call + ": " + Errno.describe(errno));
+        this.errno = errno;
+    }
+
+    /** The errno value the call failed with. */
+    public int errno() {
+        return errno;
+    }
+}

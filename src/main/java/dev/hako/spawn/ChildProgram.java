@@ -1,0 +1,370 @@
+package dev.hako.spawn;
+
+import dev.hako.linux.Errno;
+import dev.hako.linux.Flags;
+import dev.hako.linux.linux_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The whole job of a container's child between clone and exec, as a flat list of raw
+ * system calls with every argument already resolved. The clone trampoline runs it in the
+ * child, writes each step's return value back and stops at the first failure (unless the
+ * step may fail).
+ *
+ * <p>A program prints like strace output ({@link #toString()}), so tests assert plans
+ * without root, and after a run {@link #describeRun()} shows how far the child got.
+ */
+public final class ChildProgram {
+    /** Stored in a step's result before the run: a value no system call returns. */
+    static final long NOT_RUN = Long.MIN_VALUE;
+    private static final long MAX_ERRNO = 4095;
+
+    /** One system call of the program, with what is needed to print it. */
+    public record Step(long nr, long[] args, int flags, String call, String note) {
+        public boolean mayFail() {
+            return (flags & TrampolineCode.MAY_FAIL) != 0;
+        }
+
+        boolean zeroFails() {
+            return (flags & TrampolineCode.ZERO_FAILS) != 0;
+        }
+
+        /** The system call's name, as printed ({@code mount} for {@code mount("a", ...)}). */
+        public String name() {
+            int paren = call.indexOf('(');
+            return paren < 0 ? call : call.substring(0, paren);
+        }
+    }
+
+    /** A step that stopped the program: its index, the step and the errno (0 when a zero result failed it). */
+    public record Failure(int index, Step step, int errno) {
+        @Override
+        public String toString() {
+            return step.call() + ": " + (errno == 0 ? "returned 0" : Errno.describe(errno));
+        }
+    }
+
+    private final List<Step> steps;
+    private final MemorySegment code;
+
+    private ChildProgram(List<Step> steps, MemorySegment code) {
+        this.steps = steps;
+        this.code = code;
+    }
+
+    /** A builder whose strings and structs live in {@code arena}, which must outlive the child's use of them. */
+    public static Builder builder(Arena arena) {
+        return new Builder(arena);
+    }
+
+    public List<Step> steps() {
+        return steps;
+    }
+
+    /** The native program the trampoline reads: steps, then the end marker. */
+    MemorySegment code() {
+        return code;
+    }
+
+    /** The value step {@code index} returned, or empty if the child never ran it. */
+    public Optional<Long> result(int index) {
+        long r = code.get(JAVA_LONG, (long) index * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_RESULT);
+        return r == NOT_RUN ? Optional.empty() : Optional.of(r);
+    }
+
+    /** Whether step {@code index} ran and failed (whether or not it was allowed to). */
+    public boolean failed(int index) {
+        return result(index).map(r -> isError(r) || (r == 0 && steps.get(index).zeroFails())).orElse(false);
+    }
+
+    /** The errno of a failed step, or 0. */
+    public int errno(int index) {
+        return result(index).filter(ChildProgram::isError).map(r -> (int) -r).orElse(0);
+    }
+
+    /** The step that stopped the child, if one did. Read only after the child has exec'd or died. */
+    public Optional<Failure> failure() {
+        for (int i = 0; i < steps.size(); i++) {
+            if (failed(i) && !steps.get(i).mayFail()) {
+                return Optional.of(new Failure(i, steps.get(i), errno(i)));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isError(long r) {
+        return r < 0 && r >= -MAX_ERRNO;
+    }
+
+    /** The plan, one step a line, like strace output. */
+    @Override
+    public String toString() {
+        return render(false);
+    }
+
+    /** The plan with each step's result: {@code = 0}, {@code = -1 ENOENT (...)}, or not run. */
+    public String describeRun() {
+        return render(true);
+    }
+
+    private String render(boolean withResults) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            out.append(String.format("%3d  %s", i, s.call()));
+            if (withResults) {
+                int index = i;
+                out.append(result(i).map(r -> isError(r) ? " = -1 " + Errno.describe((int) -r) : " = " + r)
+                        .orElse(" (not run)"));
+                if (failed(index) && !s.mayFail()) {
+                    out.append("  <- stopped here");
+                }
+            }
+            List<String> marks = new ArrayList<>();
+            if (s.mayFail()) {
+                marks.add("may fail");
+            }
+            if (s.zeroFails()) {
+                marks.add("0 fails");
+            }
+            if ((s.flags() & TrampolineCode.ARG0_FROM_PREV) != 0) {
+                marks.add("fd from previous");
+            }
+            if (!marks.isEmpty()) {
+                out.append("  [").append(String.join(", ", marks)).append(']');
+            }
+            if (s.note() != null) {
+                out.append("  # ").append(s.note());
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * Adds steps in order. Each method adds one system call; {@link #mayFail()},
+     * {@link #zeroFails()} and {@link #note(String)} change the step added last.
+     */
+    public static final class Builder {
+        /** For printing: the argument that takes the previous step's result. */
+        private static final String PREVIOUS = "<previous>";
+
+        private final Arena arena;
+        private final List<Step> steps = new ArrayList<>();
+
+        private Builder(Arena arena) {
+            this.arena = arena;
+        }
+
+        /** The arena this program's memory comes from. */
+        public Arena arena() {
+            return arena;
+        }
+
+        /** Adds a raw step: system call {@code nr} printed as {@code call}. */
+        public Builder step(long nr, String call, long... args) {
+            if (args.length > 6) {
+                throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call);
+            }
+            steps.add(new Step(nr, java.util.Arrays.copyOf(args, 6), 0, call, null));
+            return this;
+        }
+
+        /** The step added last does not stop the program when it fails. */
+        public Builder mayFail() {
+            return withFlag(TrampolineCode.MAY_FAIL);
+        }
+
+        /** The step added last fails when it returns 0 (e.g. read at end of file). */
+        public Builder zeroFails() {
+            return withFlag(TrampolineCode.ZERO_FAILS);
+        }
+
+        /** Explains the step added last; printed as a comment. */
+        public Builder note(String note) {
+            Step last = last();
+            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags(), last.call(), note));
+            return this;
+        }
+
+        private Builder withFlag(long flag) {
+            Step last = last();
+            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags() | (int) flag, last.call(), last.note()));
+            return this;
+        }
+
+        private Step last() {
+            if (steps.isEmpty()) {
+                throw new IllegalStateException("no step added yet");
+            }
+            return steps.getLast();
+        }
+
+        /** A NUL-terminated copy of {@code s} in the program's memory (0 for null). */
+        public long cString(String s) {
+            return s == null ? 0 : arena.allocateFrom(s).address();
+        }
+
+        /** A NULL-terminated array of C strings, as execve wants for argv and envp. */
+        public long cStringArray(List<String> strings) {
+            MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
+            for (int i = 0; i < strings.size(); i++) {
+                array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+            }
+            array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+            return array.address();
+        }
+
+        static String quote(String s) {
+            return s == null ? "NULL" : '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        }
+
+        public Builder dup3(int oldFd, int newFd, int flags) {
+            return step(linux_h.SYS_dup3(), "dup3(" + oldFd + ", " + newFd + ", " + Flags.render("O_", flags) + ")",
+                    oldFd, newFd, flags);
+        }
+
+        /** {@code dup3(<result of the previous step>, newFd, 0)}: places an fd the previous step opened. */
+        public Builder dup3FromPrevious(int newFd) {
+            step(linux_h.SYS_dup3(), "dup3(" + PREVIOUS + ", " + newFd + ", 0)", 0, newFd, 0);
+            return withFlag(TrampolineCode.ARG0_FROM_PREV);
+        }
+
+        /** Closes every fd from {@code first} up. */
+        public Builder closeFrom(int first) {
+            return step(linux_h.SYS_close_range(), "close_range(" + first + ", ~0U, 0)", first, 0xFFFF_FFFFL, 0);
+        }
+
+        public Builder close(int fd) {
+            return step(linux_h.SYS_close(), "close(" + fd + ")", fd);
+        }
+
+        /** Reads {@code count} bytes into fresh memory of the program's. */
+        public Builder read(int fd, int count) {
+            long buf = arena.allocate(count).address();
+            return step(linux_h.SYS_read(), "read(" + fd + ", buf, " + count + ")", fd, buf, count);
+        }
+
+        public Builder prctl(int option, String optionName, long arg, String argText) {
+            return step(linux_h.SYS_prctl(), "prctl(" + optionName + ", " + argText + ")", option, arg);
+        }
+
+        public Builder setsid() {
+            return step(linux_h.SYS_setsid(), "setsid()");
+        }
+
+        public Builder unshare(long flags) {
+            return step(linux_h.SYS_unshare(), "unshare(" + Flags.render("CLONE_", flags) + ")", flags);
+        }
+
+        public Builder mount(String source, String target, String fstype, long flags, String data) {
+            return step(linux_h.SYS_mount(), "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype)
+                            + ", " + Flags.render("MS_", flags) + ", " + quote(data) + ")",
+                    cString(source), cString(target), cString(fstype), flags, cString(data));
+        }
+
+        public Builder umount2(String target, int flags) {
+            return step(linux_h.SYS_umount2(), "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
+                    cString(target), flags);
+        }
+
+        public Builder pivotRoot(String newRoot, String putOld) {
+            return step(linux_h.SYS_pivot_root(), "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")",
+                    cString(newRoot), cString(putOld));
+        }
+
+        public Builder chdir(String path) {
+            return step(linux_h.SYS_chdir(), "chdir(" + quote(path) + ")", cString(path));
+        }
+
+        public Builder fchdir(int fd) {
+            return step(linux_h.SYS_fchdir(), "fchdir(" + fd + ")", fd);
+        }
+
+        public Builder open(String path, int flags, int mode) {
+            return step(linux_h.SYS_openat(), "openat(AT_FDCWD, " + quote(path) + ", " + Flags.openFlags(flags)
+                    + ", 0" + Integer.toOctalString(mode) + ")", linux_h.AT_FDCWD(), cString(path), flags, mode);
+        }
+
+        public Builder mkdir(String path, int mode) {
+            return step(linux_h.SYS_mkdirat(), "mkdirat(AT_FDCWD, " + quote(path) + ", 0" + Integer.toOctalString(mode) + ")",
+                    linux_h.AT_FDCWD(), cString(path), mode);
+        }
+
+        /** {@code mknodat} of a character device; {@code dev} is the kernel's encoding of major:minor. */
+        public Builder mknodChar(String path, int permissions, int major, int minor, long dev) {
+            return step(linux_h.SYS_mknodat(), "mknodat(AT_FDCWD, " + quote(path) + ", S_IFCHR|0"
+                            + Integer.toOctalString(permissions) + ", makedev(" + major + ", " + minor + "))",
+                    linux_h.AT_FDCWD(), cString(path), linux_h.S_IFCHR() | permissions, dev);
+        }
+
+        public Builder symlink(String target, String linkPath) {
+            return step(linux_h.SYS_symlinkat(), "symlinkat(" + quote(target) + ", AT_FDCWD, " + quote(linkPath) + ")",
+                    cString(target), linux_h.AT_FDCWD(), cString(linkPath));
+        }
+
+        public Builder sethostname(String name) {
+            MemorySegment bytes = arena.allocateFrom(name);
+            return step(linux_h.SYS_sethostname(), "sethostname(" + quote(name) + ", " + (bytes.byteSize() - 1) + ")",
+                    bytes.address(), bytes.byteSize() - 1);
+        }
+
+        public Builder umask(int mask) {
+            return step(linux_h.SYS_umask(), "umask(0" + Integer.toOctalString(mask) + ")", mask);
+        }
+
+        public Builder socket(int domain, String domainName, int type, String typeText) {
+            return step(linux_h.SYS_socket(), "socket(" + domainName + ", " + typeText + ", 0)", domain, type, 0);
+        }
+
+        public Builder ioctl(int fd, long request, String requestName, MemorySegment arg, String argText) {
+            return step(linux_h.SYS_ioctl(), "ioctl(" + fd + ", " + requestName + ", " + argText + ")",
+                    fd, request, arg.address());
+        }
+
+        /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */
+        public Builder unblockAllSignals() {
+            MemorySegment empty = arena.allocate(linux_h.HAKO_KERNEL_SIGSET_SIZE());
+            return step(linux_h.SYS_rt_sigprocmask(), "rt_sigprocmask(SIG_SETMASK, [], NULL, "
+                            + linux_h.HAKO_KERNEL_SIGSET_SIZE() + ")",
+                    linux_h.SIG_SETMASK(), empty.address(), 0, linux_h.HAKO_KERNEL_SIGSET_SIZE());
+        }
+
+        public Builder execve(String path, long argv, List<String> argvText, long envp, int envCount) {
+            String args = argvText.stream().map(Builder::quote).collect(Collectors.joining(", ", "[", "]"));
+            return step(linux_h.SYS_execve(), "execve(" + quote(path) + ", " + args + ", [" + envCount + " vars])",
+                    cString(path), argv, envp);
+        }
+
+        public Builder exit(int code) {
+            return step(linux_h.SYS_exit(), "exit(" + code + ")", code);
+        }
+
+        /** Writes the program into native memory, every result set to "not run". */
+        public ChildProgram build() {
+            MemorySegment code = arena.allocate((long) (steps.size() + 1) * TrampolineCode.STEP_SIZE, 8);
+            for (int i = 0; i < steps.size(); i++) {
+                Step s = steps.get(i);
+                long base = (long) i * TrampolineCode.STEP_SIZE;
+                code.set(JAVA_LONG, base + TrampolineCode.STEP_NR, s.nr());
+                for (int a = 0; a < 6; a++) {
+                    code.set(JAVA_LONG, base + TrampolineCode.STEP_ARG0 + 8L * a, s.args()[a]);
+                }
+                code.set(JAVA_LONG, base + TrampolineCode.STEP_FLAGS, s.flags());
+                code.set(JAVA_LONG, base + TrampolineCode.STEP_RESULT, NOT_RUN);
+            }
+            code.set(JAVA_LONG, (long) steps.size() * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_NR,
+                    TrampolineCode.END_OF_PROGRAM);
+            return new ChildProgram(List.copyOf(steps), code);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package dev.hako.spawn;
+
+import dev.hako.ContainerException;
+import dev.hako.ExitStatus;
+import dev.hako.Namespace;
+import dev.hako.linux.Errno;
+import dev.hako.linux.Flags;
+import dev.hako.linux.Kernel;
+import dev.hako.linux.Libc;
+import dev.hako.linux.SyscallException;
+import dev.hako.linux.clone_args;
+import dev.hako.linux.linux_h;
+import dev.hako.process.Reaper;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Starts a container: validates what only the running system can tell, writes the child
+ * program, clones through the trampoline, releases the child and waits until it has
+ * exec'd or failed. On failure nothing is left behind: the child is reaped and every fd
+ * and byte of native memory is released.
+ */
+public final class ContainerLauncher {
+    /** The child's stack. It only ever holds what the kernel pushes for it. */
+    private static final long STACK_SIZE = 64 * 1024;
+
+    private ContainerLauncher() {
+    }
+
+    public static Launched launch(LaunchConfig config) throws ContainerException {
+        checkSystem(config);
+        Stdio stdio = null;
+        int[] sync = {-1, -1};
+        int[] error = {-1, -1};
+        int pidfd = -1;
+        // Confined: the spawner thread gets only raw addresses, never the segments. Closed
+        // in finally, after the catch blocks have killed and reaped any child: the child
+        // shares this memory and must be gone before it is freed.
+        Arena arena = Arena.ofConfined();
+        try {
+            stdio = Stdio.open(config);
+            sync = Libc.pipe2(linux_h.O_CLOEXEC());
+            error = Libc.pipe2(linux_h.O_CLOEXEC());
+            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1]);
+
+            MemorySegment pidfdOut = arena.allocate(JAVA_INT);
+            MemorySegment args = cloneArgs(arena, config, pidfdOut);
+            MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
+            long pid = Spawner.spawn(Trampoline.get(), control.address());
+
+            stdio.closeChildEnds();
+            Libc.close(sync[0]);
+            sync[0] = -1;
+            Libc.close(error[1]);
+            error[1] = -1;
+            if (pid < 0) {
+                throw cloneFailed(config, clone_args.flags(args), (int) -pid);
+            }
+            pidfd = pidfdOut.get(JAVA_INT, 0);
+
+            // The child now waits on the sync pipe; this is where the parent sets it up
+            // from outside (cgroups, id maps, network) before releasing it.
+            Libc.writeFully(sync[1], arena.allocateFrom(JAVA_INT, 0).asSlice(0, 1));
+            Libc.close(sync[1]);
+            sync[1] = -1;
+            awaitEof(error[0], arena);
+            Libc.close(error[0]);
+            error[0] = -1;
+
+            var failure = program.failure();
+            if (failure.isPresent()) {
+                ExitStatus status = Reaper.reapNow(pidfd);
+                Libc.close(pidfd);
+                pidfd = -1;
+                throw setupFailed(config, program, failure.get(), status);
+            }
+            CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
+            return new Launched(pid, pidfd, exit, stdio);
+        } catch (ContainerException e) {
+            cleanUp(stdio, sync, error, pidfd);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            cleanUp(stdio, sync, error, pidfd);
+            throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
+        } finally {
+            arena.close();
+        }
+    }
+
+    private static void checkSystem(LaunchConfig config) throws ContainerException {
+        try {
+            Kernel.requireSupported();
+        } catch (UnsupportedOperationException e) {
+            throw new ContainerException(e.getMessage(), e);
+        }
+        if (!Kernel.hasCapability(linux_h.CAP_SYS_ADMIN())) {
+            throw new ContainerException("creating the namespaces " + config.namespaces() + " of container "
+                    + config.id() + " needs CAP_SYS_ADMIN, which this process lacks: run it as root"
+                    + " (rootless containers are not supported yet)");
+        }
+    }
+
+    private static MemorySegment cloneArgs(Arena arena, LaunchConfig config, MemorySegment pidfdOut) {
+        MemorySegment args = clone_args.allocate(arena);
+        args.fill((byte) 0);
+        MemorySegment stack = arena.allocate(STACK_SIZE, 16);
+        clone_args.flags(args, cloneFlags(config.namespaces()));
+        clone_args.pidfd(args, pidfdOut.address());
+        clone_args.exit_signal(args, linux_h.SIGCHLD());
+        clone_args.stack(args, stack.address());
+        clone_args.stack_size(args, STACK_SIZE);
+        return args;
+    }
+
+    /**
+     * CLONE_VM: no copy of the JVM's address space, which is what makes this fast.
+     * CLONE_CLEAR_SIGHAND: the JVM's signal handlers must never run in the child, which
+     * shares the JVM's memory. The cgroup namespace is unshared later, by the child.
+     */
+    static long cloneFlags(java.util.Set<Namespace> namespaces) {
+        long flags = linux_h.CLONE_VM() | linux_h.CLONE_PIDFD() | linux_h.CLONE_CLEAR_SIGHAND();
+        Map<Namespace, Long> bits = Map.of(
+                Namespace.MOUNT, (long) linux_h.CLONE_NEWNS(), Namespace.PID, (long) linux_h.CLONE_NEWPID(),
+                Namespace.UTS, (long) linux_h.CLONE_NEWUTS(), Namespace.IPC, (long) linux_h.CLONE_NEWIPC(),
+                Namespace.NETWORK, (long) linux_h.CLONE_NEWNET());
+        for (Namespace ns : namespaces) {
+            flags |= bits.getOrDefault(ns, 0L);
+        }
+        return flags;
+    }
+
+    /** Reads the error pipe until EOF: the child has exec'd (close-on-exec) or died. */
+    private static void awaitEof(int fd, Arena arena) throws SyscallException {
+        MemorySegment buf = arena.allocate(64);
+        while (Libc.read(fd, buf) > 0) {
+            // The child never writes; the pipe exists only for its EOF.
+        }
+    }
+
+    private static ContainerException cloneFailed(LaunchConfig config, long flags, int errno) {
+        String hint = errno == linux_h.EPERM()
+                ? ": creating namespaces needs root (CAP_SYS_ADMIN)"
+                : errno == linux_h.ENOSPC() || errno == linux_h.EAGAIN()
+                ? ": a limit on processes or namespaces was reached (see /proc/sys/user/max_*_namespaces and the pids cgroup)"
+                : errno == linux_h.EINVAL() || errno == linux_h.ENOSYS()
+                ? ": this kernel lacks a clone3 feature hako needs (Linux 5.10+)"
+                : "";
+        return new ContainerException("starting container " + config.id() + ": clone3(" + Flags.render("CLONE_", flags)
+                + "): " + Errno.describe(errno) + hint);
+    }
+
+    private static ContainerException setupFailed(LaunchConfig config, ChildProgram program, ChildProgram.Failure f, ExitStatus status) {
+        if (f.step().nr() == linux_h.SYS_execve()) {
+            return execFailed(config, program);
+        }
+        String what = f.step().nr() == linux_h.SYS_chdir() && f.index() == lastChdir(program)
+                ? "the working directory " + config.workingDir() + " cannot be entered"
+                : f.step().nr() == linux_h.SYS_openat() && f.step().note() == null
+                ? "a stdio redirect file cannot be opened"
+                : f.step().nr() == linux_h.SYS_read() && f.errno() == 0
+                ? "the parent gave up on it"
+                : "step " + f.index() + " failed";
+        return new ContainerException("setting up container " + config.id() + " failed: " + what + ": " + f
+                + " (child " + status + ")\nchild program:\n" + program.describeRun());
+    }
+
+    private static int lastChdir(ChildProgram program) {
+        List<ChildProgram.Step> steps = program.steps();
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            if (steps.get(i).nr() == linux_h.SYS_chdir()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Explains a failed execvp the way a shell would: not found, not executable, or not a program. */
+    private static ContainerException execFailed(LaunchConfig config, ChildProgram program) {
+        String command = config.command().get(0);
+        boolean denied = false;
+        int other = 0;
+        for (int i = 0; i < program.steps().size(); i++) {
+            if (program.steps().get(i).nr() == linux_h.SYS_execve() && program.failed(i)) {
+                int errno = program.errno(i);
+                if (errno == linux_h.EACCES()) {
+                    denied = true;
+                } else if (errno != linux_h.ENOENT() && errno != linux_h.ENOTDIR()) {
+                    other = errno;
+                }
+            }
+        }
+        String where = command.contains("/") ? "" : " (looked in PATH=" + config.path() + ")";
+        String prefix = "cannot run '" + command + "' in container " + config.id() + ": ";
+        if (other != 0) {
+            String hint = other == linux_h.ENOEXEC()
+                    ? ": it is not a program for this machine, or a script without a #! line"
+                    : "";
+            return new ContainerException(prefix + Errno.describe(other) + hint);
+        }
+        if (denied) {
+            return new ContainerException(prefix + "permission denied" + where
+                    + ": the file is not executable, or on a noexec mount");
+        }
+        return new ContainerException(prefix + "not found in the container's root filesystem " + config.rootfs()
+                + where + ": check the command, or that the rootfs contains it");
+    }
+
+    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd) {
+        if (stdio != null) {
+            stdio.closeChildEnds();
+            stdio.close();
+        }
+        for (int fd : new int[] {sync[0], sync[1], error[0], error[1]}) {
+            Libc.closeQuietly(fd);
+        }
+        if (pidfd >= 0) {
+            // Closing the sync pipe above already made a waiting child give up; make sure.
+            try {
+                Libc.pidfdSendSignal(pidfd, linux_h.SIGKILL());
+            } catch (SyscallException ignored) {
+                // Already gone.
+            }
+            try {
+                Reaper.reapNow(pidfd);
+            } catch (SyscallException ignored) {
+                // Reaped already.
+            }
+            Libc.closeQuietly(pidfd);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.hako.spawn;
+
+import dev.hako.Namespace;
+import dev.hako.fs.RootfsSetup;
+import dev.hako.linux.linux_h;
+import dev.hako.net.Loopback;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the child program of a container, in the order DESIGN.md gives: a clean fd
+ * table, wait for the parent, namespaces and filesystem, hostname, working directory,
+ * signals, exec.
+ */
+final class ContainerProgram {
+    /**
+     * Where the child's two private pipes land: the sync pipe's read end and the error
+     * pipe's write end. Both are close-on-exec and stay open until then, so that every
+     * descriptor the program opens gets {@link #FREE_FD}.
+     */
+    static final int SYNC_FD = 3;
+    static final int ERROR_FD = 4;
+    /** The lowest descriptor left free once the fd table is rebuilt; each later open gets it. */
+    static final int FREE_FD = 5;
+    /** The child's exit code when a step fails; the parent reads which one from the results. */
+    static final int SETUP_FAILED_EXIT_CODE = 127;
+
+    private ContainerProgram() {
+    }
+
+    static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd) {
+        ChildProgram.Builder p = ChildProgram.builder(arena);
+        rebuildFdTable(p, stdio, syncReadFd, errorWriteFd);
+        if (config.dieWithJvm()) {
+            p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
+                    .note("die with the JVM (bound to the spawner thread, which lives as long as the JVM)");
+        }
+        p.read(SYNC_FD, 1).zeroFails().note("wait until the parent releases the child (EOF: it gave up)")
+                .setsid().note("own session: no signals from the JVM's terminal");
+        if (config.namespaces().contains(Namespace.CGROUP)) {
+            p.unshare(linux_h.CLONE_NEWCGROUP())
+                    .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
+        }
+        RootfsSetup.pivotAndMount(p, config.rootfs(), FREE_FD);
+        if (config.namespaces().contains(Namespace.NETWORK)) {
+            Loopback.addSteps(p, FREE_FD);
+        }
+        if (config.hostname() != null) {
+            p.sethostname(config.hostname());
+        }
+        RootfsSetup.makeDirectories(p, config.workingDir());
+        if (config.readonlyRootfs()) {
+            RootfsSetup.makeRootReadonly(p);
+        }
+        p.chdir(config.workingDir());
+        p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
+        exec(p, config);
+        return p.build();
+    }
+
+    /**
+     * Moves the stdio sources and the two pipes to 0..4, then closes everything else, so
+     * nothing of the JVM leaks into the container. Sources are first copied above every fd
+     * involved, so that no move overwrites a source still to be moved.
+     */
+    private static void rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd) {
+        List<int[]> moves = new ArrayList<>();
+        for (Stdio.Source s : stdio.sources()) {
+            if (!s.isFile()) {
+                moves.add(new int[] {s.parentFd(), s.target()});
+            }
+        }
+        moves.add(new int[] {syncReadFd, SYNC_FD});
+        moves.add(new int[] {errorWriteFd, ERROR_FD});
+        int staging = Math.max(FREE_FD, moves.stream().mapToInt(m -> m[0]).max().orElse(0) + 1);
+        for (int[] m : moves) {
+            p.dup3(m[0], staging + m[1], 0);
+        }
+        for (int[] m : moves) {
+            p.dup3(staging + m[1], m[1], m[1] >= SYNC_FD ? linux_h.O_CLOEXEC() : 0);
+        }
+        p.closeFrom(FREE_FD).note("no descriptor of the JVM leaks into the container");
+        for (Stdio.Source s : stdio.sources()) {
+            if (s.isFile()) {
+                p.open(s.file(), s.openFlags(), 0666).dup3FromPrevious(s.target()).close(FREE_FD);
+            }
+        }
+        if (stdio.mergeStderr()) {
+            p.dup3(1, 2, 0).note("stderr goes where stdout goes");
+        }
+    }
+
+    /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */
+    private static void exec(ChildProgram.Builder p, LaunchConfig config) {
+        List<String> argv = config.command();
+        long argvArray = p.cStringArray(argv);
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : config.env().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        long envArray = p.cStringArray(env);
+        List<String> candidates = candidates(argv.get(0), config.path());
+        for (int i = 0; i < candidates.size(); i++) {
+            p.execve(candidates.get(i), argvArray, argv, envArray, env.size());
+            if (i < candidates.size() - 1) {
+                p.mayFail();
+            }
+        }
+    }
+
+    static List<String> candidates(String command, String path) {
+        if (command.contains("/")) {
+            return List.of(command);
+        }
+        List<String> found = new ArrayList<>();
+        for (String dir : path.split(":", -1)) {
+            String d = dir.isEmpty() ? "." : dir;
+            found.add(d.endsWith("/") ? d + command : d + "/" + command);
+        }
+        return found;
+    }
+}

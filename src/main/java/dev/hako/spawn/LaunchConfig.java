@@ -1,0 +1,31 @@
+package dev.hako.spawn;
+
+import dev.hako.Namespace;
+
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A validated container configuration, as the builder hands it over. */
+public record LaunchConfig(
+        String id,
+        Path rootfs,
+        Set<Namespace> namespaces,
+        String hostname,
+        List<String> command,
+        Map<String, String> env,
+        String workingDir,
+        boolean readonlyRootfs,
+        Redirect stdin,
+        Redirect stdout,
+        Redirect stderr,
+        boolean redirectErrorStream,
+        boolean dieWithJvm) {
+
+    /** The PATH the command is looked up in: the container's own. */
+    public String path() {
+        return env.getOrDefault("PATH", "");
+    }
+}

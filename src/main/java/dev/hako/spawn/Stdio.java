@@ -1,0 +1,152 @@
+package dev.hako.spawn;
+
+import dev.hako.linux.Libc;
+import dev.hako.linux.linux_h;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The container's stdin, stdout and stderr: pipes to the JVM, the JVM's own streams, or
+ * files, as {@link Redirect} says. Holds the JVM's ends (as Java streams) and the
+ * descriptors the child takes over, which the parent closes right after the clone.
+ */
+final class Stdio implements Closeable {
+    /** What the child's descriptor {@code target} becomes: a parent fd to dup, or a host file to open. */
+    record Source(int target, int parentFd, String file, int openFlags) {
+        boolean isFile() {
+            return file != null;
+        }
+    }
+
+    private final List<Source> sources = new ArrayList<>();
+    private final List<Integer> childEnds = new ArrayList<>();
+    private final List<Closeable> parentEnds = new ArrayList<>();
+    private final boolean mergeStderr;
+    private OutputStream stdin = OutputStream.nullOutputStream();
+    private InputStream stdout = InputStream.nullInputStream();
+    private InputStream stderr = InputStream.nullInputStream();
+
+    private Stdio(boolean mergeStderr) {
+        this.mergeStderr = mergeStderr;
+    }
+
+    static Stdio open(LaunchConfig config) throws IOException {
+        Stdio stdio = new Stdio(config.redirectErrorStream());
+        try {
+            stdio.stdin = stdio.input(config.stdin());
+            stdio.stdout = stdio.output(1, config.stdout());
+            if (!config.redirectErrorStream()) {
+                stdio.stderr = stdio.output(2, config.stderr());
+            }
+            return stdio;
+        } catch (IOException | RuntimeException e) {
+            stdio.close();
+            stdio.closeChildEnds();
+            throw e;
+        }
+    }
+
+    private OutputStream input(Redirect r) throws IOException {
+        switch (r.type()) {
+            case PIPE -> {
+                int[] fds = Libc.pipe2(linux_h.O_CLOEXEC());
+                childEnds.add(fds[0]);
+                sources.add(new Source(0, fds[0], null, 0));
+                OutputStream out = (OutputStream) reopen(fds[1], true);
+                return new BufferedOutputStream(out);
+            }
+            case INHERIT -> sources.add(new Source(0, 0, null, 0));
+            case READ -> sources.add(new Source(0, -1, r.file().getAbsolutePath(), linux_h.O_RDONLY()));
+            default -> throw new IllegalArgumentException("stdin cannot come from " + r);
+        }
+        return OutputStream.nullOutputStream();
+    }
+
+    private InputStream output(int target, Redirect r) throws IOException {
+        switch (r.type()) {
+            case PIPE -> {
+                int[] fds = Libc.pipe2(linux_h.O_CLOEXEC());
+                childEnds.add(fds[1]);
+                sources.add(new Source(target, fds[1], null, 0));
+                return new BufferedInputStream((InputStream) reopen(fds[0], false));
+            }
+            case INHERIT -> sources.add(new Source(target, target, null, 0));
+            case WRITE -> sources.add(new Source(target, -1, r.file().getAbsolutePath(),
+                    linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_TRUNC()));
+            case APPEND -> sources.add(new Source(target, -1, r.file().getAbsolutePath(),
+                    linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_APPEND()));
+            default -> throw new IllegalArgumentException("output cannot go to " + r);
+        }
+        return InputStream.nullInputStream();
+    }
+
+    /**
+     * Turns the JVM's end of a pipe into a Java stream by opening it again through
+     * /proc/self/fd: the JDK then owns a descriptor of its own (closed with the stream,
+     * and read by virtual threads without pinning a carrier), and the raw one is closed.
+     * The other end is still open here, so opening the pipe cannot block.
+     */
+    private Closeable reopen(int fd, boolean write) throws IOException {
+        String path = "/proc/self/fd/" + fd;
+        try {
+            Closeable stream = write ? new FileOutputStream(path) : new FileInputStream(path);
+            parentEnds.add(stream);
+            return stream;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    List<Source> sources() {
+        return sources;
+    }
+
+    boolean mergeStderr() {
+        return mergeStderr;
+    }
+
+    /** The highest descriptor number the child is handed from the parent. */
+    int highestParentFd() {
+        return sources.stream().filter(s -> !s.isFile()).mapToInt(Source::parentFd).max().orElse(2);
+    }
+
+    OutputStream stdin() {
+        return stdin;
+    }
+
+    InputStream stdout() {
+        return stdout;
+    }
+
+    InputStream stderr() {
+        return stderr;
+    }
+
+    /** Closes the parent's copies of the child's ends: after the clone, the child holds its own. */
+    void closeChildEnds() {
+        childEnds.forEach(Libc::closeQuietly);
+        childEnds.clear();
+    }
+
+    /** Closes the JVM's ends. */
+    @Override
+    public void close() {
+        for (Closeable c : parentEnds) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // Closing a pipe end cannot fail in a way that matters here.
+            }
+        }
+    }
+}

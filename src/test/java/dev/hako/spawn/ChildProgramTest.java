@@ -1,0 +1,90 @@
+package dev.hako.spawn;
+
+import dev.hako.linux.linux_h;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ChildProgramTest {
+
+    private static void setResult(ChildProgram program, int index, long value) {
+        program.code().set(JAVA_LONG, (long) index * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_RESULT, value);
+    }
+
+    @Test
+    void writesStepsAndEndMarkerIntoNativeMemory() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena).chdir("/").mayFail().close(7).build();
+            assertEquals(2, p.steps().size());
+            long step1 = TrampolineCode.STEP_SIZE;
+            assertEquals(linux_h.SYS_close(), p.code().get(JAVA_LONG, step1 + TrampolineCode.STEP_NR));
+            assertEquals(7, p.code().get(JAVA_LONG, step1 + TrampolineCode.STEP_ARG0));
+            assertEquals(TrampolineCode.MAY_FAIL, p.code().get(JAVA_LONG, TrampolineCode.STEP_FLAGS));
+            assertEquals(TrampolineCode.END_OF_PROGRAM, p.code().get(JAVA_LONG, 2 * step1 + TrampolineCode.STEP_NR));
+            assertTrue(p.result(0).isEmpty(), "nothing has run yet");
+        }
+    }
+
+    @Test
+    void printsLikeStrace() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .mount("proc", "/proc", "proc", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), null)
+                    .note("fresh proc")
+                    .read(3, 1).zeroFails()
+                    .build();
+            String plan = p.toString();
+            assertTrue(plan.contains("0  mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV, NULL)  # fresh proc"), plan);
+            assertTrue(plan.contains("1  read(3, buf, 1)  [0 fails]"), plan);
+        }
+    }
+
+    @Test
+    void findsTheStepThatStoppedTheChild() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .mkdir("/proc", 0555).mayFail()
+                    .mount("proc", "/proc", "proc", 0, null)
+                    .chdir("/")
+                    .build();
+            setResult(p, 0, -linux_h.EEXIST());
+            setResult(p, 1, -linux_h.EPERM());
+            ChildProgram.Failure f = p.failure().orElseThrow();
+            assertEquals(1, f.index(), "a step that may fail does not stop the program");
+            assertEquals(linux_h.EPERM(), f.errno());
+            assertEquals("mount(\"proc\", \"/proc\", \"proc\", 0, NULL): EPERM (Operation not permitted)", f.toString());
+            String run = p.describeRun();
+            assertTrue(run.contains("= -1 EEXIST (File exists)"), run);
+            assertTrue(run.contains("<- stopped here"), run);
+            assertTrue(run.contains("chdir(\"/\") (not run)"), run);
+        }
+    }
+
+    @Test
+    void zeroCountsAsFailureOnlyWhereMarked() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena).setsid().read(3, 1).zeroFails().build();
+            setResult(p, 0, 0);
+            setResult(p, 1, 0);
+            assertFalse(p.failed(0));
+            ChildProgram.Failure f = p.failure().orElseThrow();
+            assertEquals(1, f.index());
+            assertEquals(0, f.errno());
+        }
+    }
+
+    @Test
+    void successfulRunHasNoFailure() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena).setsid().umask(022).build();
+            setResult(p, 0, 1234);
+            setResult(p, 1, 022);
+            assertTrue(p.failure().isEmpty());
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.hako.spawn;
+
+import dev.hako.Namespace;
+import dev.hako.linux.linux_h;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.lang.ProcessBuilder.Redirect;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Container plans, asserted without root: the child program is data. */
+class ContainerProgramTest {
+
+    private static LaunchConfig config(Set<Namespace> namespaces, String hostname, boolean readonly,
+                                       Redirect out, boolean merge) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/bin:/bin");
+        return new LaunchConfig("c1", Path.of("/srv/root"), namespaces, hostname, List.of("sh", "-c", "true"),
+                env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true);
+    }
+
+    private static String plan(LaunchConfig config) throws Exception {
+        try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(config)) {
+            try {
+                return ContainerProgram.build(arena, config, stdio, 40, 41).toString();
+            } finally {
+                stdio.closeChildEnds();
+            }
+        }
+    }
+
+    private static void assertInOrder(String plan, String... fragments) {
+        int at = 0;
+        for (String f : fragments) {
+            int found = plan.indexOf(f, at);
+            assertTrue(found >= 0, "expected '" + f + "' after position " + at + " in plan:\n" + plan);
+            at = found + f.length();
+        }
+    }
+
+    @Test
+    void fullContainerPlanFollowsTheStartSequence() throws Exception {
+        String plan = plan(config(Namespace.all(), "box", false, Redirect.INHERIT, false));
+        assertInOrder(plan,
+                "dup3(0, 42, 0)", "dup3(40, 45, 0)", "dup3(41, 46, 0)",
+                "dup3(42, 0, 0)", "dup3(46, 4, O_CLOEXEC)",
+                "close_range(5, ~0U, 0)",
+                "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+                "read(3, buf, 1)  [0 fails]", "setsid()",
+                "unshare(CLONE_NEWCGROUP)",
+                "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+                "mount(\"/srv/root\", \"/srv/root\", NULL, MS_BIND|MS_REC, NULL)",
+                "openat(AT_FDCWD, \"/\", O_RDONLY|O_DIRECTORY|O_CLOEXEC", "chdir(\"/srv/root\")",
+                "pivot_root(\".\", \".\")", "fchdir(5)", "umount2(\".\", MNT_DETACH)", "close(5)", "chdir(\"/\")",
+                "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+                "mount(\"sysfs\", \"/sys\", \"sysfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+                "mount(\"tmpfs\", \"/dev\", \"tmpfs\"",
+                "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",
+                "mount(\"devpts\", \"/dev/pts\", \"devpts\"", "newinstance",
+                "symlinkat(\"/proc/self/fd\", AT_FDCWD, \"/dev/fd\")",
+                "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0)", "ioctl(5, SIOCSIFFLAGS", "close(5)",
+                "sethostname(\"box\", 3)",
+                "mkdirat(AT_FDCWD, \"/work\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/work/dir\", 0755)  [may fail]",
+                "chdir(\"/work/dir\")",
+                "rt_sigprocmask(SIG_SETMASK, [], NULL, 8)",
+                "execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])  [may fail]",
+                "execve(\"/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])\n");
+        assertFalse(plan.contains("MS_REMOUNT"), "not read-only");
+    }
+
+    @Test
+    void leavesOutWhatTheNamespacesDoNotNeed() throws Exception {
+        String plan = plan(config(EnumSet.of(Namespace.MOUNT, Namespace.PID), null, false, Redirect.INHERIT, false));
+        assertFalse(plan.contains("socket("), "no network namespace, no loopback to bring up:\n" + plan);
+        assertFalse(plan.contains("sethostname"), plan);
+        assertFalse(plan.contains("unshare"), plan);
+    }
+
+    @Test
+    void readonlyRootIsRemountedAfterTheWorkingDirectoryExists() throws Exception {
+        String plan = plan(config(Namespace.all(), null, true, Redirect.INHERIT, false));
+        assertInOrder(plan, "mkdirat(AT_FDCWD, \"/work/dir\"",
+                "mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)", "chdir(\"/work/dir\")");
+    }
+
+    @Test
+    void filesAreOpenedByTheChildAndMergedStderrFollowsStdout() throws Exception {
+        String plan = plan(config(Namespace.all(), null, false, Redirect.appendTo(new File("/tmp/out.log")), true));
+        assertInOrder(plan, "close_range(5, ~0U, 0)",
+                "openat(AT_FDCWD, \"/tmp/out.log\", O_WRONLY|O_CREAT|O_APPEND, 0666)",
+                "dup3(<previous>, 1, 0)  [fd from previous]", "close(5)",
+                "dup3(1, 2, 0)");
+    }
+
+    @Test
+    void pipesGiveTheChildItsEnds() throws Exception {
+        String plan = plan(config(Namespace.all(), null, false, Redirect.PIPE, false));
+        assertTrue(plan.matches("(?s).*dup3\\(\\d+, \\d+, 0\\).*dup3\\(\\d+, 1, 0\\).*"), plan);
+    }
+
+    @Test
+    void commandLookupFollowsExecvp() {
+        assertEquals(List.of("/bin/x"), ContainerProgram.candidates("/bin/x", "/usr/bin:/bin"));
+        assertEquals(List.of("./x"), ContainerProgram.candidates("./x", "/usr/bin"));
+        assertEquals(List.of("/usr/bin/x", "./x", "/bin/x"), ContainerProgram.candidates("x", "/usr/bin::/bin"));
+    }
+
+    @Test
+    void cloneFlagsShareMemoryAndClearHandlers() {
+        long flags = ContainerLauncher.cloneFlags(EnumSet.of(Namespace.MOUNT, Namespace.CGROUP));
+        assertEquals(linux_h.CLONE_VM() | linux_h.CLONE_PIDFD() | linux_h.CLONE_CLEAR_SIGHAND() | linux_h.CLONE_NEWNS(), flags,
+                "the cgroup namespace is unshared by the child, not at clone");
+    }
+}
