@@ -198,7 +198,6 @@ final class DispatchEmitter {
                 "import java.util.function.Consumer;",
                 "",
                 "/** struct " + name + " with the layout of the architecture this JVM runs on. */",
-                "@SuppressWarnings(\"restricted\")",
                 "public class " + name + " {",
                 "",
                 "    " + name + "() { }",

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * multi-file source launcher:
  *
  *   java jextract/generator/Main.java --header jextract/hako.h --args jextract/hako.args \
- *        --out target/generated-sources/bindings --work target/hako-bindings [--jextract PATH]
+ *        --out target/generated-sources/bindings --work target/hako-bindings [--jextract=PATH]
  *
  * The up-to-date check lives here, before any other generator class is touched, because
  * the source launcher compiles each class only when it is first used: an up-to-date run
@@ -34,6 +34,7 @@ public final class Main {
                 previous.forEach(System.out::println); // repeat warnings: they still apply
                 return;
             }
+            Files.deleteIfExists(stamp); // a failed run must not leave an old stamp that looks current
             Generator.Result r = new Generator(o).run();
             r.warnings().forEach(System.out::println);
             List<String> lines = new ArrayList<>();
@@ -55,21 +56,31 @@ public final class Main {
     private static Options parse(String[] argv) {
         Path header = null, args = null, out = null, work = null, generatorDir = null;
         String jextract = "";
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            String v = argv[i + 1];
-            switch (argv[i]) {
+        List<String> list = new ArrayList<>();
+        for (String a : argv) { // "--opt=value" (which Maven passes even when value is empty) or "--opt value"
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                list.add(a.substring(0, eq));
+                list.add(a.substring(eq + 1));
+            } else {
+                list.add(a);
+            }
+        }
+        for (int i = 0; i + 1 < list.size(); i += 2) {
+            String v = list.get(i + 1);
+            switch (list.get(i)) {
                 case "--header" -> header = Path.of(v);
                 case "--args" -> args = Path.of(v);
                 case "--out" -> out = Path.of(v);
                 case "--work" -> work = Path.of(v);
                 case "--generator-dir" -> generatorDir = Path.of(v);
                 case "--jextract" -> jextract = v;
-                default -> throw new GeneratorException("unknown option " + argv[i]);
+                default -> throw new GeneratorException("unknown option " + list.get(i));
             }
         }
-        if (argv.length % 2 != 0 || header == null || args == null || out == null || work == null) {
+        if (list.size() % 2 != 0 || header == null || args == null || out == null || work == null) {
             throw new GeneratorException("usage: Main --header H --args A --out DIR --work DIR"
-                    + " [--generator-dir DIR] [--jextract PATH]");
+                    + " [--generator-dir DIR] [--jextract=PATH]");
         }
         if (generatorDir == null) {
             generatorDir = header.toAbsolutePath().getParent().resolve("generator");

@@ -95,7 +95,8 @@ class StdioIT {
         try (Container c = builder().redirectInput(Redirect.from(in.toFile())).command("cat").build()) {
             ContainerProcess p = c.start();
             assertThrows(IOException.class, () -> p.getOutputStream().write(1),
-                    "stdin stream of a redirected stdin is a null stream");
+                    "as with ProcessBuilder, the stdin stream of a container whose stdin is redirected"
+                            + " from a file is a null stream that refuses writes");
             assertEquals("from a file\n", text(p.getInputStream()));
             assertEquals(0, p.waitFor());
         }

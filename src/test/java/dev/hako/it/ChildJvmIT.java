@@ -1,0 +1,111 @@
+package dev.hako.it;
+
+import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestRootfs;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What happens across JVMs: containers die with the JVM that started them (unless told
+ * otherwise), and a JVM without CAP_SYS_ADMIN gets a clear error instead of a container.
+ */
+@KernelTest
+class ChildJvmIT {
+
+    private static Process holder(List<String> prefix, String mode) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ContainerHolder.class.getName());
+        cmd.add(TestRootfs.path().toString());
+        cmd.add(mode);
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private static String firstLine(Process p) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        assertTrue(line != null, "the holder JVM printed nothing");
+        return line;
+    }
+
+    /** True once the process is gone, or a zombie (dead, waiting for its new parent to reap it). */
+    private static boolean goneWithin(long pid, long millis) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        while (System.nanoTime() < deadline) {
+            try {
+                String s = Files.readString(stat);
+                if (s.substring(s.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    @Test
+    void containerDiesWhenItsJvmIsKilled() throws Exception {
+        Process jvm = holder(List.of(), "die");
+        try {
+            String line = firstLine(jvm);
+            assertTrue(line.startsWith("pid "), line);
+            long pid = Long.parseLong(line.substring(4));
+            assertFalse(goneWithin(pid, 100), "the container runs while its JVM does");
+            jvm.destroyForcibly().waitFor();
+            assertTrue(goneWithin(pid, 10_000), "container " + pid + " outlived its JVM");
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
+    @Test
+    void containerOutlivesItsJvmWhenAskedTo() throws Exception {
+        Process jvm = holder(List.of(), "survive");
+        long pid = -1;
+        try {
+            String line = firstLine(jvm);
+            assertTrue(line.startsWith("pid "), line);
+            pid = Long.parseLong(line.substring(4));
+            jvm.destroyForcibly().waitFor();
+            assertFalse(goneWithin(pid, 300), "container " + pid + " died with its JVM despite dieWithJvm(false)");
+        } finally {
+            jvm.destroyForcibly();
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                assertTrue(goneWithin(pid, 10_000), "could not clean up container " + pid);
+            }
+        }
+    }
+
+    @Test
+    void withoutSysAdminStartingFailsClearly() throws Exception {
+        // Still root, but with CAP_SYS_ADMIN gone from every set: namespaces cannot be made.
+        Process jvm = holder(List.of("setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin"), "die");
+        try {
+            String line = firstLine(jvm);
+            assertTrue(line.startsWith("failed ") && line.contains("CAP_SYS_ADMIN") && line.contains("run it as root"), line);
+        } finally {
+            jvm.getOutputStream().close();
+            jvm.waitFor(10, TimeUnit.SECONDS);
+            jvm.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.hako.it;
+
+import dev.hako.Container;
+import dev.hako.ContainerException;
+import dev.hako.ContainerProcess;
+
+import java.nio.file.Path;
+
+/**
+ * Run in a separate JVM by {@link ChildJvmIT}: starts one container running
+ * {@code sleep 1000} and prints its host pid, then waits for stdin to close. Or, when
+ * starting fails, prints the exception's message.
+ *
+ * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm.
+ */
+public final class ContainerHolder {
+    private ContainerHolder() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Container container = Container.builder().rootfs(Path.of(args[0]))
+                .dieWithJvm(args[1].equals("die"))
+                .command("sleep", "1000").build();
+        try {
+            ContainerProcess p = container.start();
+            System.out.println("pid " + p.pid());
+        } catch (ContainerException e) {
+            System.out.println("failed " + e.getMessage());
+        }
+        System.out.flush();
+        System.in.read();
+    }
+}
