@@ -101,7 +101,8 @@ public final class Main {
                     + " need CAP_SYS_ADMIN): run it as root, e.g. sudo ./mvnw -q -Pdemo package");
             return 1;
         }
-        String script = "echo \"hostname: $(hostname)\"; id; ps";
+        // ps not last, or the shell would exec it and ps would be PID 1 instead of the shell
+        String script = "echo \"hostname: $(hostname)\"; id; ps -o pid,user,comm; exit";
         Path rootfs = Files.createTempDirectory("hako-demo-");
         try {
             MinimalRootfs.build(rootfs);

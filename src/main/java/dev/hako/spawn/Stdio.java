@@ -32,7 +32,7 @@ final class Stdio implements Closeable {
     private final List<Integer> childEnds = new ArrayList<>();
     private final List<Closeable> parentEnds = new ArrayList<>();
     private final boolean mergeStderr;
-    private OutputStream stdin = OutputStream.nullOutputStream();
+    private OutputStream stdin = new NotAPipe();
     private InputStream stdout = InputStream.nullInputStream();
     private InputStream stderr = InputStream.nullInputStream();
 
@@ -69,7 +69,7 @@ final class Stdio implements Closeable {
             case READ -> sources.add(new Source(0, -1, r.file().getAbsolutePath(), linux_h.O_RDONLY()));
             default -> throw new IllegalArgumentException("stdin cannot come from " + r);
         }
-        return OutputStream.nullOutputStream();
+        return new NotAPipe();
     }
 
     private InputStream output(int target, Redirect r) throws IOException {
@@ -147,6 +147,19 @@ final class Stdio implements Closeable {
             } catch (IOException ignored) {
                 // Closing a pipe end cannot fail in a way that matters here.
             }
+        }
+    }
+
+    /** The stdin stream of a container whose stdin is not a pipe: refuses writes, as {@link Process}'s does. */
+    private static final class NotAPipe extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            throw new IOException("Stream closed: the container's stdin is not a pipe to the JVM (see redirectInput)");
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            write(0);
         }
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class KernelTest {
+class KernelChecksTest {
     @Test
     void comparesReleases() {
         assertTrue(Kernel.atLeast("5.10.0-23-amd64", 5, 10));
