@@ -31,7 +31,9 @@ public final class ContainerProcess extends Process {
     ContainerProcess(Container container, Launched launched) {
         this.container = container;
         this.launched = launched;
-        this.onExit = launched.exit().thenApply(status -> this);
+        // Async: callers' onExit stages must not run on the reaper thread, which serves
+        // every container in the JVM.
+        this.onExit = launched.exit().thenApplyAsync(status -> this);
     }
 
     /** The container this process runs in. */

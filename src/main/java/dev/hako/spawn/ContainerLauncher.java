@@ -30,6 +30,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class ContainerLauncher {
     /** The child's stack. It only ever holds what the kernel pushes for it. */
     private static final long STACK_SIZE = 64 * 1024;
+    /** {@code -Dhako.trace=true}: print every container's child program with its results, like strace. */
+    private static final boolean TRACE = Boolean.getBoolean("hako.trace");
 
     private ContainerLauncher() {
     }
@@ -74,6 +76,9 @@ public final class ContainerLauncher {
             Libc.close(error[0]);
             error[0] = -1;
 
+            if (TRACE) {
+                System.err.print("hako: container " + config.id() + " child program:\n" + program.describeRun());
+            }
             var failure = program.failure();
             if (failure.isPresent()) {
                 ExitStatus status = Reaper.reapNow(pidfd);
