@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <net/if.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <linux/capability.h>

@@ -1,5 +1,7 @@
 package dev.hako;
 
+import dev.hako.cgroup.ByteSizes;
+import dev.hako.cgroup.CgroupLimits;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
 import dev.hako.spawn.Launched;
@@ -104,6 +106,47 @@ public final class Container implements AutoCloseable {
         }
     }
 
+    /**
+     * What the container uses now, from its cgroup.
+     *
+     * @throws IllegalStateException if it was not started, or is closed
+     */
+    public ContainerStats stats() throws IOException {
+        return running("read the stats of").stats();
+    }
+
+    /**
+     * Freezes every process in the container (the cgroup freezer, like {@code docker pause}):
+     * they stop running until {@link #resume()}.
+     */
+    public void pause() throws IOException {
+        running("pause").pause();
+    }
+
+    /** Lets the processes of a {@link #pause() paused} container run again. */
+    public void resume() throws IOException {
+        running("resume").resume();
+    }
+
+    /**
+     * Kills every process in the container with SIGKILL, not only the main one: through
+     * {@code cgroup.kill} on cgroup v2, else by freezing and killing what cgroup.procs lists
+     * until it is empty. Returns once they are all gone.
+     */
+    public void killAll() throws IOException {
+        running("kill the processes of").killAll();
+    }
+
+    private Launched running(String action) {
+        synchronized (lock) {
+            if (launched == null || closed) {
+                throw new IllegalStateException("cannot " + action + " container " + id() + ": it "
+                        + (closed ? "is closed" : "was not started"));
+            }
+            return launched;
+        }
+    }
+
     /** The started process, if {@link #start()} has been called. */
     public java.util.Optional<ContainerProcess> process() {
         synchronized (lock) {
@@ -149,6 +192,8 @@ public final class Container implements AutoCloseable {
         private Redirect stderr = Redirect.PIPE;
         private boolean redirectErrorStream;
         private boolean dieWithJvm = true;
+        private CgroupLimits limits = CgroupLimits.NONE;
+        private String cgroupParent = "/hako";
 
         private Builder() {
         }
@@ -269,6 +314,92 @@ public final class Container implements AutoCloseable {
         }
 
         /**
+         * Caps the container's memory (Docker's {@code --memory}); its processes are
+         * OOM-killed beyond it. At least 6 MiB.
+         */
+        public Builder memoryLimit(long bytes) {
+            limits = limits.withMemoryLimit(bytes);
+            return this;
+        }
+
+        /** {@link #memoryLimit(long)} from a size like {@code "64m"} or {@code "1.5g"} (k, m, g, t: powers of 1024). */
+        public Builder memoryLimit(String size) {
+            return memoryLimit(ByteSizes.parse(size, "memoryLimit"));
+        }
+
+        /** Caps memory plus swap (Docker's {@code --memory-swap}); -1 for unlimited swap. Needs a memory limit. */
+        public Builder memorySwapLimit(long bytes) {
+            limits = limits.withMemorySwap(bytes);
+            return this;
+        }
+
+        /** {@link #memorySwapLimit(long)} from a size like {@code "128m"}. */
+        public Builder memorySwapLimit(String size) {
+            return memorySwapLimit(ByteSizes.parse(size, "memorySwapLimit"));
+        }
+
+        /** A soft limit the kernel reclaims down to under memory pressure (Docker's {@code --memory-reservation}). */
+        public Builder memoryReservation(long bytes) {
+            limits = limits.withMemoryReservation(bytes);
+            return this;
+        }
+
+        /** {@link #memoryReservation(long)} from a size like {@code "32m"}. */
+        public Builder memoryReservation(String size) {
+            return memoryReservation(ByteSizes.parse(size, "memoryReservation"));
+        }
+
+        /** CPU time as a fraction of cores, e.g. 0.5 or 1.5 (Docker's {@code --cpus}): a quota per 100 ms period. */
+        public Builder cpus(double cores) {
+            limits = limits.withCpus(cores);
+            return this;
+        }
+
+        /** Relative CPU weight, 2 to 262144, default 1024 (Docker's {@code --cpu-shares}; cpu.weight on cgroup v2). */
+        public Builder cpuShares(int shares) {
+            limits = limits.withCpuShares(shares);
+            return this;
+        }
+
+        /** The CPUs the container may run on, like {@code "0-1,3"} (Docker's {@code --cpuset-cpus}). */
+        public Builder cpusetCpus(String cpus) {
+            limits = limits.withCpusetCpus(Objects.requireNonNull(cpus, "cpus"));
+            return this;
+        }
+
+        /** The memory nodes the container may use, like {@code "0"} (Docker's {@code --cpuset-mems}). */
+        public Builder cpusetMems(String mems) {
+            limits = limits.withCpusetMems(Objects.requireNonNull(mems, "mems"));
+            return this;
+        }
+
+        /** The most processes and threads the container may have (Docker's {@code --pids-limit}). */
+        public Builder pidsLimit(long max) {
+            limits = limits.withPidsLimit(max);
+            return this;
+        }
+
+        /** Relative block I/O weight, 10 to 1000 (Docker's {@code --blkio-weight}; io.weight on cgroup v2). */
+        public Builder ioWeight(int weight) {
+            limits = limits.withIoWeight(weight);
+            return this;
+        }
+
+        /**
+         * The cgroup under which the container's own cgroup (named after its id) is made,
+         * in every hierarchy, as a path from the hierarchy's root. Default: {@code /hako}.
+         */
+        public Builder cgroupParent(String path) {
+            Objects.requireNonNull(path, "path");
+            if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("cgroupParent '" + path + "' must be an absolute cgroup path"
+                        + " without '..', like /hako or /myapp/containers");
+            }
+            this.cgroupParent = path;
+            return this;
+        }
+
+        /**
          * Validates the configuration and returns the container, not yet started. Nothing
          * is created in the kernel until {@link Container#start()}.
          *
@@ -320,6 +451,11 @@ public final class Container implements AutoCloseable {
                 throw new IllegalArgumentException("working directory '" + workingDir
                         + "' must be an absolute path inside the container, like /app");
             }
+            try {
+                limits.validate();
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading this machine's online CPUs and memory nodes failed", e);
+            }
             Map<String, String> environment = new LinkedHashMap<>();
             environment.put("PATH", DEFAULT_PATH);
             if (theHostname != null) {
@@ -336,7 +472,7 @@ public final class Container implements AutoCloseable {
             LaunchConfig config = new LaunchConfig(theId, ((Rootfs.Directory) rootfs).path(),
                     EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
-                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm);
+                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent);
             return new Container(config);
         }
 

@@ -37,6 +37,8 @@ public final class Libc {
     private static final MethodHandle EPOLL_CREATE1 = link(linux_h.epoll_create1$address(), linux_h.epoll_create1$descriptor());
     private static final MethodHandle EPOLL_CTL = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
     private static final MethodHandle EPOLL_WAIT = link(linux_h.epoll_wait$address(), linux_h.epoll_wait$descriptor());
+    private static final MethodHandle OPENDIR = link(linux_h.opendir$address(), linux_h.opendir$descriptor());
+    private static final MethodHandle CLOSEDIR = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
 
     private Libc() {
     }
@@ -173,5 +175,33 @@ public final class Libc {
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws SyscallException {
         return (int) call(() -> "epoll_wait(" + epfd + ")",
                 s -> (int) EPOLL_WAIT.invoke(s, epfd, events, maxEvents, timeoutMillis));
+    }
+
+    /**
+     * A directory opened read-only and close-on-exec, held as the C library's {@code DIR}
+     * so that no variadic {@code open} is needed; {@link #fd()} is its descriptor.
+     */
+    public record OpenDirectory(MemorySegment dir, int fd) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                call(() -> "closedir", s -> (int) CLOSEDIR.invoke(s, dir));
+            } catch (SyscallException ignored) {
+                // closedir frees the DIR even when close reports an error.
+            }
+        }
+    }
+
+    /** {@code opendir(path)} and {@code dirfd}. */
+    public static OpenDirectory openDirectory(String path) throws SyscallException {
+        MemorySegment[] dir = new MemorySegment[1];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocateFrom(path);
+            call(() -> "opendir(" + path + ")", s -> {
+                dir[0] = (MemorySegment) OPENDIR.invoke(s, cPath);
+                return dir[0].address() == 0 ? -1 : 0;
+            });
+        }
+        return new OpenDirectory(dir[0], linux_h.dirfd(dir[0]));
     }
 }

@@ -10,12 +10,16 @@ import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
+import dev.hako.cgroup.CgroupLayout;
+import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.process.Reaper;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,7 +37,18 @@ public final class ContainerLauncher {
     /** {@code -Dhako.trace=true}: print every container's child program with its results, like strace. */
     private static final boolean TRACE = Boolean.getBoolean("hako.trace");
 
+    /** Where the cgroup controllers are mounted: read once, as they do not move while the JVM runs. */
+    private static volatile CgroupLayout layout;
+
     private ContainerLauncher() {
+    }
+
+    private static CgroupLayout cgroupLayout() throws IOException {
+        CgroupLayout l = layout;
+        if (l == null) {
+            layout = l = CgroupLayout.detect();
+        }
+        return l;
     }
 
     public static Launched launch(LaunchConfig config) throws ContainerException {
@@ -42,6 +57,7 @@ public final class ContainerLauncher {
         int[] sync = {-1, -1};
         int[] error = {-1, -1};
         int pidfd = -1;
+        ContainerCgroup cgroup = null;
         // Confined: the spawner thread gets only raw addresses, never the segments. Closed
         // in finally, after the catch blocks have killed and reaped any child: the child
         // shares this memory and must be gone before it is freed.
@@ -51,11 +67,22 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1]);
+            cgroup = ContainerCgroup.create(cgroupLayout(), config.cgroupParent(), config.id(), config.limits());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);
-            MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
-            long pid = Spawner.spawn(Trampoline.get(), control.address());
+            long pid;
+            Optional<Path> unified = cgroup.unifiedDirectory();
+            if (unified.isPresent()) {
+                // Born in its cgroup: no moment in which the child runs, or forks, outside it.
+                try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
+                    clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
+                    clone_args.cgroup(args, dir.fd());
+                    pid = spawn(arena, args, program);
+                }
+            } else {
+                pid = spawn(arena, args, program);
+            }
 
             stdio.closeChildEnds();
             Libc.close(sync[0]);
@@ -68,7 +95,8 @@ public final class ContainerLauncher {
             pidfd = pidfdOut.get(JAVA_INT, 0);
 
             // The child now waits on the sync pipe; this is where the parent sets it up
-            // from outside (cgroups, id maps, network) before releasing it.
+            // from outside before releasing it: the v1 cgroups now, id maps and network later.
+            cgroup.addProcess(pid, false);
             Libc.writeFully(sync[1], arena.allocateFrom(JAVA_INT, 0).asSlice(0, 1));
             Libc.close(sync[1]);
             sync[1] = -1;
@@ -87,12 +115,15 @@ public final class ContainerLauncher {
                 throw setupFailed(config, program, failure.get(), status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio);
+            return new Launched(pid, pidfd, exit, stdio, cgroup);
         } catch (ContainerException e) {
-            cleanUp(stdio, sync, error, pidfd);
+            cleanUp(stdio, sync, error, pidfd, cgroup);
+            throw e;
+        } catch (IllegalArgumentException e) {
+            cleanUp(stdio, sync, error, pidfd, cgroup);
             throw e;
         } catch (IOException | RuntimeException e) {
-            cleanUp(stdio, sync, error, pidfd);
+            cleanUp(stdio, sync, error, pidfd, cgroup);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
             arena.close();
@@ -217,7 +248,12 @@ public final class ContainerLauncher {
                 + where + ": check the command, or that the rootfs contains it");
     }
 
-    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd) {
+    private static long spawn(Arena arena, MemorySegment args, ChildProgram program) throws SyscallException {
+        MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
+        return Spawner.spawn(Trampoline.get(), control.address());
+    }
+
+    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {
         if (stdio != null) {
             stdio.closeChildEnds();
             stdio.close();
@@ -238,6 +274,14 @@ public final class ContainerLauncher {
                 // Reaped already.
             }
             Libc.closeQuietly(pidfd);
+        }
+        if (cgroup != null) {
+            try {
+                cgroup.destroy();
+            } catch (IOException e) {
+                System.getLogger(ContainerLauncher.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not remove the cgroup of a container that failed to start: " + e.getMessage());
+            }
         }
     }
 }

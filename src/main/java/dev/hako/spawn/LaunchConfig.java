@@ -1,6 +1,7 @@
 package dev.hako.spawn;
 
 import dev.hako.Namespace;
+import dev.hako.cgroup.CgroupLimits;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ public record LaunchConfig(
         Redirect stdout,
         Redirect stderr,
         boolean redirectErrorStream,
-        boolean dieWithJvm) {
+        boolean dieWithJvm,
+        CgroupLimits limits,
+        String cgroupParent) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

@@ -1,11 +1,16 @@
 package dev.hako.spawn;
 
+import dev.hako.ContainerStats;
 import dev.hako.ExitStatus;
+import dev.hako.cgroup.CgroupStats;
+import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 
@@ -18,14 +23,44 @@ public final class Launched {
     private final int pidfd;
     private final CompletableFuture<ExitStatus> exit;
     private final Stdio stdio;
+    private final ContainerCgroup cgroup;
     private final Object lock = new Object();
     private boolean released;
 
-    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> exit, Stdio stdio) {
+    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup) {
         this.pid = pid;
         this.pidfd = pidfd;
-        this.exit = exit;
         this.stdio = stdio;
+        this.cgroup = cgroup;
+        // Read on the reaper thread as the process is reaped, before close() can remove the cgroup.
+        this.exit = reaped.thenApply(this::withOomKills);
+    }
+
+    private ExitStatus withOomKills(ExitStatus status) {
+        try {
+            return cgroup.oomKills() > 0 ? status.withOomKilled() : status;
+        } catch (IOException e) {
+            return status;
+        }
+    }
+
+    /** What the container uses now. */
+    public ContainerStats stats() throws IOException {
+        CgroupStats s = cgroup.stats();
+        return new ContainerStats(s.memoryCurrent().orElse(0), s.memoryPeak(),
+                Duration.ofNanos(s.cpuTimeNanos().orElse(0)), s.pidsCurrent().orElse(0), s.oomKills().orElse(0));
+    }
+
+    public void pause() throws IOException {
+        cgroup.freeze();
+    }
+
+    public void resume() throws IOException {
+        cgroup.thaw();
+    }
+
+    public void killAll() throws IOException {
+        cgroup.killAll();
     }
 
     public long pid() {
@@ -98,6 +133,14 @@ public final class Launched {
                 released = true;
                 Libc.closeQuietly(pidfd);
                 stdio.close();
+                try {
+                    // Kills what the main process left behind (no PID namespace, or
+                    // processes still exiting), then removes the cgroup directories.
+                    cgroup.destroy();
+                } catch (IOException e) {
+                    System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
+                            "could not remove the cgroup of container process " + pid + ": " + e.getMessage());
+                }
             }
         }
         if (interrupted) {

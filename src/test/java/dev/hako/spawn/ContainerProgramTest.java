@@ -26,7 +26,8 @@ class ContainerProgramTest {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/bin:/bin");
         return new LaunchConfig("c1", Path.of("/srv/root"), namespaces, hostname, List.of("sh", "-c", "true"),
-                env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true);
+                env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true,
+                dev.hako.cgroup.CgroupLimits.NONE, "/hako");
     }
 
     private static String plan(LaunchConfig config) throws Exception {

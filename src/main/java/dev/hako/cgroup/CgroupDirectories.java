@@ -1,0 +1,42 @@
+package dev.hako.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Making and removing cgroup directories. On cgroupfs, mkdir makes a cgroup, which the
+ * kernel fills with its interface files, and rmdir removes one, files and all. Tests on a
+ * plain directory tree laid out like cgroupfs supply their own, which play the kernel's part.
+ */
+interface CgroupDirectories {
+
+    /** The real thing: mkdir(2) and rmdir(2). */
+    CgroupDirectories KERNEL = new CgroupDirectories() {
+        @Override
+        public void mkdir(Path dir) throws IOException {
+            Files.createDirectory(dir);
+        }
+
+        @Override
+        public void rmdir(Path dir) throws IOException {
+            Files.delete(dir);
+        }
+    };
+
+    /**
+     * Makes the cgroup {@code dir}.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if it exists
+     */
+    void mkdir(Path dir) throws IOException;
+
+    /**
+     * Removes the cgroup {@code dir}.
+     *
+     * @throws java.nio.file.NoSuchFileException if it does not exist
+     * @throws java.nio.file.FileSystemException with reason "Device or resource busy"
+     *         while it has processes or child cgroups
+     */
+    void rmdir(Path dir) throws IOException;
+}

@@ -1,0 +1,139 @@
+package dev.hako.cgroup;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Reading and writing cgroupfs files.
+ *
+ * <p>A write is one {@code write(2)} of the whole value, because the kernel parses each
+ * write on its own; it opens with WRITE|TRUNCATE_EXISTING and never CREATE, so that a
+ * missing file (a controller that is not there) is an error instead of a new regular file
+ * that silently limits nothing.
+ */
+final class CgroupFiles {
+    private CgroupFiles() {
+    }
+
+    /** A condition polled while waiting for the kernel. */
+    @FunctionalInterface
+    interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /**
+     * Writes {@code value} to {@code file} in one write.
+     *
+     * @throws NoSuchFileException if the file does not exist
+     * @throws IOException with the kernel's reason (like "Device or resource busy") otherwise
+     */
+    static void write(Path file, String value) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            int written = channel.write(bytes);
+            if (bytes.hasRemaining()) {
+                throw new IOException("short write: " + written + " of " + bytes.capacity() + " bytes");
+            }
+        }
+    }
+
+    /** The file's contents without the trailing newline. */
+    static String read(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.US_ASCII).strip();
+    }
+
+    /** A file holding one number; empty if the file does not exist. */
+    static OptionalLong readLong(Path file) throws IOException {
+        try {
+            return OptionalLong.of(Long.parseLong(read(file)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            throw new IOException(file + " does not hold a number: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The value of {@code key} in a flat keyed file of {@code key value} lines (memory.events,
+     * cpu.stat, cgroup.events); empty if the file or the key does not exist.
+     */
+    static OptionalLong readKey(Path file, String key) throws IOException {
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 2 && f[0].equals(key)) {
+                    return OptionalLong.of(Long.parseLong(f[1]));
+                }
+            }
+            return OptionalLong.empty();
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            throw new IOException(file + " has a non-numeric " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The pids a {@code cgroup.procs} file lists; empty if the cgroup does not exist (any more). */
+    static List<Long> pids(Path procs) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(procs, StandardCharsets.US_ASCII)) {
+                if (!line.isBlank()) {
+                    pids.add(Long.parseLong(line.strip()));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        return pids;
+    }
+
+    /**
+     * Polls {@code condition}, sleeping a little longer each time (1 ms up to 20 ms), until it
+     * holds or {@code timeout} has passed.
+     *
+     * @return whether it holds
+     */
+    static boolean await(Duration timeout, Condition condition) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long sleepMillis = 1;
+        while (true) {
+            if (condition.holds()) {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(sleepMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the kernel to update a cgroup");
+            }
+            sleepMillis = Math.min(20, sleepMillis * 2);
+        }
+    }
+
+    /** The reason of an I/O failure: the kernel's text for a failed syscall, else the message. */
+    static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "it does not exist";
+        }
+        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+            return fse.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

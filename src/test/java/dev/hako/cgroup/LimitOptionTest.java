@@ -1,0 +1,96 @@
+package dev.hako.cgroup;
+
+import dev.hako.cgroup.LimitOption.FileWrite;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LimitOptionTest {
+    private static final long M = 1024 * 1024;
+    static final CgroupLimits ALL = CgroupLimits.NONE.withMemoryLimit(64 * M).withMemorySwap(128 * M)
+            .withMemoryReservation(32 * M).withCpus(0.5).withCpuShares(512).withCpusetCpus("1")
+            .withCpusetMems("0").withPidsLimit(100).withIoWeight(500);
+
+    /** Every write as "file=value", alternatives joined with " | ". */
+    private static List<String> writes(CgroupLimits limits, boolean v2) {
+        List<String> out = new ArrayList<>();
+        for (LimitOption o : LimitOption.values()) {
+            for (FileWrite w : o.writes(limits, v2)) {
+                out.add(String.join(" | ", w.targets().stream().map(t -> t.file() + "=" + t.value()).toList()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void v1FilesAndValuesInWritingOrder() {
+        assertEquals(List.of(
+                "memory.limit_in_bytes=67108864",
+                "memory.memsw.limit_in_bytes=134217728",
+                "memory.soft_limit_in_bytes=33554432",
+                "cpu.cfs_period_us=100000",
+                "cpu.cfs_quota_us=50000",
+                "cpu.shares=512",
+                "cpuset.cpus=1",
+                "cpuset.mems=0",
+                "pids.max=100",
+                "blkio.weight=500 | blkio.bfq.weight=500"), writes(ALL, false));
+    }
+
+    @Test
+    void v2FilesAndValues() {
+        assertEquals(List.of(
+                "memory.max=67108864",
+                "memory.swap.max=67108864",
+                "memory.low=33554432",
+                "cpu.max=50000 100000",
+                "cpu.weight=20",
+                "cpuset.cpus=1",
+                "cpuset.mems=0",
+                "pids.max=100",
+                "io.weight=default 4950 | io.bfq.weight=default 500"), writes(ALL, true));
+    }
+
+    @Test
+    void unlimitedSwapAndPeriodAlone() {
+        CgroupLimits l = CgroupLimits.NONE.withMemoryLimit(64 * M).withMemorySwap(-1);
+        assertEquals(List.of("memory.limit_in_bytes=67108864", "memory.memsw.limit_in_bytes=-1"), writes(l, false));
+        assertEquals(List.of("memory.max=67108864", "memory.swap.max=max"), writes(l, true));
+        CgroupLimits periodOnly = new CgroupLimits(null, null, null, null, 50000L, null, null, null, null, null);
+        assertEquals(List.of("cpu.cfs_period_us=50000"), writes(periodOnly, false));
+        assertEquals(List.of("cpu.max=max 50000"), writes(periodOnly, true));
+        assertEquals(List.of(), writes(CgroupLimits.NONE, false));
+        assertEquals(List.of(), writes(CgroupLimits.NONE, true));
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> LimitOption.MEMORY_SWAP.writes(CgroupLimits.NONE.withMemorySwap(M), true)).getMessage();
+        assertTrue(m.startsWith("memorySwap 1048576 needs memoryLimit"), m);
+    }
+
+    @Test
+    void weightsMapOntoV2AsRuncDoes() {
+        assertEquals(1, LimitOption.cpuWeight(2));
+        assertEquals(39, LimitOption.cpuWeight(1024));
+        assertEquals(10000, LimitOption.cpuWeight(262144));
+        assertEquals(1, LimitOption.ioWeight(10));
+        assertEquals(4950, LimitOption.ioWeight(500));
+        assertEquals(10000, LimitOption.ioWeight(1000));
+    }
+
+    @Test
+    void markdownTableHasARowPerOption() {
+        String table = LimitOption.markdownTable();
+        List<String> lines = table.lines().toList();
+        assertEquals(2 + LimitOption.values().length, lines.size(), table);
+        assertEquals("| `memoryLimit` | memory | `memory.limit_in_bytes` | bytes | `memory.max` | bytes |", lines.get(2));
+        assertTrue(table.contains("| `ioWeight` | blkio / io | `blkio.weight`, or `blkio.bfq.weight` where that is"
+                + " what exists |"), table);
+        for (LimitOption o : LimitOption.values()) {
+            assertTrue(table.contains("`" + o.option() + "`"), o.option());
+        }
+    }
+}

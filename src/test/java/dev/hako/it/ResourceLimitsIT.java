@@ -1,0 +1,171 @@
+package dev.hako.it;
+
+import dev.hako.Container;
+import dev.hako.ContainerProcess;
+import dev.hako.ContainerStats;
+import dev.hako.ExitStatus;
+import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestRootfs;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.hako.testing.Containers.builder;
+import static dev.hako.testing.Containers.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** cgroup limits as a container's processes feel them, on the real (hybrid) hierarchy. */
+@KernelTest
+class ResourceLimitsIT {
+
+    @Test
+    void memoryLimitOomKillsAndSaysSo() throws Exception {
+        // dd's 100 MiB block buffer is filled by read(): 100 MiB charged to the container.
+        Container.Result r = builder().memoryLimit("32m")
+                .command("dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1").run();
+        ExitStatus status = r.status();
+        assertTrue(status.oomKilled(), "expected an OOM kill, got " + status + "; stderr: " + r.stderr());
+        assertTrue(status.signaled() && status.signal() == 9, status.toString());
+        assertTrue(status.toString().contains("out of memory"), status.toString());
+    }
+
+    @Test
+    void sameAllocationCompletesUnderAHigherLimit() throws Exception {
+        Container.Result r = builder().memoryLimit(200L * 1024 * 1024)
+                .command("dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1").run();
+        assertEquals(0, r.exitCode(), r.status() + " " + r.stderr());
+        assertFalse(r.status().oomKilled());
+    }
+
+    @Test
+    void pidsLimitMakesForkFailWithEagainAndTheContainerSurvives() throws Exception {
+        // A subshell forks 50 sleeps; ash gives up at the first failed fork. Everything after
+        // it uses builtins only, since no fork can succeed until the sleeps are gone.
+        String out = ok(builder().pidsLimit(8).command("/bin/sh", "-c",
+                "( i=0; while [ $i -lt 50 ]; do sleep 30 & echo $! >> /dev/shm/pids; i=$((i+1)); done ) 2>/dev/shm/err;"
+                        + " n=0; while read p; do n=$((n+1)); kill $p; done < /dev/shm/pids; echo started $n;"
+                        + " while read line; do echo \"error $line\"; done < /dev/shm/err; echo alive").run());
+        assertTrue(out.matches("(?s)started [1-6]\n.*"), "the shell and its subshell leave room for at most 6 sleeps:\n" + out);
+        assertTrue(out.contains("Resource temporarily unavailable"), "fork must fail with EAGAIN:\n" + out);
+        assertTrue(out.endsWith("alive\n"), "the container survives its failed forks:\n" + out);
+    }
+
+    @Test
+    void cpuQuotaHoldsABusyLoopToItsShare() throws Exception {
+        try (Container c = builder().cpus(0.2).command("/bin/sh", "-c", "yes > /dev/null & sleep 2; kill $!").build()) {
+            long start = System.nanoTime();
+            ContainerProcess p = c.start();
+            assertEquals(0, p.waitFor());
+            double wall = (System.nanoTime() - start) / 1e9;
+            double cpu = c.stats().cpuTime().toNanos() / 1e9;
+            double share = cpu / wall;
+            assertTrue(share > 0.1 && share < 0.3, "0.2 cores allowed, used " + share + " (" + cpu + " s CPU in " + wall + " s)");
+        }
+    }
+
+    @Test
+    void pauseStopsProgressAndResumeContinuesIt() throws Exception {
+        try (Container c = builder().command("/bin/sh", "-c",
+                "i=0; while true; do i=$((i+1)); echo $i > /dev/shm/counter; done").build()) {
+            ContainerProcess p = c.start();
+            Path counter = Path.of("/proc/" + p.pid() + "/root/dev/shm/counter");
+            long before = awaitCounter(counter, 1);
+            c.pause();
+            long paused = readCounter(counter);
+            Thread.sleep(300);
+            assertEquals(paused, readCounter(counter), "the counter moved while paused");
+            assertTrue(p.isAlive(), () -> "paused container died: " + p.exitStatus());
+            c.resume();
+            // A freeze may catch the shell between truncating and writing the file (-1).
+            awaitCounter(counter, Math.max(before, paused) + 100);
+        }
+    }
+
+    @Test
+    void killAllEndsAContainerWhoseInitIgnoresSigtermAndHasChildren() throws Exception {
+        try (Container c = builder().command("/bin/sh", "-c", "trap '' TERM; sleep 1000 & sleep 1000 & echo ready; wait").build()) {
+            ContainerProcess p = c.start();
+            byte[] ready = p.getInputStream().readNBytes(6);
+            assertEquals("ready\n", new String(ready, StandardCharsets.UTF_8));
+            assertEquals(3, c.stats().pids(), "sh and two sleeps");
+            p.destroy();
+            assertFalse(p.waitFor(200, TimeUnit.MILLISECONDS), "PID 1 ignores SIGTERM");
+            c.killAll();
+            assertTrue(p.waitFor(5, TimeUnit.SECONDS));
+            assertEquals(9, p.exitStatus().signal());
+            assertEquals(0, c.stats().pids());
+        }
+    }
+
+    @Test
+    void statsReportMemoryCpuAndPids() throws Exception {
+        try (Container c = builder().memoryLimit("64m").command("/bin/sh", "-c", "echo go; read x; exit 0").build()) {
+            ContainerProcess p = c.start();
+            p.getInputStream().readNBytes(3);
+            ContainerStats s = c.stats();
+            assertTrue(s.memoryBytes() > 0 && s.memoryBytes() <= 64L * 1024 * 1024, s.toString());
+            assertTrue(s.memoryPeakBytes().orElse(s.memoryBytes()) >= s.memoryBytes(), s.toString());
+            assertTrue(s.cpuTime().toNanos() > 0, s.toString());
+            assertEquals(1, s.pids(), s.toString());
+            assertEquals(0, s.oomKills(), s.toString());
+            p.getOutputStream().close();
+            assertEquals(0, p.waitFor());
+        }
+    }
+
+    @Test
+    void hundredContainersWithLimitsLeaveNoCgroupBehind() throws Exception {
+        List<String> before = hakoCgroups();
+        for (int i = 0; i < 100; i++) {
+            try (Container c = builder().memoryLimit("64m").cpus(1).pidsLimit(64).command("/bin/true").build()) {
+                assertEquals(0, c.start().waitFor());
+            }
+        }
+        assertEquals(before, hakoCgroups());
+    }
+
+    /** Every container directory under /hako in every mounted hierarchy. */
+    static List<String> hakoCgroups() throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.sorted().toList()) {
+                Path parent = h.resolve("hako");
+                if (Files.isDirectory(parent)) {
+                    try (Stream<Path> children = Files.list(parent)) {
+                        children.filter(Files::isDirectory).forEach(d -> found.add(d.toString()));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    private static long readCounter(Path counter) throws IOException {
+        try {
+            String s = Files.readString(counter).trim();
+            return s.isEmpty() ? -1 : Long.parseLong(s);
+        } catch (NoSuchFileException e) {
+            return -1;
+        }
+    }
+
+    private static long awaitCounter(Path counter, long atLeast) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long v;
+        while ((v = readCounter(counter)) < atLeast) {
+            assertTrue(System.nanoTime() < deadline, "counter stuck at " + v);
+            Thread.sleep(10);
+        }
+        return v;
+    }
+}
