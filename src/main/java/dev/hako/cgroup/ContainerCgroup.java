@@ -4,15 +4,12 @@ import dev.hako.cgroup.CgroupLayout.Location;
 import dev.hako.cgroup.LimitOption.FileWrite;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -92,9 +89,9 @@ public final class ContainerCgroup {
             CgroupDirectories directories) throws IOException {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(limits, "limits");
-        List<String> parentPath = parentPath(parent);
-        checkId(id);
-        requireControllers(layout, limits);
+        List<String> parentPath = CgroupTree.parentPath(parent);
+        CgroupTree.checkId(id);
+        LimitWriter.requireControllers(layout, limits);
 
         Set<Controller> wanted = EnumSet.of(Controller.MEMORY, Controller.CPU, Controller.CPUACCT,
                 Controller.PIDS, Controller.FREEZER);
@@ -122,7 +119,7 @@ public final class ContainerCgroup {
         try {
             for (Map.Entry<Path, Set<Controller>> h : hierarchies.entrySet()) {
                 boolean cpuset = h.getValue().contains(Controller.CPUSET);
-                Path parentDir = cgroup.makeParents(h.getKey(), parentPath, cpuset, Set.of());
+                Path parentDir = CgroupTree.makeParents(h.getKey(), parentPath, cpuset, Set.of(), directories);
                 Path own = cgroup.makeOwn(parentDir.resolve(id));
                 cgroup.v1Distinct.add(own);
                 for (Controller c : h.getValue()) {
@@ -130,10 +127,10 @@ public final class ContainerCgroup {
                 }
                 if (cpuset) {
                     if (limits.cpusetCpus() == null) {
-                        inheritCpuset(own, "cpuset.cpus");
+                        CgroupTree.inheritCpuset(own, "cpuset.cpus");
                     }
                     if (limits.cpusetMems() == null) {
-                        inheritCpuset(own, "cpuset.mems");
+                        CgroupTree.inheritCpuset(own, "cpuset.mems");
                     }
                 }
             }
@@ -141,7 +138,7 @@ public final class ContainerCgroup {
             if (unified.isPresent()) {
                 Set<String> names = v2Enable.stream().map(c -> c.v2Name().orElseThrow())
                         .collect(Collectors.toCollection(TreeSet::new));
-                Path parentDir = cgroup.makeParents(unified.get(), parentPath, false, names);
+                Path parentDir = CgroupTree.makeParents(unified.get(), parentPath, false, names, directories);
                 cgroup.unifiedDir = cgroup.makeOwn(parentDir.resolve(id));
             }
             cgroup.apply(limits);
@@ -154,138 +151,6 @@ public final class ContainerCgroup {
             }
             throw e;
         }
-    }
-
-    /** The components of a parent path like {@code /hako} or {@code /a/b}. */
-    private static List<String> parentPath(String parent) {
-        Objects.requireNonNull(parent, "parent");
-        List<String> parts = Arrays.stream(parent.split("/")).filter(s -> !s.isEmpty()).toList();
-        if (parts.isEmpty()) {
-            throw new IllegalArgumentException("cgroup parent \"" + parent + "\" is the root of the hierarchy:"
-                    + " name a directory below it, like /hako, so that containers' cgroups stay together");
-        }
-        for (String part : parts) {
-            if (part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("cgroup parent \"" + parent + "\" has the component \""
-                        + part + "\": use plain names, like /hako or /myapp/containers");
-            }
-        }
-        return parts;
-    }
-
-    private static void checkId(String id) {
-        Objects.requireNonNull(id, "id");
-        if (id.isEmpty() || id.equals(".") || id.equals("..") || id.indexOf('/') >= 0 || id.indexOf('\0') >= 0
-                || id.length() > 255) {
-            throw new IllegalArgumentException("container id \"" + id + "\" cannot name a cgroup directory:"
-                    + " use 1 to 255 characters without '/', and not . or ..");
-        }
-    }
-
-    /** Fails, before anything is made, when a limit's controller is missing. */
-    private static void requireControllers(CgroupLayout layout, CgroupLimits limits) throws CgroupException {
-        for (LimitOption option : LimitOption.values()) {
-            Controller c = option.controller();
-            if (option.isSet(limits) && layout.location(c) == Location.NONE) {
-                String name = c.v1Name() + c.v2Name().filter(n -> !n.equals(c.v1Name()))
-                        .map(n -> " (" + n + " on cgroup v2)").orElse("");
-                throw new CgroupException(option.option() + " needs the " + name + " controller, which is not"
-                        + " mounted/enabled on this machine (" + layout + "): leave " + option.option()
-                        + " unset, or mount the controller");
-            }
-        }
-    }
-
-    /**
-     * Makes the parent directories below {@code mount} where missing. For v1 cpuset, fills an
-     * empty cpuset.cpus/mems from the level above, as a new v1 cpuset cgroup starts empty
-     * and no process can join it or its children until they are set. For v2, enables
-     * {@code enable} in cgroup.subtree_control of the root and of every directory down to
-     * the parent, since a v2 cgroup has only the controllers its parent passes down.
-     */
-    private Path makeParents(Path mount, List<String> parentPath, boolean cpuset, Set<String> enable)
-            throws IOException {
-        Path dir = mount;
-        enableControllers(dir, mount, enable);
-        for (String part : parentPath) {
-            Path above = dir;
-            dir = dir.resolve(part);
-            if (!Files.isDirectory(dir)) {
-                try {
-                    directories.mkdir(dir);
-                } catch (FileAlreadyExistsException e) {
-                    // another container made it just now
-                } catch (IOException e) {
-                    throw new CgroupException("cannot create the parent cgroup " + dir + ": "
-                            + CgroupFiles.reason(e), e);
-                }
-            }
-            if (cpuset) {
-                fillCpuset(dir, above, "cpuset.cpus");
-                fillCpuset(dir, above, "cpuset.mems");
-            }
-            enableControllers(dir, mount, enable);
-        }
-        return dir;
-    }
-
-    private static void fillCpuset(Path dir, Path above, String file) throws IOException {
-        Path target = dir.resolve(file);
-        if (CgroupFiles.read(target).isEmpty()) {
-            copyCpuset(above.resolve(file), target);
-        }
-    }
-
-    private static void inheritCpuset(Path own, String file) throws IOException {
-        copyCpuset(own.getParent().resolve(file), own.resolve(file));
-    }
-
-    private static void copyCpuset(Path from, Path to) throws IOException {
-        String value = CgroupFiles.read(from);
-        try {
-            CgroupFiles.write(to, value);
-        } catch (IOException e) {
-            throw new CgroupException("cannot copy \"" + value + "\" from " + from + " to " + to + ": "
-                    + CgroupFiles.reason(e) + " (a new v1 cpuset cgroup starts empty, and no process can join"
-                    + " it until it has CPUs and memory nodes)", e);
-        }
-    }
-
-    private static void enableControllers(Path dir, Path mount, Set<String> names) throws IOException {
-        if (names.isEmpty()) {
-            return;
-        }
-        Path control = dir.resolve("cgroup.subtree_control");
-        Set<String> missing = new TreeSet<>(names);
-        missing.removeAll(words(CgroupFiles.read(control)));
-        if (missing.isEmpty()) {
-            return;
-        }
-        Set<String> offered = words(CgroupFiles.read(dir.resolve("cgroup.controllers")));
-        Set<String> absent = new TreeSet<>(missing);
-        absent.removeAll(offered);
-        if (!absent.isEmpty()) {
-            throw new CgroupException("cannot delegate " + String.join(" ", absent) + " to the cgroups below "
-                    + dir + ": its cgroup.controllers offers only \"" + String.join(" ", offered) + "\";"
-                    + " enable them in cgroup.subtree_control of the cgroup above it (under systemd:"
-                    + " Delegate=yes for the unit), or leave the limits that need them unset");
-        }
-        String value = missing.stream().map(n -> "+" + n).collect(Collectors.joining(" "));
-        try {
-            CgroupFiles.write(control, value);
-        } catch (IOException e) {
-            String why = CgroupFiles.reason(e);
-            if (!dir.equals(mount) && !CgroupFiles.pids(dir.resolve("cgroup.procs")).isEmpty()) {
-                why += ": " + dir + " has processes of its own, and cgroup v2 gives controllers only to the"
-                        + " children of cgroups without processes; use a cgroup parent that holds no processes";
-            }
-            throw new CgroupException("enabling controllers \"" + value + "\" in " + control + " failed: " + why, e);
-        }
-    }
-
-    private static Set<String> words(String text) {
-        return Arrays.stream(text.trim().split("\\s+")).filter(s -> !s.isEmpty())
-                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** Makes this container's own directory, which must not exist yet. */
@@ -311,37 +176,8 @@ public final class ContainerCgroup {
             boolean v2 = layout.location(option.controller()) == Location.UNIFIED;
             Path dir = v2 ? unifiedDir : v1Dirs.get(option.controller());
             for (FileWrite write : option.writes(limits, v2)) {
-                writeLimit(dir, write);
+                LimitWriter.write(dir, write);
             }
-        }
-    }
-
-    private static void writeLimit(Path dir, FileWrite write) throws IOException {
-        LimitOption option = write.option();
-        FileWrite.Target target = write.targets().stream()
-                .filter(t -> Files.exists(dir.resolve(t.file()))).findFirst().orElse(null);
-        if (target == null) {
-            List<String> files = write.targets().stream().map(FileWrite.Target::file).toList();
-            String hint = option.missingHint() != null ? option.missingHint()
-                    : "the " + option.controller().v1Name() + " controller is not enabled for this cgroup";
-            throw new CgroupException("cannot set " + option.option() + ": " + (files.size() == 1
-                    ? files.get(0) + " does not exist" : "none of " + String.join(", ", files) + " exists")
-                    + " in " + dir + "; " + hint);
-        }
-        Path file = dir.resolve(target.file());
-        try {
-            CgroupFiles.write(file, target.value());
-        } catch (IOException e) {
-            String why = CgroupFiles.reason(e);
-            if (option.controller() == Controller.CPUSET) {
-                Path inParent = dir.getParent().resolve(target.file());
-                if (Files.exists(inParent)) {
-                    why += " (it must lie within the parent's " + target.file() + ", \""
-                            + CgroupFiles.read(inParent) + "\")";
-                }
-            }
-            throw new CgroupException("cannot set " + option.option() + ": writing \"" + target.value()
-                    + "\" to " + file + " failed: " + why, e);
         }
     }
 
@@ -636,43 +472,11 @@ public final class ContainerCgroup {
     private static Set<Long> pidsIn(List<Path> dirs) throws IOException {
         Set<Long> pids = new TreeSet<>();
         for (Path dir : dirs) {
-            for (Path d : subtree(dir)) {
+            for (Path d : CgroupTree.subtree(dir)) {
                 pids.addAll(CgroupFiles.pids(d.resolve("cgroup.procs")));
             }
         }
         return pids;
-    }
-
-    /**
-     * {@code dir} and every cgroup below it, deepest first, so that rmdir can go in this order;
-     * empty if {@code dir} is gone. A container with its own cgroup namespace and a writable
-     * cgroupfs may have made child cgroups.
-     */
-    private static List<Path> subtree(Path dir) throws IOException {
-        int links;
-        try {
-            links = (Integer) Files.getAttribute(dir, "unix:nlink");
-        } catch (NoSuchFileException e) {
-            return List.of();
-        }
-        if (links == 2) {
-            // A directory has 2 links plus one per subdirectory (kernfs keeps this too): a
-            // leaf, the usual case, needs no walk, which would stat each of its dozens of files.
-            return List.of(dir);
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            List<Path> dirs = new ArrayList<>(walk.filter(Files::isDirectory).toList());
-            Collections.reverse(dirs);
-            return dirs;
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (UncheckedIOException e) {
-            if (e.getCause() instanceof NoSuchFileException) {
-                // a child cgroup went away while walking: ask again
-                return subtree(dir);
-            }
-            throw e.getCause();
-        }
     }
 
     /**
@@ -711,7 +515,7 @@ public final class ContainerCgroup {
         Map<Path, String> failed = new LinkedHashMap<>();
         for (int i = created.size() - 1; i >= 0; i--) {
             Path own = created.get(i);
-            for (Path dir : subtree(own)) {
+            for (Path dir : CgroupTree.subtree(own)) {
                 String why = rmdir(dir, deadline);
                 if (why != null) {
                     failed.put(dir, why);
@@ -748,67 +552,6 @@ public final class ContainerCgroup {
             }
         });
         return removed ? null : reason[0];
-    }
-
-    /**
-     * The container cgroups under {@code parent} in every hierarchy: what is left when no
-     * container should exist. Tests assert that this is empty.
-     */
-    public static Set<Path> leftovers(CgroupLayout layout, String parent) throws IOException {
-        List<String> parentPath = parentPath(parent);
-        Set<Path> found = new TreeSet<>();
-        for (Path hierarchy : layout.allHierarchies()) {
-            Path dir = resolve(hierarchy, parentPath);
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> list = Files.list(dir)) {
-                    list.filter(Files::isDirectory).forEach(found::add);
-                }
-            }
-        }
-        return found;
-    }
-
-    /**
-     * Removes the parent cgroup (and the levels above it that it leaves empty, up to the
-     * hierarchy's root) in every hierarchy where it holds no container cgroups and no
-     * processes; where it does, it stays. For tests and uninstalling: {@link #create}
-     * leaves parents in place, as containers share them.
-     *
-     * @return the directories removed
-     */
-    public static List<Path> removeParent(CgroupLayout layout, String parent) throws IOException {
-        List<String> parentPath = parentPath(parent);
-        List<Path> removed = new ArrayList<>();
-        for (Path hierarchy : layout.allHierarchies()) {
-            for (int depth = parentPath.size(); depth > 0; depth--) {
-                Path dir = resolve(hierarchy, parentPath.subList(0, depth));
-                if (!Files.isDirectory(dir)) {
-                    continue;
-                }
-                try (Stream<Path> list = Files.list(dir)) {
-                    if (list.anyMatch(Files::isDirectory)) {
-                        break;
-                    }
-                }
-                try {
-                    CgroupDirectories.KERNEL.rmdir(dir);
-                    removed.add(dir);
-                } catch (NoSuchFileException e) {
-                    // gone meanwhile
-                } catch (IOException e) {
-                    break;
-                }
-            }
-        }
-        return removed;
-    }
-
-    private static Path resolve(Path hierarchy, List<String> parts) {
-        Path dir = hierarchy;
-        for (String part : parts) {
-            dir = dir.resolve(part);
-        }
-        return dir;
     }
 
     @Override

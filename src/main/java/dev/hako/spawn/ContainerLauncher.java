@@ -12,6 +12,7 @@ import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
+import dev.hako.cgroup.StaleCgroups;
 import dev.hako.process.Reaper;
 
 import java.io.IOException;
@@ -20,6 +21,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -43,10 +47,18 @@ public final class ContainerLauncher {
     private ContainerLauncher() {
     }
 
-    private static CgroupLayout cgroupLayout() throws IOException {
+    /** Cgroup parents already swept of containers that died with another JVM. */
+    private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
+    /** Old enough that no JVM is still between making such a cgroup and filling it. */
+    private static final Duration STALE_AFTER = Duration.ofMinutes(1);
+
+    private static CgroupLayout cgroupLayout(String parent) throws IOException {
         CgroupLayout l = layout;
         if (l == null) {
             layout = l = CgroupLayout.detect();
+        }
+        if (SWEPT.add(parent)) {
+            StaleCgroups.remove(l, parent, STALE_AFTER);
         }
         return l;
     }
@@ -67,7 +79,7 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1]);
-            cgroup = ContainerCgroup.create(cgroupLayout(), config.cgroupParent(), config.id(), config.limits());
+            cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(), config.limits());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);

@@ -51,7 +51,7 @@ class ContainerCgroupIT {
     @BeforeAll
     static void detect() throws IOException {
         layout = CgroupLayout.detect();
-        assertEquals(Set.of(), ContainerCgroup.leftovers(layout, PARENT), "left by an earlier run");
+        assertEquals(Set.of(), StaleCgroups.leftovers(layout, PARENT), "left by an earlier run");
     }
 
     @AfterEach
@@ -63,12 +63,12 @@ class ContainerCgroupIT {
             p.destroyForcibly();
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "process " + p.pid() + " did not die");
         }
-        assertEquals(Set.of(), ContainerCgroup.leftovers(layout, PARENT));
+        assertEquals(Set.of(), StaleCgroups.leftovers(layout, PARENT));
     }
 
     @AfterAll
     static void removeParent() throws IOException {
-        ContainerCgroup.removeParent(layout, PARENT);
+        StaleCgroups.removeParent(layout, PARENT);
         for (Path hierarchy : layout.allHierarchies()) {
             assertFalse(Files.exists(hierarchy.resolve(PARENT.substring(1))), "parent left in " + hierarchy);
         }
@@ -386,6 +386,6 @@ class ContainerCgroupIT {
                 && (m.contains("Invalid argument") || m.contains("Numerical result out of range"))
                 && m.contains("(it must lie within the parent's cpuset.cpus, \""),
                 m);
-        assertEquals(Set.of(), ContainerCgroup.leftovers(layout, PARENT));
+        assertEquals(Set.of(), StaleCgroups.leftovers(layout, PARENT));
     }
 }

@@ -138,7 +138,7 @@ class ContainerCgroupTest {
                 + root.resolve("memory/hako/c1") + "; the kernel does not account swap: boot it with"
                 + " swapaccount=1 (v1) or use a kernel with CONFIG_MEMCG_SWAP, or leave memorySwap unset",
                 e.getMessage());
-        assertEquals(Set.of(), ContainerCgroup.leftovers(fs.layout(), "/hako"));
+        assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
         assertTrue(Files.isDirectory(root.resolve("memory/hako")), "parents may stay");
     }
 
@@ -148,7 +148,7 @@ class ContainerCgroupTest {
         CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.NONE.withIoWeight(100)));
         assertTrue(e.getMessage().startsWith("cannot set ioWeight: none of blkio.weight, blkio.bfq.weight exists in "
                 + root.resolve("blkio/hako/c1") + "; no weight file exists"), e.getMessage());
-        assertEquals(Set.of(), ContainerCgroup.leftovers(fs.layout(), "/hako"));
+        assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
     }
 
     @Test
@@ -179,7 +179,7 @@ class ContainerCgroupTest {
                 + ": its cgroup.controllers offers only \"memory pids\"; enable them in cgroup.subtree_control of"
                 + " the cgroup above it (under systemd: Delegate=yes for the unit), or leave the limits that need"
                 + " them unset", e.getMessage());
-        assertEquals(Set.of(), ContainerCgroup.leftovers(fs.layout(), "/hako"));
+        assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
     }
 
     @Test
@@ -191,7 +191,7 @@ class ContainerCgroupTest {
         assertTrue(e.getMessage().startsWith("cgroup " + root.resolve("memory/hako/c1") + " already exists:"
                 + " a container with id c1 is running, or one was not cleaned up"), e.getMessage());
         assertEquals("12345", read("memory/hako/c1/memory.limit_in_bytes"), "the other one's cgroup is untouched");
-        assertEquals(4, ContainerCgroup.leftovers(fs.layout(), "/hako").size());
+        assertEquals(4, StaleCgroups.leftovers(fs.layout(), "/hako").size());
     }
 
     @Test
@@ -245,9 +245,9 @@ class ContainerCgroupTest {
     void destroyRemovesEveryDirectoryOnceAndKeepsTheParents() throws IOException {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("cpuset", "cpuset").unified("unified", "");
         ContainerCgroup cgroup = create(fs, CgroupLimits.NONE.withCpusetCpus("1"));
-        assertEquals(3, ContainerCgroup.leftovers(fs.layout(), "/hako").size());
+        assertEquals(3, StaleCgroups.leftovers(fs.layout(), "/hako").size());
         cgroup.destroy();
-        assertEquals(Set.of(), ContainerCgroup.leftovers(fs.layout(), "/hako"));
+        assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
         assertEquals(List.of(), cgroup.directories());
         cgroup.destroy();
         assertEquals(List.of("cpuset", "cpuset/hako", "memory", "memory/hako", "unified", "unified/hako"),
@@ -261,7 +261,7 @@ class ContainerCgroupTest {
         fs.mkdir(root.resolve("memory/hako/c1/child"));
         fs.mkdir(root.resolve("memory/hako/c1/child/grandchild"));
         cgroup.destroy();
-        assertEquals(Set.of(), ContainerCgroup.leftovers(fs.layout(), "/hako"));
+        assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
     }
 
     private List<String> relative(List<Path> dirs) {

@@ -1,5 +1,7 @@
 package dev.hako.it;
 
+import dev.hako.cgroup.CgroupLayout;
+import dev.hako.cgroup.StaleCgroups;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
@@ -10,6 +12,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +64,20 @@ class ChildJvmIT {
         return false;
     }
 
+    /** The container's own cgroup directories, from the host's view of /proc/pid/cgroup. */
+    private static List<Path> cgroupsOf(long pid) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+            String[] f = line.split(":", 3);
+            if (f[2].startsWith("/hako/")) {
+                String hierarchy = f[1].isEmpty() ? "unified" : f[1].startsWith("name=") ? f[1].substring(5) : f[1];
+                dirs.add(Path.of("/sys/fs/cgroup", hierarchy).resolve(f[2].substring(1)));
+            }
+        }
+        assertTrue(dirs.size() >= 5, "expected the container in memory, cpu, cpuacct, pids, freezer and unified: " + dirs);
+        return dirs;
+    }
+
     @Test
     void containerDiesWhenItsJvmIsKilled() throws Exception {
         Process jvm = holder(List.of(), "die");
@@ -69,8 +86,14 @@ class ChildJvmIT {
             assertTrue(line.startsWith("pid "), line);
             long pid = Long.parseLong(line.substring(4));
             assertFalse(goneWithin(pid, 100), "the container runs while its JVM does");
+            List<Path> cgroups = cgroupsOf(pid);
             jvm.destroyForcibly().waitFor();
             assertTrue(goneWithin(pid, 10_000), "container " + pid + " outlived its JVM");
+            // No JVM closed it, so its cgroups stay until a JVM sweeps them (after a minute;
+            // at once here).
+            assertTrue(cgroups.stream().allMatch(Files::isDirectory), cgroups.toString());
+            StaleCgroups.remove(CgroupLayout.detect(), "/hako", Duration.ZERO);
+            assertTrue(cgroups.stream().noneMatch(Files::exists), "stale cgroups not removed: " + cgroups);
         } finally {
             jvm.destroyForcibly();
         }
@@ -89,8 +112,11 @@ class ChildJvmIT {
         } finally {
             jvm.destroyForcibly();
             if (pid > 0) {
+                List<Path> cgroups = cgroupsOf(pid);
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 assertTrue(goneWithin(pid, 10_000), "could not clean up container " + pid);
+                StaleCgroups.remove(CgroupLayout.detect(), "/hako", Duration.ZERO);
+                assertTrue(cgroups.stream().noneMatch(Files::exists), "stale cgroups not removed: " + cgroups);
             }
         }
     }
