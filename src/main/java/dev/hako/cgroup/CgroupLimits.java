@@ -173,11 +173,11 @@ public record CgroupLimits(
         }
         if (memorySwap != null) {
             if (memoryLimit == null) {
-                throw new IllegalArgumentException("memorySwap " + bytes(memorySwap) + " needs memoryLimit:"
-                        + " it is the limit on memory plus swap, so set memoryLimit too (or leave memorySwap unset)");
+                throw new IllegalArgumentException("memorySwapLimit " + bytes(memorySwap) + " needs memoryLimit:"
+                        + " it is the limit on memory plus swap, so set memoryLimit too (or leave memorySwapLimit unset)");
             }
             if (memorySwap != -1 && memorySwap < memoryLimit) {
-                throw new IllegalArgumentException("memorySwap " + bytes(memorySwap) + " is below memoryLimit "
+                throw new IllegalArgumentException("memorySwapLimit " + bytes(memorySwap) + " is below memoryLimit "
                         + bytes(memoryLimit) + ": it counts memory plus swap, so it must be at least memoryLimit,"
                         + " or -1 for unlimited swap");
             }

@@ -22,10 +22,10 @@ public enum LimitOption {
                     : List.of(one(v2 ? "memory.max" : "memory.limit_in_bytes", l.memoryLimit()));
         }
     },
-    MEMORY_SWAP("memorySwap", Controller.MEMORY, "memory.memsw.limit_in_bytes", "bytes of memory + swap, -1 = unlimited",
-            "memory.swap.max", "memorySwap - memoryLimit (swap alone), or max",
+    MEMORY_SWAP("memorySwapLimit", Controller.MEMORY, "memory.memsw.limit_in_bytes", "bytes of memory + swap, -1 = unlimited",
+            "memory.swap.max", "memorySwapLimit - memoryLimit (swap alone), or max",
             "the kernel does not account swap: boot it with swapaccount=1 (v1) or use a kernel with"
-                    + " CONFIG_MEMCG_SWAP, or leave memorySwap unset") {
+                    + " CONFIG_MEMCG_SWAP, or leave memorySwapLimit unset") {
         @Override
         List<FileWrite> writes(CgroupLimits l, boolean v2) {
             Long swap = l.memorySwap();
@@ -33,8 +33,8 @@ public enum LimitOption {
                 return List.of();
             }
             if (l.memoryLimit() == null) {
-                throw new IllegalArgumentException("memorySwap " + swap + " needs memoryLimit: it is the limit"
-                        + " on memory plus swap, so set memoryLimit too (or leave memorySwap unset)");
+                throw new IllegalArgumentException("memorySwapLimit " + swap + " needs memoryLimit: it is the limit"
+                        + " on memory plus swap, so set memoryLimit too (or leave memorySwapLimit unset)");
             }
             if (!v2) {
                 return List.of(one("memory.memsw.limit_in_bytes", swap));
@@ -50,7 +50,7 @@ public enum LimitOption {
                     : List.of(one(v2 ? "memory.low" : "memory.soft_limit_in_bytes", l.memoryReservation()));
         }
     },
-    CPU_QUOTA("cpuQuota/cpuPeriod", Controller.CPU, "cpu.cfs_period_us, then cpu.cfs_quota_us",
+    CPU_QUOTA("cpus", Controller.CPU, "cpu.cfs_period_us, then cpu.cfs_quota_us",
             "period µs, then quota µs", "cpu.max", "\"quota period\" (\"max period\" without quota)",
             "the kernel has no CFS bandwidth control (CONFIG_CFS_BANDWIDTH): leave cpus unset") {
         @Override

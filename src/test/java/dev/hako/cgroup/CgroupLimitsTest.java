@@ -73,11 +73,11 @@ class CgroupLimitsTest {
 
         valid(NONE.withMemoryLimit(64 * M).withMemorySwap(64 * M));
         valid(NONE.withMemoryLimit(64 * M).withMemorySwap(-1));
-        assertEquals("memorySwap 32m (33554432 bytes) is below memoryLimit 64m (67108864 bytes): it counts"
+        assertEquals("memorySwapLimit 32m (33554432 bytes) is below memoryLimit 64m (67108864 bytes): it counts"
                 + " memory plus swap, so it must be at least memoryLimit, or -1 for unlimited swap",
                 invalid(NONE.withMemoryLimit(64 * M).withMemorySwap(32 * M)));
-        assertTrue(invalid(NONE.withMemoryLimit(64 * M).withMemorySwap(-2)).startsWith("memorySwap -2 bytes is below"));
-        assertTrue(invalid(NONE.withMemorySwap(64 * M)).startsWith("memorySwap 64m (67108864 bytes) needs memoryLimit"));
+        assertTrue(invalid(NONE.withMemoryLimit(64 * M).withMemorySwap(-2)).startsWith("memorySwapLimit -2 bytes is below"));
+        assertTrue(invalid(NONE.withMemorySwap(64 * M)).startsWith("memorySwapLimit 64m (67108864 bytes) needs memoryLimit"));
 
         valid(NONE.withMemoryReservation(32 * M));
         valid(NONE.withMemoryLimit(64 * M).withMemoryReservation(64 * M));

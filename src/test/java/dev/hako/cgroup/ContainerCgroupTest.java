@@ -134,9 +134,9 @@ class ContainerCgroupTest {
         FakeCgroupfs fs = legacy().without("memory.memsw.limit_in_bytes");
         CgroupException e = assertThrows(CgroupException.class,
                 () -> create(fs, CgroupLimits.NONE.withPidsLimit(5).withMemoryLimit(64 * M).withMemorySwap(-1)));
-        assertEquals("cannot set memorySwap: memory.memsw.limit_in_bytes does not exist in "
+        assertEquals("cannot set memorySwapLimit: memory.memsw.limit_in_bytes does not exist in "
                 + root.resolve("memory/hako/c1") + "; the kernel does not account swap: boot it with"
-                + " swapaccount=1 (v1) or use a kernel with CONFIG_MEMCG_SWAP, or leave memorySwap unset",
+                + " swapaccount=1 (v1) or use a kernel with CONFIG_MEMCG_SWAP, or leave memorySwapLimit unset",
                 e.getMessage());
         assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
         assertTrue(Files.isDirectory(root.resolve("memory/hako")), "parents may stay");
@@ -162,7 +162,7 @@ class ContainerCgroupTest {
         FakeCgroupfs v2 = new FakeCgroupfs(root).unified("unified", "memory pids");
         e = assertThrows(CgroupException.class, () -> ContainerCgroup.create(v2.layout(), "/hako", "c1",
                 CgroupLimits.NONE.withCpus(1), v2));
-        assertTrue(e.getMessage().startsWith("cpuQuota/cpuPeriod needs the cpu controller"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cpus needs the cpu controller"), e.getMessage());
     }
 
     @Test

@@ -68,7 +68,7 @@ class LimitOptionTest {
         assertEquals(List.of(), writes(CgroupLimits.NONE, true));
         String m = assertThrows(IllegalArgumentException.class,
                 () -> LimitOption.MEMORY_SWAP.writes(CgroupLimits.NONE.withMemorySwap(M), true)).getMessage();
-        assertTrue(m.startsWith("memorySwap 1048576 needs memoryLimit"), m);
+        assertTrue(m.startsWith("memorySwapLimit 1048576 needs memoryLimit"), m);
     }
 
     @Test
@@ -92,5 +92,13 @@ class LimitOptionTest {
         for (LimitOption o : LimitOption.values()) {
             assertTrue(table.contains("`" + o.option() + "`"), o.option());
         }
+    }
+
+    @Test
+    void readmeShowsTheTableAsTheCodeMapsIt() throws java.io.IOException {
+        java.nio.file.Path readme = java.nio.file.Path.of(System.getProperty("basedir", "."), "README.md");
+        String text = java.nio.file.Files.readString(readme);
+        assertTrue(text.contains(LimitOption.markdownTable()),
+                "README.md's limits table is out of date; replace it with:\n" + LimitOption.markdownTable());
     }
 }
