@@ -45,11 +45,11 @@ public final class Libc {
 
     /** One downcall, given the errno capture segment; returns the C result widened to long. */
     @FunctionalInterface
-    private interface Downcall {
+    interface Downcall {
         long invoke(MemorySegment errnoState) throws Throwable;
     }
 
-    private static MethodHandle link(MemorySegment address, FunctionDescriptor descriptor) {
+    static MethodHandle link(MemorySegment address, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
     }
 
@@ -57,7 +57,7 @@ public final class Libc {
      * Runs {@code call}, retrying on EINTR; a negative result becomes a SyscallException
      * described by {@code what} (built only on failure).
      */
-    private static long call(Supplier<String> what, Downcall call) throws SyscallException {
+    static long call(Supplier<String> what, Downcall call) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             while (true) {
