@@ -32,6 +32,9 @@
 #include <stddef.h>
 
 enum {
+    /* struct mount_attr for mount_setattr(2) */
+    HAKO_MOUNT_ATTR_SIZE = sizeof(struct mount_attr),
+    HAKO_MOUNT_ATTR_SET = offsetof(struct mount_attr, attr_set),
     /* siginfo_t as filled in by waitid(2) */
     HAKO_SIGINFO_SIZE = sizeof(siginfo_t),
     HAKO_SI_SIGNO = offsetof(siginfo_t, si_signo),
@@ -51,4 +54,16 @@ enum {
     /* capget(2) / capset(2) */
     HAKO_CAP_DATA_SIZE = sizeof(struct __user_cap_data_struct),
     HAKO_CAP_HEADER_SIZE = sizeof(struct __user_cap_header_struct),
+};
+
+/* dev.hako.image unpacks layers with the file calls Java's file API lacks (FileCalls) */
+#include <stdio.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+enum {
+    /* struct timespec, two of which utimensat(2) takes */
+    HAKO_TIMESPEC_SIZE = sizeof(struct timespec),
+    HAKO_TV_SEC = offsetof(struct timespec, tv_sec),
+    HAKO_TV_NSEC = offsetof(struct timespec, tv_nsec),
 };

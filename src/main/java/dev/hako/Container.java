@@ -2,6 +2,7 @@ package dev.hako;
 
 import dev.hako.cgroup.ByteSizes;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.fs.MaskedPaths;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
 import dev.hako.spawn.Launched;
@@ -193,6 +194,10 @@ public final class Container implements AutoCloseable {
         private boolean redirectErrorStream;
         private boolean dieWithJvm = true;
         private CgroupLimits limits = CgroupLimits.NONE;
+        private final List<Mount> mounts = new ArrayList<>();
+        private List<String> maskedPaths = MaskedPaths.DEFAULT_MASKED;
+        private List<String> readonlyPaths = MaskedPaths.DEFAULT_READONLY;
+        private boolean etcFiles = true;
         private String cgroupParent = "/hako";
 
         private Builder() {
@@ -204,7 +209,7 @@ public final class Container implements AutoCloseable {
             return this;
         }
 
-        /** The root filesystem. Required. */
+        /** The root filesystem: {@link Rootfs#directory}, {@link Rootfs#overlay} or {@link Rootfs#host}. Required. */
         public Builder rootfs(Rootfs rootfs) {
             this.rootfs = Objects.requireNonNull(rootfs, "rootfs");
             return this;
@@ -311,6 +316,48 @@ public final class Container implements AutoCloseable {
         public Builder dieWithJvm(boolean die) {
             this.dieWithJvm = die;
             return this;
+        }
+
+        /** Adds a bind or tmpfs mount; mounts are made in the order they are added, after /proc, /sys and /dev. */
+        public Builder mount(Mount mount) {
+            mounts.add(Objects.requireNonNull(mount, "mount"));
+            return this;
+        }
+
+        /**
+         * The paths covered so the container cannot read them (a file with /dev/null, a
+         * directory with an empty read-only tmpfs). Default: Docker's list
+         * ({@code /proc/kcore}, {@code /proc/keys}, {@code /sys/firmware}, ...); none for an
+         * empty list.
+         */
+        public Builder maskedPaths(List<String> paths) {
+            this.maskedPaths = absolutePaths(paths, "maskedPaths");
+            return this;
+        }
+
+        /** The paths made read-only. Default: Docker's list ({@code /proc/sys}, {@code /proc/sysrq-trigger}, ...). */
+        public Builder readonlyPaths(List<String> paths) {
+            this.readonlyPaths = absolutePaths(paths, "readonlyPaths");
+            return this;
+        }
+
+        /**
+         * Whether the container gets generated /etc/hostname, /etc/hosts and
+         * /etc/resolv.conf (the host's, less loopback nameservers), bind-mounted over its
+         * own, as Docker does. Default: true.
+         */
+        public Builder etcFiles(boolean generate) {
+            this.etcFiles = generate;
+            return this;
+        }
+
+        private static List<String> absolutePaths(List<String> paths, String option) {
+            for (String p : paths) {
+                if (p == null || !p.startsWith("/")) {
+                    throw new IllegalArgumentException(option + " takes absolute paths inside the container; got " + p);
+                }
+            }
+            return List.copyOf(paths);
         }
 
         /**
@@ -469,10 +516,11 @@ public final class Container implements AutoCloseable {
                             + " contains a NUL character");
                 }
             }
-            LaunchConfig config = new LaunchConfig(theId, ((Rootfs.Directory) rootfs).path(),
+            LaunchConfig config = new LaunchConfig(theId, rootfs,
                     EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
-                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent);
+                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent,
+                    List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles);
             return new Container(config);
         }
 

@@ -1,20 +1,32 @@
 package dev.hako.fs;
 
+import dev.hako.Rootfs;
 import dev.hako.linux.linux_h;
 import dev.hako.spawn.ChildProgram;
+import dev.hako.spawn.FdTable;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * The child's filesystem work: make the rootfs its root with pivot_root, detach the
- * host's root, and mount what a container expects — /proc, a read-only /sys, and a small
- * /dev — as Docker and runc lay them out.
+ * The child's root: made ready from the host's view (a bind, an overlay, or a tmpfs of
+ * read-only host directories), then pivoted into, with the host's root detached; then
+ * /proc, a read-only /sys and a small /dev, as Docker and runc lay them out.
  *
- * <p>Everything after the pivot is mounted by path inside the new root, with the host's
- * root already detached, so no path the container controls can lead outside it.
+ * <p>Everything mounted after the pivot is mounted by path inside the new root, with the
+ * host's root already gone, so no path the container's files control can lead outside it.
+ * Everything that needs a host path (rootfs, layers, bind sources) is opened before.
  */
 public final class RootfsSetup {
+    /**
+     * Where overlay and host roots are assembled: hidden under a tmpfs that exists only in
+     * the child's mount namespace, so the host's mount table never shows them.
+     */
+    public static final Path STAGING = Path.of("/run/hako");
+
     /** A character device the container's /dev gets. */
     private record Device(String name, int major, int minor) {
     }
@@ -28,30 +40,113 @@ public final class RootfsSetup {
             new String[] {"/proc/self/fd/1", "/dev/stdout"}, new String[] {"/proc/self/fd/2", "/dev/stderr"},
             new String[] {"pts/ptmx", "/dev/ptmx"});
 
+    /** The host's system directories a {@link Rootfs.Host} shows, where they exist. */
+    private static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+            "/libx32", "/etc", "/opt");
+
     private RootfsSetup() {
     }
 
-    /**
-     * Adds the steps that pivot into {@code rootfs} and mount /proc, /sys and /dev.
-     * {@code freeFd} is the lowest free descriptor in the child at this point.
-     */
-    public static void pivotAndMount(ChildProgram.Builder p, Path rootfs, int freeFd) {
-        String root = rootfs.toString();
+    /** Creates what the child needs on the host before it starts: staging point, overlay upper and work. */
+    public static void prepareHost(Rootfs rootfs) throws IOException {
+        if (!(rootfs instanceof Rootfs.Directory)) {
+            Files.createDirectories(STAGING);
+        }
+        if (rootfs instanceof Rootfs.Overlay o && o.upper() != null) {
+            Files.createDirectories(o.upper());
+            Files.createDirectories(o.workDir());
+        }
+    }
+
+    /** Makes every mount in the child's namespace private: first thing, before any mount. */
+    public static void makePrivate(ChildProgram.Builder p) {
         p.mount(null, "/", null, linux_h.MS_REC() | linux_h.MS_PRIVATE(), null)
-                .note("nothing mounted from here on propagates to the host")
-                .mount(root, root, null, linux_h.MS_BIND() | linux_h.MS_REC(), null)
-                .note("pivot_root needs the new root to be a mount point")
-                .open("/", linux_h.O_DIRECTORY() | linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0)
-                .note("the host's root, to detach after the pivot; gets fd " + freeFd)
-                .chdir(root)
+                .note("nothing mounted from here on propagates to the host");
+    }
+
+    /** Mounts the new root; returns its path (host view). */
+    public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs) {
+        return switch (rootfs) {
+            case Rootfs.Directory d -> {
+                String root = d.path().toString();
+                p.mount(root, root, null, linux_h.MS_BIND() | linux_h.MS_REC(), null)
+                        .note("pivot_root needs the new root to be a mount point");
+                yield root;
+            }
+            case Rootfs.Overlay o -> overlay(p, o);
+            case Rootfs.Host h -> hostView(p);
+        };
+    }
+
+    private static String stage(ChildProgram.Builder p) {
+        String staging = STAGING.toString();
+        p.mount("tmpfs", staging, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=700")
+                .note("a private staging area, visible in this mount namespace only");
+        return staging;
+    }
+
+    private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
+        String staging = stage(p);
+        String root = staging + "/root";
+        p.mkdir(root, 0755);
+        String upper;
+        String work;
+        if (o.upper() == null) {
+            upper = staging + "/upper";
+            work = staging + "/work";
+            p.mkdir(upper, 0755).note("the writable layer lives on the staging tmpfs and dies with the container");
+            p.mkdir(work, 0755);
+        } else {
+            upper = o.upper().toString();
+            work = o.workDir().toString();
+        }
+        String lowers = o.lowers().stream().map(Path::toString).collect(Collectors.joining(":"));
+        p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work);
+        return root;
+    }
+
+    private static String hostView(ChildProgram.Builder p) {
+        String staging = stage(p);
+        String root = staging + "/root";
+        p.mkdir(root, 0755);
+        p.mount("tmpfs", root, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=755")
+                .note("an empty, writable root to show the host's directories on");
+        for (String dir : HOST_DIRS) {
+            Path host = Path.of(dir);
+            String target = root + dir;
+            try {
+                if (Files.isSymbolicLink(host)) {
+                    p.symlink(Files.readSymbolicLink(host).toString(), target).note("as on the host");
+                } else if (Files.isDirectory(host)) {
+                    p.mkdir(target, 0755)
+                            .mount(dir, target, null, linux_h.MS_BIND() | linux_h.MS_REC(), null)
+                            .mount(null, target, null, linux_h.MS_REMOUNT() | linux_h.MS_BIND() | linux_h.MS_RDONLY(), null);
+                }
+            } catch (IOException e) {
+                // Unreadable on the host: the container simply does not get it.
+            }
+        }
+        return root;
+    }
+
+    /** pivot_root into {@code newRoot} and detach the host's root. */
+    public static void pivot(ChildProgram.Builder p, String newRoot, FdTable fds) {
+        int oldRoot = fds.take();
+        p.open("/", linux_h.O_DIRECTORY() | linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0)
+                .note("the host's root, to detach after the pivot; gets fd " + oldRoot)
+                .chdir(newRoot)
                 .pivotRoot(".", ".")
                 .note("the old root ends up stacked on the new one: no put_old directory needed")
-                .fchdir(freeFd)
+                .fchdir(oldRoot)
                 .umount2(".", linux_h.MNT_DETACH())
                 .note("detach the host's root from the container")
-                .close(freeFd)
+                .close(oldRoot)
                 .chdir("/");
+        fds.release(oldRoot);
+    }
 
+    /** /proc, a read-only /sys and /dev, inside the new root. */
+    public static void mountSystem(ChildProgram.Builder p) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
         p.mkdir("/proc", 0555).mayFail()
                 .mount("proc", "/proc", "proc", noSuidDevExec, null)
@@ -76,6 +171,16 @@ public final class RootfsSetup {
             p.symlink(link[0], link[1]);
         }
         p.umask(022).note("the umask a container's processes start with, as in Docker");
+    }
+
+    /** Writable tmpfs directories of a host rootfs. */
+    public static void mountWritableDirs(ChildProgram.Builder p, Rootfs rootfs) {
+        if (rootfs instanceof Rootfs.Host h) {
+            for (String dir : h.writableDirs()) {
+                makeDirectories(p, dir);
+                p.mount("tmpfs", dir, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=1777");
+            }
+        }
     }
 
     /** Creates {@code dir} and its parents inside the container, each allowed to exist already. */

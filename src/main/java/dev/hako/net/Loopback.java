@@ -2,6 +2,7 @@ package dev.hako.net;
 
 import dev.hako.linux.linux_h;
 import dev.hako.spawn.ChildProgram;
+import dev.hako.spawn.FdTable;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,11 @@ public final class Loopback {
     }
 
     /**
-     * Adds the steps: a datagram socket (it gets {@code fd}, the lowest free descriptor),
-     * SIOCSIFFLAGS on "lo" with IFF_UP, close.
+     * Adds the steps: a datagram socket (it gets the lowest free descriptor), SIOCSIFFLAGS
+     * on "lo" with IFF_UP, close.
      */
-    public static void addSteps(ChildProgram.Builder program, int fd) {
+    public static void addSteps(ChildProgram.Builder program, FdTable fds) {
+        int fd = fds.take();
         MemorySegment ifreq = program.arena().allocate(linux_h.HAKO_IFREQ_SIZE(), 8);
         byte[] name = "lo".getBytes(StandardCharsets.US_ASCII);
         MemorySegment.copy(name, 0, ifreq, java.lang.foreign.ValueLayout.JAVA_BYTE, linux_h.HAKO_IFR_NAME(), name.length);
@@ -27,5 +29,6 @@ public final class Loopback {
                 .ioctl(fd, linux_h.SIOCSIFFLAGS(), "SIOCSIFFLAGS", ifreq, "{ifr_name=\"lo\", ifr_flags=IFF_UP|IFF_RUNNING}")
                 .note("a new network namespace has lo, but down")
                 .close(fd);
+        fds.release(fd);
     }
 }

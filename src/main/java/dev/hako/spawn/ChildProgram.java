@@ -272,6 +272,48 @@ public final class ChildProgram {
                     cString(source), cString(target), cString(fstype), flags, cString(data));
         }
 
+        /** {@code open_tree(AT_FDCWD, path, flags)}: a detached copy of the mount at {@code path}, as an fd. */
+        public Builder openTree(String path, int flags) {
+            return step(linux_h.SYS_open_tree(), "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
+                    linux_h.AT_FDCWD(), cString(path), flags);
+        }
+
+        private static String openTreeFlags(int flags) {
+            StringBuilder out = new StringBuilder("OPEN_TREE_CLONE");
+            if ((flags & linux_h.OPEN_TREE_CLOEXEC()) != 0) {
+                out.append("|OPEN_TREE_CLOEXEC");
+            }
+            if ((flags & linux_h.AT_RECURSIVE()) != 0) {
+                out.append("|AT_RECURSIVE");
+            }
+            return out.toString();
+        }
+
+        /** {@code move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)}: attaches a detached mount. */
+        public Builder moveMount(int fd, String target) {
+            return step(linux_h.SYS_move_mount(), "move_mount(" + fd + ", \"\", AT_FDCWD, " + quote(target)
+                            + ", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
+                    fd, cString(""), linux_h.AT_FDCWD(), cString(target),
+                    linux_h.MOVE_MOUNT_F_EMPTY_PATH() | linux_h.MOVE_MOUNT_T_SYMLINKS());
+        }
+
+        /** {@code mount_setattr(fd, "", AT_EMPTY_PATH[|AT_RECURSIVE], {attr_set=attrs}, size)}. */
+        public Builder mountSetattr(int fd, boolean recursive, long attrs, String attrText) {
+            MemorySegment attr = arena.allocate(linux_h.HAKO_MOUNT_ATTR_SIZE(), 8);
+            attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_SET(), attrs);
+            int flags = linux_h.AT_EMPTY_PATH() | (recursive ? linux_h.AT_RECURSIVE() : 0);
+            return step(linux_h.SYS_mount_setattr(), "mount_setattr(" + fd + ", \"\", AT_EMPTY_PATH"
+                            + (recursive ? "|AT_RECURSIVE" : "") + ", {attr_set=" + attrText + "}, "
+                            + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
+                    fd, cString(""), flags, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
+        }
+
+        /** {@code close(<result of the previous step>)}, for an fd that a step may or may not have opened. */
+        public Builder closePrevious() {
+            step(linux_h.SYS_close(), "close(" + PREVIOUS + ")", 0);
+            return withFlag(TrampolineCode.ARG0_FROM_PREV);
+        }
+
         public Builder umount2(String target, int flags) {
             return step(linux_h.SYS_umount2(), "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
                     cString(target), flags);

@@ -13,6 +13,8 @@ import dev.hako.linux.linux_h;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.cgroup.StaleCgroups;
+import dev.hako.fs.EtcFiles;
+import dev.hako.fs.RootfsSetup;
 import dev.hako.process.Reaper;
 
 import java.io.IOException;
@@ -70,15 +72,21 @@ public final class ContainerLauncher {
         int[] error = {-1, -1};
         int pidfd = -1;
         ContainerCgroup cgroup = null;
+        EtcFiles etc = null;
         // Confined: the spawner thread gets only raw addresses, never the segments. Closed
         // in finally, after the catch blocks have killed and reaped any child: the child
         // shares this memory and must be gone before it is freed.
         Arena arena = Arena.ofConfined();
         try {
+            RootfsSetup.prepareHost(config.rootfs());
+            if (config.etcFiles()) {
+                etc = EtcFiles.write(config.id(), config.hostname(), config.namespaces().contains(Namespace.NETWORK));
+            }
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
-            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1]);
+            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1],
+                    etc == null ? List.of() : etc.entries());
             cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(), config.limits());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
@@ -127,15 +135,15 @@ public final class ContainerLauncher {
                 throw setupFailed(config, program, failure.get(), status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup);
+            return new Launched(pid, pidfd, exit, stdio, cgroup, etc);
         } catch (ContainerException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
+            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
             throw e;
         } catch (IllegalArgumentException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
+            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
             throw e;
         } catch (IOException | RuntimeException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
+            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
             arena.close();
@@ -265,7 +273,7 @@ public final class ContainerLauncher {
         return Spawner.spawn(Trampoline.get(), control.address());
     }
 
-    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {
+    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup, EtcFiles etc) {
         if (stdio != null) {
             stdio.closeChildEnds();
             stdio.close();
@@ -286,6 +294,14 @@ public final class ContainerLauncher {
                 // Reaped already.
             }
             Libc.closeQuietly(pidfd);
+        }
+        if (etc != null) {
+            try {
+                etc.delete();
+            } catch (IOException e) {
+                System.getLogger(ContainerLauncher.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not remove the /etc files of a container that failed to start: " + e.getMessage());
+            }
         }
         if (cgroup != null) {
             try {

@@ -1,6 +1,9 @@
 package dev.hako.spawn;
 
 import dev.hako.Namespace;
+import dev.hako.fs.EtcFiles;
+import dev.hako.fs.MaskedPaths;
+import dev.hako.fs.MountSetup;
 import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
@@ -31,7 +34,8 @@ final class ContainerProgram {
     private ContainerProgram() {
     }
 
-    static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd) {
+    static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
+                              List<EtcFiles.Entry> etcFiles) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         rebuildFdTable(p, stdio, syncReadFd, errorWriteFd);
         if (config.dieWithJvm()) {
@@ -44,9 +48,18 @@ final class ContainerProgram {
             p.unshare(linux_h.CLONE_NEWCGROUP())
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
         }
-        RootfsSetup.pivotAndMount(p, config.rootfs(), FREE_FD);
+        FdTable fds = new FdTable(FREE_FD);
+        MountSetup mounts = new MountSetup();
+        RootfsSetup.makePrivate(p);
+        mounts.openSources(p, config.mounts(), etcFiles, fds);
+        String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
+        RootfsSetup.pivot(p, newRoot, fds);
+        RootfsSetup.mountSystem(p);
+        RootfsSetup.mountWritableDirs(p, config.rootfs());
+        mounts.attach(p, config.mounts(), fds);
+        MaskedPaths.addSteps(p, config.maskedPaths(), config.readonlyPaths());
         if (config.namespaces().contains(Namespace.NETWORK)) {
-            Loopback.addSteps(p, FREE_FD);
+            Loopback.addSteps(p, fds);
         }
         if (config.hostname() != null) {
             p.sethostname(config.hostname());

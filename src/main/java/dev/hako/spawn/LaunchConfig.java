@@ -1,10 +1,11 @@
 package dev.hako.spawn;
 
+import dev.hako.Mount;
 import dev.hako.Namespace;
+import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
 
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +13,7 @@ import java.util.Set;
 /** A validated container configuration, as the builder hands it over. */
 public record LaunchConfig(
         String id,
-        Path rootfs,
+        Rootfs rootfs,
         Set<Namespace> namespaces,
         String hostname,
         List<String> command,
@@ -25,7 +26,11 @@ public record LaunchConfig(
         boolean redirectErrorStream,
         boolean dieWithJvm,
         CgroupLimits limits,
-        String cgroupParent) {
+        String cgroupParent,
+        List<Mount> mounts,
+        List<String> maskedPaths,
+        List<String> readonlyPaths,
+        boolean etcFiles) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

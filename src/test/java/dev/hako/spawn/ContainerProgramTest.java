@@ -1,6 +1,10 @@
 package dev.hako.spawn;
 
+import dev.hako.Mount;
 import dev.hako.Namespace;
+import dev.hako.Rootfs;
+import dev.hako.fs.EtcFiles;
+import dev.hako.fs.MaskedPaths;
 import dev.hako.linux.linux_h;
 import org.junit.jupiter.api.Test;
 
@@ -23,17 +27,27 @@ class ContainerProgramTest {
 
     private static LaunchConfig config(Set<Namespace> namespaces, String hostname, boolean readonly,
                                        Redirect out, boolean merge) {
+        return config(new Rootfs.Directory(Path.of("/srv/root")), List.of(), namespaces, hostname, readonly, out, merge);
+    }
+
+    private static LaunchConfig config(Rootfs rootfs, List<Mount> mounts, Set<Namespace> namespaces, String hostname,
+                                       boolean readonly, Redirect out, boolean merge) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/bin:/bin");
-        return new LaunchConfig("c1", Path.of("/srv/root"), namespaces, hostname, List.of("sh", "-c", "true"),
+        return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
                 env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true,
-                dev.hako.cgroup.CgroupLimits.NONE, "/hako");
+                dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
+                MaskedPaths.DEFAULT_READONLY, true);
     }
+
+    private static final List<EtcFiles.Entry> ETC = List.of(
+            new EtcFiles.Entry(Path.of("/run/hako/c1/hostname"), "/etc/hostname"),
+            new EtcFiles.Entry(Path.of("/run/hako/c1/hosts"), "/etc/hosts"));
 
     private static String plan(LaunchConfig config) throws Exception {
         try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(config)) {
             try {
-                return ContainerProgram.build(arena, config, stdio, 40, 41).toString();
+                return ContainerProgram.build(arena, config, stdio, 40, 41, ETC).toString();
             } finally {
                 stdio.closeChildEnds();
             }
@@ -60,15 +74,23 @@ class ContainerProgramTest {
                 "read(3, buf, 1)  [0 fails]", "setsid()",
                 "unshare(CLONE_NEWCGROUP)",
                 "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+                "open_tree(AT_FDCWD, \"/run/hako/c1/hostname\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 5",
+                "open_tree(AT_FDCWD, \"/run/hako/c1/hosts\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 6",
                 "mount(\"/srv/root\", \"/srv/root\", NULL, MS_BIND|MS_REC, NULL)",
-                "openat(AT_FDCWD, \"/\", O_RDONLY|O_DIRECTORY|O_CLOEXEC", "chdir(\"/srv/root\")",
-                "pivot_root(\".\", \".\")", "fchdir(5)", "umount2(\".\", MNT_DETACH)", "close(5)", "chdir(\"/\")",
+                "openat(AT_FDCWD, \"/\", O_RDONLY|O_DIRECTORY|O_CLOEXEC", "gets fd 7", "chdir(\"/srv/root\")",
+                "pivot_root(\".\", \".\")", "fchdir(7)", "umount2(\".\", MNT_DETACH)", "close(7)", "chdir(\"/\")",
                 "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
                 "mount(\"sysfs\", \"/sys\", \"sysfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
                 "mount(\"tmpfs\", \"/dev\", \"tmpfs\"",
                 "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",
                 "mount(\"devpts\", \"/dev/pts\", \"devpts\"", "newinstance",
                 "symlinkat(\"/proc/self/fd\", AT_FDCWD, \"/dev/fd\")",
+                "openat(AT_FDCWD, \"/etc/hostname\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)  [may fail]",
+                "move_mount(5, \"\", AT_FDCWD, \"/etc/hostname\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
+                "close(5)", "move_mount(6, ", "close(6)",
+                "mount(\"tmpfs\", \"/proc/acpi\", \"tmpfs\", MS_RDONLY, NULL)  [may fail]  # masked",
+                "mount(\"/dev/null\", \"/proc/keys\", NULL, MS_BIND, NULL)  [may fail]  # masked",
+                "mount(\"/proc/sys\", \"/proc/sys\", NULL, MS_BIND|MS_REC, NULL)  [may fail]",
                 "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0)", "ioctl(5, SIOCSIFFLAGS", "close(5)",
                 "sethostname(\"box\", 3)",
                 "mkdirat(AT_FDCWD, \"/work\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/work/dir\", 0755)  [may fail]",
@@ -76,7 +98,7 @@ class ContainerProgramTest {
                 "rt_sigprocmask(SIG_SETMASK, [], NULL, 8)",
                 "execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])  [may fail]",
                 "execve(\"/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])\n");
-        assertFalse(plan.contains("MS_REMOUNT"), "not read-only");
+        assertFalse(plan.contains("mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)"), "not read-only");
     }
 
     @Test
@@ -121,5 +143,46 @@ class ContainerProgramTest {
         long flags = ContainerLauncher.cloneFlags(EnumSet.of(Namespace.MOUNT, Namespace.CGROUP));
         assertEquals(linux_h.CLONE_VM() | linux_h.CLONE_PIDFD() | linux_h.CLONE_CLEAR_SIGHAND() | linux_h.CLONE_NEWNS(), flags,
                 "the cgroup namespace is unshared by the child, not at clone");
+    }
+
+    @Test
+    void overlayIsAssembledOnAPrivateStagingTmpfs() throws Exception {
+        Rootfs overlay = new Rootfs.Overlay(List.of(Path.of("/l/top"), Path.of("/l/base")), null);
+        String plan = plan(config(overlay, List.of(), Namespace.all(), null, false, Redirect.INHERIT, false));
+        assertInOrder(plan, "open_tree(",
+                "mount(\"tmpfs\", \"/run/hako\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700\")",
+                "mkdirat(AT_FDCWD, \"/run/hako/root\", 0755)", "mkdirat(AT_FDCWD, \"/run/hako/upper\"",
+                "mount(\"overlay\", \"/run/hako/root\", \"overlay\", 0, \"lowerdir=/l/top:/l/base,upperdir=/run/hako/upper,workdir=/run/hako/work\")",
+                "chdir(\"/run/hako/root\")", "pivot_root(");
+        Rootfs kept = new Rootfs.Overlay(List.of(Path.of("/l/base")), Path.of("/keep/upper"));
+        assertTrue(plan(config(kept, List.of(), Namespace.all(), null, false, Redirect.INHERIT, false))
+                .contains("lowerdir=/l/base,upperdir=/keep/upper,workdir=/keep/upper.work"));
+    }
+
+    @Test
+    void bindSourcesAreOpenedBeforeThePivotAndAttachedAfterIt() throws Exception {
+        List<Mount> mounts = List.of(
+                Mount.bind(Path.of("/tmp"), "/data/in").readOnly(),
+                Mount.tmpfs("/scratch").size(1 << 20).mode(0700));
+        String plan = plan(config(new Rootfs.Directory(Path.of("/srv/root")), mounts, Namespace.all(), null, false,
+                Redirect.INHERIT, false));
+        assertInOrder(plan,
+                "open_tree(AT_FDCWD, \"/tmp\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE)  # a detached copy of the source; gets fd 5",
+                "pivot_root(",
+                "mkdirat(AT_FDCWD, \"/data\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/data/in\", 0755)  [may fail]",
+                "mount_setattr(5, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY}, 32)",
+                "move_mount(5, \"\", AT_FDCWD, \"/data/in\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
+                "close(5)",
+                "mount(\"tmpfs\", \"/scratch\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700,size=1048576\")");
+    }
+
+    @Test
+    void hostRootfsShowsHostDirectoriesReadOnly() throws Exception {
+        String plan = plan(config(new Rootfs.Host(List.of("/tmp")), List.of(), Namespace.all(), null, false,
+                Redirect.INHERIT, false));
+        assertInOrder(plan, "mount(\"tmpfs\", \"/run/hako/root\", \"tmpfs\"",
+                "mount(\"/usr\", \"/run/hako/root/usr\", NULL, MS_BIND|MS_REC, NULL)",
+                "mount(NULL, \"/run/hako/root/usr\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)",
+                "pivot_root(", "mount(\"tmpfs\", \"/tmp\", \"tmpfs\"");
     }
 }

@@ -1,0 +1,87 @@
+package dev.hako.fs;
+
+import dev.hako.Mount;
+import dev.hako.linux.linux_h;
+import dev.hako.spawn.ChildProgram;
+import dev.hako.spawn.FdTable;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bind mounts (the caller's, and the generated /etc files) and tmpfs mounts.
+ *
+ * <p>A bind's source is a host path, its target a path in the container: the two are never
+ * resolved in the same view. Before the pivot, {@code open_tree(OPEN_TREE_CLONE)} takes a
+ * detached copy of each source as an fd; after it, {@code move_mount} attaches the copy at
+ * the target, resolved inside the container's root where no symlink can lead out.
+ */
+public final class MountSetup {
+    /** A bind whose source is open as {@code fd} in the child. */
+    private record Opened(int fd, Path source, String target, boolean isFile, boolean readOnly, boolean recursive,
+                          Mount.Propagation propagation) {
+    }
+
+    private final List<Opened> opened = new ArrayList<>();
+
+    /** Opens every bind source, from the host's view, before the pivot. */
+    public void openSources(ChildProgram.Builder p, List<Mount> mounts, List<EtcFiles.Entry> etcFiles, FdTable fds) {
+        for (Mount m : mounts) {
+            if (m instanceof Mount.Bind b) {
+                open(p, fds, new Opened(0, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation()));
+            }
+        }
+        for (EtcFiles.Entry e : etcFiles) {
+            open(p, fds, new Opened(0, e.source(), e.target(), true, false, false, Mount.Propagation.PRIVATE));
+        }
+    }
+
+    private void open(ChildProgram.Builder p, FdTable fds, Opened o) {
+        int fd = fds.take();
+        int flags = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC() | (o.recursive() ? linux_h.AT_RECURSIVE() : 0);
+        p.openTree(o.source().toString(), flags).note("a detached copy of the source; gets fd " + fd);
+        opened.add(new Opened(fd, o.source(), o.target(), o.isFile(), o.readOnly(), o.recursive(), o.propagation()));
+    }
+
+    /** After the pivot: every mount in order, then the /etc files. */
+    public void attach(ChildProgram.Builder p, List<Mount> mounts, FdTable fds) {
+        int next = 0;
+        for (Mount m : mounts) {
+            switch (m) {
+                case Mount.Bind b -> attachBind(p, opened.get(next++), fds);
+                case Mount.Tmpfs t -> {
+                    RootfsSetup.makeDirectories(p, t.target());
+                    p.mount("tmpfs", t.target(), "tmpfs",
+                            linux_h.MS_NOSUID() | linux_h.MS_NODEV() | (t.readonly() ? linux_h.MS_RDONLY() : 0), t.options());
+                }
+            }
+        }
+        while (next < opened.size()) {
+            attachBind(p, opened.get(next++), fds);
+        }
+    }
+
+    private static void attachBind(ChildProgram.Builder p, Opened o, FdTable fds) {
+        String target = o.target();
+        String parent = target.substring(0, Math.max(target.lastIndexOf('/'), 0));
+        RootfsSetup.makeDirectories(p, parent);
+        if (o.isFile()) {
+            p.open(target, linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_CLOEXEC(), 0644).mayFail()
+                    .note("a file to mount onto, if there is none yet")
+                    .closePrevious().mayFail();
+        } else {
+            p.mkdir(target, 0755).mayFail();
+        }
+        if (o.readOnly()) {
+            p.mountSetattr(o.fd(), o.recursive(), linux_h.MOUNT_ATTR_RDONLY(), "MOUNT_ATTR_RDONLY");
+        }
+        p.moveMount(o.fd(), target).note("bind " + o.source() + " (host) at " + target + " (container)")
+                .close(o.fd());
+        fds.release(o.fd());
+        if (o.propagation() != Mount.Propagation.PRIVATE) {
+            long type = o.propagation() == Mount.Propagation.SLAVE ? linux_h.MS_SLAVE() : linux_h.MS_SHARED();
+            p.mount(null, target, null, type | (o.recursive() ? linux_h.MS_REC() : 0), null);
+        }
+    }
+}
