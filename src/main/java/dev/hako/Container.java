@@ -3,6 +3,7 @@ package dev.hako;
 import dev.hako.cgroup.ByteSizes;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.fs.MaskedPaths;
+import dev.hako.security.User;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
 import dev.hako.spawn.Launched;
@@ -198,6 +199,7 @@ public final class Container implements AutoCloseable {
         private List<String> maskedPaths = MaskedPaths.DEFAULT_MASKED;
         private List<String> readonlyPaths = MaskedPaths.DEFAULT_READONLY;
         private boolean etcFiles = true;
+        private String user;
         private String cgroupParent = "/hako";
 
         private Builder() {
@@ -338,6 +340,16 @@ public final class Container implements AutoCloseable {
         /** The paths made read-only. Default: Docker's list ({@code /proc/sys}, {@code /proc/sysrq-trigger}, ...). */
         public Builder readonlyPaths(List<String> paths) {
             this.readonlyPaths = absolutePaths(paths, "readonlyPaths");
+            return this;
+        }
+
+        /**
+         * The user to run the command as, like Docker's {@code --user}: {@code uid},
+         * {@code uid:gid}, {@code name} or {@code name:group}, names looked up in the
+         * container's /etc/passwd and /etc/group. Default: root.
+         */
+        public Builder user(String user) {
+            this.user = Objects.requireNonNull(user, "user");
             return this;
         }
 
@@ -503,12 +515,18 @@ public final class Container implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("reading this machine's online CPUs and memory nodes failed", e);
             }
+            User theUser;
+            try {
+                theUser = user == null ? User.ROOT : User.resolve(user, rootfs);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
+            }
             Map<String, String> environment = new LinkedHashMap<>();
             environment.put("PATH", DEFAULT_PATH);
             if (theHostname != null) {
                 environment.put("HOSTNAME", theHostname);
             }
-            environment.put("HOME", "/root");
+            environment.put("HOME", theUser.home());
             environment.putAll(env);
             for (Map.Entry<String, String> e : environment.entrySet()) {
                 if (e.getValue().indexOf('\0') >= 0) {
@@ -520,7 +538,7 @@ public final class Container implements AutoCloseable {
                     EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent,
-                    List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles);
+                    List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser);
             return new Container(config);
         }
 

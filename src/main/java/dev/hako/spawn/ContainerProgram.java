@@ -7,6 +7,7 @@ import dev.hako.fs.MountSetup;
 import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
+import dev.hako.security.User;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -68,7 +69,10 @@ final class ContainerProgram {
         if (config.readonlyRootfs()) {
             RootfsSetup.makeRootReadonly(p);
         }
-        p.chdir(config.workingDir());
+        if (!config.user().equals(User.ROOT)) {
+            config.user().addSteps(p);
+        }
+        p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
         p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
         exec(p, config);
         return p.build();

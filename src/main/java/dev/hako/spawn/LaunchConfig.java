@@ -4,6 +4,7 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.security.User;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.util.List;
@@ -30,7 +31,8 @@ public record LaunchConfig(
         List<Mount> mounts,
         List<String> maskedPaths,
         List<String> readonlyPaths,
-        boolean etcFiles) {
+        boolean etcFiles,
+        User user) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

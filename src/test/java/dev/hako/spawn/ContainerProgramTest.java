@@ -37,7 +37,7 @@ class ContainerProgramTest {
         return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
                 env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true,
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, true);
+                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT);
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
