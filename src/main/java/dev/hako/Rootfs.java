@@ -47,8 +47,17 @@ public sealed interface Rootfs {
             requireOverlaySafe(dir, "overlay layer");
             checked.add(dir);
         }
+        int length = checked.stream().mapToInt(d -> d.toString().length() + 1).sum();
+        if (length > MAX_LOWERDIR) {
+            throw new IllegalArgumentException("the " + checked.size() + " overlay layers' paths take " + length
+                    + " characters, more than the " + MAX_LOWERDIR + " that fit in overlayfs's mount options"
+                    + " (one page with the upper and work paths): use shorter paths, e.g. a layer store nearer /");
+        }
         return new Overlay(List.copyOf(checked), null);
     }
+
+    /** Room for lowerdir in one page of mount options, leaving some for upperdir and workdir. */
+    int MAX_LOWERDIR = 3500;
 
     /** {@link #overlay(List)} with the layers given top first. */
     static Overlay overlay(Path... lowers) {
