@@ -3,6 +3,8 @@ package dev.hako;
 import dev.hako.cgroup.ByteSizes;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.fs.MaskedPaths;
+import dev.hako.image.Image;
+import dev.hako.image.ImageConfig;
 import dev.hako.security.User;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
@@ -187,7 +189,9 @@ public final class Container implements AutoCloseable {
         private String hostname;
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
-        private String workingDir = "/";
+        private String workingDir;
+        private Image image;
+        private List<String> entrypoint;
         private boolean readonlyRootfs;
         private Redirect stdin = Redirect.PIPE;
         private Redirect stdout = Redirect.PIPE;
@@ -237,6 +241,24 @@ public final class Container implements AutoCloseable {
         /** The hostname seen inside (needs {@link Namespace#UTS}). Default: the first 12 characters of the id. */
         public Builder hostname(String hostname) {
             this.hostname = Objects.requireNonNull(hostname, "hostname");
+            return this;
+        }
+
+        /**
+         * Runs an image: its layers become an overlay rootfs (unless {@link #rootfs} says
+         * otherwise), and its config gives the defaults, as {@code docker run} uses them:
+         * entrypoint, command, environment, working directory and user. {@link #command}
+         * replaces the image's command; {@link #entrypoint} replaces its entrypoint and drops
+         * its command.
+         */
+        public Builder image(Image image) {
+            this.image = Objects.requireNonNull(image, "image");
+            return this;
+        }
+
+        /** What runs before the command's arguments, like Docker's {@code --entrypoint}. */
+        public Builder entrypoint(String... entrypoint) {
+            this.entrypoint = List.of(entrypoint);
             return this;
         }
 
@@ -470,10 +492,20 @@ public final class Container implements AutoCloseable {
                 throw new IllegalArgumentException("container id '" + theId + "' is invalid:"
                         + " use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
             }
-            if (rootfs == null) {
+            ImageConfig imageConfig = image == null ? null : image.config();
+            Rootfs theRootfs = rootfs != null ? rootfs : image != null ? Rootfs.overlay(image.layers()) : null;
+            if (theRootfs == null) {
                 throw new IllegalArgumentException("no rootfs: call rootfs(Path) with the directory"
-                        + " that holds the container's root filesystem");
+                        + " that holds the container's root filesystem, or image(...)");
             }
+            List<String> command = new ArrayList<>(entrypoint != null ? entrypoint
+                    : imageConfig != null ? imageConfig.entrypoint() : List.of());
+            command.addAll(!this.command.isEmpty() ? this.command
+                    : entrypoint == null && imageConfig != null ? imageConfig.cmd() : List.of());
+            String workingDir = this.workingDir != null ? this.workingDir
+                    : imageConfig != null && !imageConfig.workingDir().isEmpty() ? imageConfig.workingDir() : "/";
+            String user = this.user != null ? this.user
+                    : imageConfig != null && !imageConfig.user().isEmpty() ? imageConfig.user() : null;
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("no command: call command(...) with the program"
                         + " to run inside the container and its arguments");
@@ -517,7 +549,7 @@ public final class Container implements AutoCloseable {
             }
             User theUser;
             try {
-                theUser = user == null ? User.ROOT : User.resolve(user, rootfs);
+                theUser = user == null ? User.ROOT : User.resolve(user, theRootfs);
             } catch (IOException e) {
                 throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
             }
@@ -527,6 +559,9 @@ public final class Container implements AutoCloseable {
                 environment.put("HOSTNAME", theHostname);
             }
             environment.put("HOME", theUser.home());
+            if (imageConfig != null) {
+                environment.putAll(imageConfig.env());
+            }
             environment.putAll(env);
             for (Map.Entry<String, String> e : environment.entrySet()) {
                 if (e.getValue().indexOf('\0') >= 0) {
@@ -534,7 +569,7 @@ public final class Container implements AutoCloseable {
                             + " contains a NUL character");
                 }
             }
-            LaunchConfig config = new LaunchConfig(theId, rootfs,
+            LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent,

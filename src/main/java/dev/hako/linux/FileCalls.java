@@ -33,6 +33,7 @@ public final class FileCalls {
     private static final MethodHandle LGETXATTR = Libc.link(linux_h.lgetxattr$address(), linux_h.lgetxattr$descriptor());
     private static final MethodHandle RENAMEAT2 = Libc.link(linux_h.renameat2$address(), linux_h.renameat2$descriptor());
     private static final MethodHandle SYMLINKAT = Libc.link(linux_h.symlinkat$address(), linux_h.symlinkat$descriptor());
+    private static final MethodHandle SYNCFS = Libc.link(linux_h.syncfs$address(), linux_h.syncfs$descriptor());
 
     private FileCalls() {
     }
@@ -186,6 +187,17 @@ public final class FileCalls {
             MemorySegment cLink = cPath(arena, link);
             Libc.call(() -> "symlinkat(" + target + ", " + link + ")",
                     s -> (int) SYMLINKAT.invoke(s, cTarget, linux_h.AT_FDCWD(), cLink));
+        }
+    }
+
+    /**
+     * {@code syncfs} on the filesystem holding the directory {@code dir}: everything written
+     * to it so far reaches the disk, so that a rename done afterwards never makes
+     * visible files whose data a crash could still lose.
+     */
+    public static void syncfs(Path dir) throws SyscallException {
+        try (Libc.OpenDirectory d = Libc.openDirectory(dir.toString())) {
+            Libc.call(() -> "syncfs(" + dir + ")", s -> (int) SYNCFS.invoke(s, d.fd()));
         }
     }
 

@@ -1,0 +1,433 @@
+package dev.hako.image;
+
+import dev.hako.linux.FileCalls;
+import dev.hako.linux.SyscallException;
+import dev.hako.linux.linux_h;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes the entries of one layer's tar stream into an empty directory, in the form
+ * overlayfs reads as a lower layer: a whiteout {@code .wh.name} becomes a character device
+ * 0/0 named {@code name}, an opaque marker {@code .wh..wh..opq} becomes the xattr
+ * {@code trusted.overlay.opaque=y} on its directory.
+ *
+ * <p>The directory is private to this import (a fresh temporary directory of the store),
+ * so only the archive itself can have put anything in it, and what the archive put there
+ * is all this class must not be fooled by. Every entry's parent is walked component by
+ * component without following symbolic links: a component that is a link the archive
+ * created earlier ({@code link -> /etc}, then {@code link/passwd}) is refused, as are
+ * absolute names, {@code ..}, hard links to anything but an earlier entry, and device
+ * nodes unless allowed. Files are created with {@code O_EXCL}, so a name is never written
+ * through.
+ *
+ * <p>Ownership is applied only as root (and before the mode, since chown clears setuid
+ * bits); extended attributes are kept where the filesystem allows them. Directories stay
+ * owner-writable until the end, when their modes and times are applied deepest first,
+ * because adding entries would change their times and a read-only mode would stop a
+ * non-root extraction from adding entries.
+ */
+final class LayerExtractor {
+    static final String WHITEOUT_PREFIX = ".wh.";
+    static final String OPAQUE_MARKER = ".wh..wh..opq";
+    static final String OPAQUE_XATTR = "trusted.overlay.opaque";
+    /** Overlay metadata comes only from whiteout files: such xattrs in an archive are dropped. */
+    private static final String OVERLAY_XATTR_PREFIX = "trusted.overlay.";
+    private static final long MAX_ID = 0xFFFF_FFFEL; // (uid_t) -1 means "unchanged" to chown
+
+    private final Path root;
+    private final boolean asRoot;
+    private final boolean allowDeviceNodes;
+    /** Relative paths known to be real directories (not links) in the tree, "" is the root. */
+    private final Set<String> realDirectories = new HashSet<>();
+    /** Modes and times of directories, applied at the end. */
+    private final Map<String, DirectoryMetadata> directories = new HashMap<>();
+
+    private record DirectoryMetadata(int mode, Instant atime, Instant mtime) {
+        static final DirectoryMetadata IMPLICIT = new DirectoryMetadata(0755, null, null);
+    }
+
+    LayerExtractor(Path root, boolean asRoot, boolean allowDeviceNodes) {
+        this.root = root;
+        this.asRoot = asRoot;
+        this.allowDeviceNodes = allowDeviceNodes;
+    }
+
+    /** Extracts every entry of {@code tar} into the root directory, which must be empty. */
+    void extract(TarReader tar) throws IOException {
+        realDirectories.add("");
+        directories.put("", DirectoryMetadata.IMPLICIT);
+        for (TarEntry entry; (entry = tar.next()) != null; ) {
+            try {
+                apply(entry, tar);
+            } catch (InvalidPathException x) {
+                throw refused(entry, "has a name this JVM cannot use as a file name (sun.jnu.encoding "
+                        + System.getProperty("sun.jnu.encoding") + "): run with a UTF-8 locale");
+            }
+        }
+        finishDirectories();
+    }
+
+    private void apply(TarEntry e, TarReader tar) throws IOException {
+        String rel = relativeName(e.name(), e);
+        if (rel.isEmpty()) {
+            if (e.type() != TarEntry.Type.DIRECTORY) {
+                throw refused(e, "names the layer's root directory but is a " + e.type());
+            }
+            own(root, e);
+            setXattrs(root, e);
+            directories.put("", metadata(e));
+            return;
+        }
+        int slash = rel.lastIndexOf('/');
+        String parent = slash < 0 ? "" : rel.substring(0, slash);
+        String base = rel.substring(slash + 1);
+
+        if (base.startsWith(WHITEOUT_PREFIX)) {
+            whiteout(e, parent, base);
+            return;
+        }
+
+        Path dir = directory(parent, true, e);
+        Path target = dir.resolve(base);
+        BasicFileAttributes existing = lstat(target);
+        switch (e.type()) {
+            case DIRECTORY -> {
+                if (existing == null || !existing.isDirectory()) {
+                    replace(rel, target, existing);
+                    Files.createDirectory(target);
+                }
+                realDirectories.add(rel);
+                own(target, e);
+                setXattrs(target, e);
+                directories.put(rel, metadata(e));
+            }
+            case FILE -> {
+                replace(rel, target, existing);
+                Files.copy(tar.data(), target); // O_CREAT|O_EXCL: never through an existing name
+                finish(target, e, true);
+            }
+            case SYMLINK -> {
+                if (e.linkName().isEmpty() || e.linkName().indexOf('\0') >= 0) {
+                    throw refused(e, "is a symbolic link with an empty or NUL-containing target");
+                }
+                replace(rel, target, existing);
+                FileCalls.symlink(e.linkName(), target);
+                finish(target, e, false);
+            }
+            case HARDLINK -> hardlink(e, rel, target, existing);
+            case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> {
+                checkDeviceNodesAllowed(e);
+                replace(rel, target, existing);
+                int type = switch (e.type()) {
+                    case CHAR_DEVICE -> linux_h.S_IFCHR();
+                    case BLOCK_DEVICE -> linux_h.S_IFBLK();
+                    default -> linux_h.S_IFIFO();
+                };
+                FileCalls.mknod(target, type | (e.mode() & 0777), FileCalls.makedev(e.devMajor(), e.devMinor()));
+                finish(target, e, true);
+            }
+        }
+    }
+
+    /**
+     * {@code .wh..wh..opq}: the directory hides everything below it in lower layers.
+     * {@code .wh.name}: {@code name} is deleted from the lower layers. Per the OCI spec a
+     * whiteout applies to lower layers only, so one for a name this layer has already
+     * created leaves that name alone.
+     */
+    private void whiteout(TarEntry e, String parent, String base) throws IOException {
+        Path dir = directory(parent, true, e);
+        if (base.equals(OPAQUE_MARKER)) {
+            try {
+                FileCalls.lsetxattr(dir, OPAQUE_XATTR, new byte[] {'y'}, 0);
+            } catch (SyscallException x) {
+                throw new ImageException("tar entry '" + e.name() + "' marks the directory '"
+                        + (parent.isEmpty() ? "/" : parent) + "' opaque, which overlayfs reads from the xattr "
+                        + OPAQUE_XATTR + ", but setting it failed: " + x.getMessage()
+                        + ". Import images as root (trusted.* xattrs need CAP_SYS_ADMIN) into a store on a"
+                        + " filesystem with xattrs (ext4, xfs, btrfs, tmpfs)", x);
+            }
+            return;
+        }
+        if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
+            return; // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): meaningless to overlayfs
+        }
+        String hidden = base.substring(WHITEOUT_PREFIX.length());
+        if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+            throw refused(e, "is a whiteout for '" + hidden + "', which is not a file name");
+        }
+        Path target = dir.resolve(hidden);
+        if (lstat(target) != null) {
+            return;
+        }
+        try {
+            FileCalls.mknod(target, linux_h.S_IFCHR(), FileCalls.makedev(0, 0));
+        } catch (SyscallException x) {
+            throw new ImageException("tar entry '" + e.name() + "' is a whiteout, which overlayfs reads from a"
+                    + " character device 0/0, but creating it failed: " + x.getMessage()
+                    + ". Linux 5.8+ allows this without root; otherwise import as root", x);
+        }
+        own(target, e);
+        FileCalls.setTimes(target, atime(e), e.mtime());
+    }
+
+    private void hardlink(TarEntry e, String rel, Path target, BasicFileAttributes existing) throws IOException {
+        if (e.linkName().isEmpty()) {
+            throw refused(e, "is a hard link without a target");
+        }
+        String linkRel;
+        try {
+            linkRel = relativeName(e.linkName(), e);
+        } catch (ImageException x) {
+            throw refused(e, "is a hard link to '" + e.linkName() + "', outside the layer");
+        }
+        if (linkRel.equals(rel)) {
+            return; // a link to itself: the file is already there
+        }
+        int slash = linkRel.lastIndexOf('/');
+        Path source;
+        BasicFileAttributes sourceAttributes;
+        try {
+            Path dir = directory(slash < 0 ? "" : linkRel.substring(0, slash), false,
+                    "the hard link '" + e.name() + "' (byte " + e.headerOffset() + ") to '" + e.linkName() + "'");
+            source = dir.resolve(linkRel.substring(slash + 1));
+            sourceAttributes = lstat(source);
+        } catch (MissingDirectoryException x) {
+            sourceAttributes = null;
+            source = null;
+        }
+        if (sourceAttributes == null) {
+            throw refused(e, "is a hard link to '" + e.linkName()
+                    + "', which is not an earlier entry of this layer");
+        }
+        if (sourceAttributes.isDirectory()) {
+            throw refused(e, "is a hard link to the directory '" + e.linkName() + "'");
+        }
+        if (linkRel.startsWith(rel + "/")) {
+            throw refused(e, "replaces the directory that holds its own target '" + e.linkName() + "'");
+        }
+        replace(rel, target, existing);
+        Files.createLink(target, source); // link(2) does not follow a symbolic link source
+    }
+
+    /** The entry's name relative to the root, with "." and empty components dropped; "" for the root. */
+    private static String relativeName(String name, TarEntry e) throws ImageException {
+        if (name.isEmpty()) {
+            throw refused(e, "has an empty name");
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw refused(e, "has a NUL byte in its name");
+        }
+        if (name.startsWith("/")) {
+            throw new ImageException("tar entry '" + name + "' (byte " + e.headerOffset()
+                    + ") has an absolute path: refused, a layer's entries must stay inside the layer");
+        }
+        StringBuilder out = new StringBuilder(name.length());
+        for (String component : name.split("/")) {
+            if (component.isEmpty() || component.equals(".")) {
+                continue;
+            }
+            if (component.equals("..")) {
+                throw new ImageException("tar entry '" + name + "' (byte " + e.headerOffset()
+                        + ") climbs out with '..': refused, a layer's entries must stay inside the layer");
+            }
+            if (!out.isEmpty()) {
+                out.append('/');
+            }
+            out.append(component);
+        }
+        return out.toString();
+    }
+
+    private static final class MissingDirectoryException extends IOException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * The directory {@code rel}, checked component by component without following links:
+     * a symbolic link or non-directory on the way is refused; a missing component is
+     * created (tar archives need not list parents), or with {@code create} false, reported.
+     */
+    private Path directory(String rel, boolean create, TarEntry e) throws IOException {
+        return directory(rel, create, "tar entry '" + e.name() + "' (byte " + e.headerOffset() + ")");
+    }
+
+    private Path directory(String rel, boolean create, String subject) throws IOException {
+        if (realDirectories.contains(rel)) {
+            return rel.isEmpty() ? root : root.resolve(rel);
+        }
+        String walked = "";
+        for (String component : rel.split("/")) {
+            walked = walked.isEmpty() ? component : walked + "/" + component;
+            if (realDirectories.contains(walked)) {
+                continue;
+            }
+            Path p = root.resolve(walked);
+            BasicFileAttributes a = lstat(p);
+            if (a == null) {
+                if (!create) {
+                    throw new MissingDirectoryException();
+                }
+                Files.createDirectory(p);
+                directories.putIfAbsent(walked, DirectoryMetadata.IMPLICIT);
+            } else if (a.isSymbolicLink()) {
+                throw new ImageException(subject + " goes through the symbolic link '" + walked + "' -> '"
+                        + readLink(p) + "' that the archive created: refused, a layer's entries must stay"
+                        + " inside the layer");
+            } else if (!a.isDirectory()) {
+                throw new ImageException(subject + " needs '" + walked + "' to be a directory, but the archive"
+                        + " made it a " + (a.isOther() ? "device or fifo" : "file") + ": refused");
+            }
+            realDirectories.add(walked);
+        }
+        return root.resolve(rel);
+    }
+
+    /** Removes what is at {@code target} so that a later entry of the same name replaces it. */
+    private void replace(String rel, Path target, BasicFileAttributes existing) throws IOException {
+        if (existing == null) {
+            return;
+        }
+        if (existing.isDirectory()) {
+            Trees.deleteRecursively(target);
+            String below = rel + "/";
+            realDirectories.removeIf(d -> d.equals(rel) || d.startsWith(below));
+            directories.keySet().removeIf(d -> d.equals(rel) || d.startsWith(below));
+        } else {
+            Files.delete(target);
+        }
+    }
+
+    private void checkDeviceNodesAllowed(TarEntry e) throws ImageException {
+        String what = e.type() == TarEntry.Type.FIFO ? "the fifo '" + e.name() + "'"
+                : "the " + e.type() + " '" + e.name() + "' (" + e.devMajor() + "," + e.devMinor() + ")";
+        if (!allowDeviceNodes) {
+            throw new ImageException("the layer contains " + what + ": refused, device nodes and fifos are"
+                    + " unpacked only by a store opened with allowDeviceNodes(true), as root");
+        }
+        if (!asRoot) {
+            throw new ImageException("the layer contains " + what + ", which only root may create: import as root");
+        }
+    }
+
+    /** Ownership, mode, xattrs and times of a new non-directory, in the order that keeps setuid bits. */
+    private void finish(Path target, TarEntry e, boolean hasMode) throws IOException {
+        own(target, e);
+        if (hasMode) {
+            FileCalls.chmod(target, e.mode());
+        }
+        setXattrs(target, e);
+        FileCalls.setTimes(target, atime(e), e.mtime());
+    }
+
+    private void own(Path target, TarEntry e) throws IOException {
+        if (!asRoot) {
+            return; // files belong to the user importing, as with tar run by a user
+        }
+        if (e.uid() < 0 || e.uid() > MAX_ID || e.gid() < 0 || e.gid() > MAX_ID) {
+            throw refused(e, "has the owner " + e.uid() + ":" + e.gid() + ", outside the range of uid_t");
+        }
+        FileCalls.lchown(target, (int) e.uid(), (int) e.gid());
+    }
+
+    private static void setXattrs(Path target, TarEntry e) throws IOException {
+        for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+            String name = x.getKey();
+            if (name.startsWith(OVERLAY_XATTR_PREFIX)) {
+                continue;
+            }
+            if (name.indexOf('\0') >= 0) {
+                throw refused(e, "has an xattr name with a NUL byte");
+            }
+            try {
+                FileCalls.lsetxattr(target, name, x.getValue(), 0);
+            } catch (SyscallException s) {
+                int errno = s.errno();
+                if (errno != linux_h.ENOTSUP() && errno != linux_h.EOPNOTSUPP() && errno != linux_h.EPERM()
+                        && errno != linux_h.EACCES()) {
+                    throw s;
+                }
+                // Kept where the filesystem allows: not on this one, or not for this user.
+            }
+        }
+    }
+
+    private static DirectoryMetadata metadata(TarEntry e) {
+        return new DirectoryMetadata(e.mode(), atime(e), e.mtime());
+    }
+
+    private static Instant atime(TarEntry e) {
+        return e.atime() != null ? e.atime() : e.mtime();
+    }
+
+    /**
+     * Modes and times of directories, deepest first. Each path is walked again without
+     * following links, although replace() forgets directories it removes.
+     */
+    private void finishDirectories() throws IOException {
+        List<String> order = new ArrayList<>(directories.keySet());
+        order.sort(Comparator.comparingInt((String d) -> d.isEmpty() ? 0 : d.split("/").length).reversed());
+        for (String rel : order) {
+            if (!isRealDirectory(rel)) {
+                continue;
+            }
+            Path p = rel.isEmpty() ? root : root.resolve(rel);
+            DirectoryMetadata m = directories.get(rel);
+            FileCalls.chmod(p, m.mode());
+            if (m.mtime() != null) {
+                FileCalls.setTimes(p, m.atime(), m.mtime());
+            }
+        }
+    }
+
+    private boolean isRealDirectory(String rel) throws IOException {
+        if (rel.isEmpty()) {
+            return true;
+        }
+        String walked = "";
+        for (String component : rel.split("/")) {
+            walked = walked.isEmpty() ? component : walked + "/" + component;
+            BasicFileAttributes a = lstat(root.resolve(walked));
+            if (a == null || !a.isDirectory()) {
+                return false; // lstat: a link is not a directory
+            }
+        }
+        return true;
+    }
+
+    private static BasicFileAttributes lstat(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static String readLink(Path p) {
+        try {
+            return Files.readSymbolicLink(p).toString();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static ImageException refused(TarEntry e, String why) {
+        return new ImageException("tar entry '" + e.name() + "' (byte " + e.headerOffset() + ") " + why
+                + ": refused");
+    }
+}

@@ -1,0 +1,393 @@
+package dev.hako.image;
+
+import dev.hako.linux.FileCalls;
+import dev.hako.linux.SyscallException;
+import dev.hako.linux.linux_h;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.ZipException;
+
+/**
+ * Unpacked image layers on disk, each once, keyed by its uncompressed digest (diff_id) and
+ * shared by every image that has it: {@code <root>/layers/sha256/<hex>} is the layer's
+ * root directory, in the form overlayfs takes as a lower directory.
+ *
+ * <pre>{@code
+ * LayerStore store = LayerStore.open();                       // /var/lib/hako
+ * Image image = store.importOciLayout(Path.of("alpine-oci"), "latest");
+ * String lowerdir = image.layers().stream().map(Path::toString).collect(joining(":"));
+ * }</pre>
+ *
+ * <p>An import is all or nothing. Manifest and config are verified first; the layers the
+ * store lacks are then unpacked, each into its own temporary directory next to its final
+ * place, checked against its digests, and only when every one is complete renamed into
+ * place ({@code renameat2(RENAME_NOREPLACE)}). A failure deletes the temporary
+ * directories and leaves the store as it was. Imports in one JVM that need the same layer
+ * take turns; across processes, the first rename wins and the other copy, which is the
+ * same content, is deleted. Temporary directories of a process that died are removed by
+ * the next {@link #open}.
+ *
+ * <p>Layers are unpacked as root (ownership, whiteouts and opaque directories need it; see
+ * {@link LayerExtractor}). A layer in the store is trusted as it is: nothing checks it again
+ * when another image uses it.
+ */
+public final class LayerStore {
+    /** The default store root, as Docker's is /var/lib/docker. */
+    public static final Path DEFAULT_ROOT = Path.of("/var/lib/hako");
+
+    private static final String TEMP_PREFIX = ".tmp-";
+    private static final String DOOMED_PREFIX = ".del-";
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    /** Imports in this JVM that need the same layer take turns: striped by the layer's path. */
+    private static final ReentrantLock[] STRIPES = new ReentrantLock[64];
+
+    static {
+        for (int i = 0; i < STRIPES.length; i++) {
+            STRIPES[i] = new ReentrantLock();
+        }
+    }
+
+    private final Path root;
+    private final Path layers;
+    private final boolean allowDeviceNodes;
+
+    private LayerStore(Path root, boolean allowDeviceNodes) {
+        this.root = root;
+        this.layers = root.resolve("layers").resolve("sha256");
+        this.allowDeviceNodes = allowDeviceNodes;
+    }
+
+    /** Opens the store at {@link #DEFAULT_ROOT}, creating it if needed. */
+    public static LayerStore open() throws IOException {
+        return open(DEFAULT_ROOT);
+    }
+
+    /**
+     * Opens the store at {@code root}, creating its directories (mode 0700) if needed, and
+     * removes temporary directories left by processes that no longer run.
+     */
+    public static LayerStore open(Path root) throws IOException {
+        LayerStore store = new LayerStore(root.toAbsolutePath().normalize(), false);
+        Files.createDirectories(store.layers, PRIVATE_DIRECTORY);
+        store.sweepStale();
+        return store;
+    }
+
+    /**
+     * This store, unpacking device nodes and fifos from layers ({@code allow} true) or
+     * refusing layers that have them (the default). Creating them needs root either way.
+     * Layers already in the store are shared whatever this says.
+     */
+    public LayerStore allowDeviceNodes(boolean allow) {
+        return new LayerStore(root, allow);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /**
+     * Imports the image {@code reference} names from an OCI image layout directory: a tag
+     * ({@code latest}), a name ({@code alpine:3.20}, {@code docker.io/library/alpine:3.20})
+     * or a manifest digest; null when the layout holds a single image. From a multi-platform
+     * index, the manifest for this machine (linux/amd64 or linux/arm64) is used.
+     *
+     * @throws ImageException when the layout is malformed, unsupported or fails verification
+     */
+    public Image importOciLayout(Path dir, String reference) throws IOException {
+        return importImage(OciLayout.resolve(dir, reference));
+    }
+
+    /**
+     * Imports the image tagged {@code repoTag} ({@code alpine}, {@code alpine:3.20}) from a
+     * {@code docker save} archive; null when it holds a single image.
+     *
+     * @throws ImageException when the archive is malformed, unsupported or fails verification
+     */
+    public Image importDockerArchive(Path tarFile, String repoTag) throws IOException {
+        try (DockerArchive archive = DockerArchive.open(tarFile)) {
+            return importImage(archive.resolve(repoTag));
+        }
+    }
+
+    /** Where the layer with uncompressed digest {@code diffId} is (or would be) unpacked. */
+    public Path layerDir(String diffId) {
+        try {
+            return layers.resolve(Digests.hex(Digests.require(diffId, "layer digest '" + diffId + "'")));
+        } catch (ImageException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** Whether the layer with uncompressed digest {@code diffId} is in the store. */
+    public boolean hasLayer(String diffId) {
+        return Files.isDirectory(layerDir(diffId), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The uncompressed digests of the layers in the store, sorted. */
+    public List<String> layers() throws IOException {
+        Set<String> out = new TreeSet<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(layers)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (Digests.isHex(name)) {
+                    out.add(Digests.SHA256 + name);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Removes a layer from the store; false if it was not there. The caller must know that
+     * no container uses it: the store keeps no count of users.
+     */
+    public boolean removeLayer(String diffId) throws IOException {
+        Path dir = layerDir(diffId);
+        try (Stripes held = Stripes.lock(List.of(dir))) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            // Out of the way atomically first, so that nobody sees a half-deleted layer.
+            Path doomed = freshName(DOOMED_PREFIX, diffId);
+            Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+            Trees.deleteRecursively(doomed);
+            return true;
+        }
+    }
+
+    private Image importImage(ResolvedImage image) throws IOException {
+        Map<String, LayerSource> needed = new LinkedHashMap<>();
+        List<Path> paths = new ArrayList<>();
+        for (LayerSource s : image.layers()) {
+            if (!hasLayer(s.diffId())) {
+                needed.putIfAbsent(s.diffId(), s); // an image may repeat a layer (often the empty one)
+                paths.add(layerDir(s.diffId()));
+            }
+        }
+        try (Stripes held = Stripes.lock(paths)) {
+            needed.keySet().removeIf(this::hasLayer); // another import in this JVM got there first
+            Map<Path, Path> staged = new LinkedHashMap<>();
+            try {
+                for (LayerSource s : needed.values()) {
+                    Path temp = freshName(TEMP_PREFIX, s.diffId());
+                    Files.createDirectory(temp, PRIVATE_DIRECTORY);
+                    staged.put(temp, layerDir(s.diffId()));
+                    unpack(s, temp);
+                }
+                if (!staged.isEmpty()) {
+                    FileCalls.syncfs(layers); // data first, then the renames that publish it
+                }
+                for (Iterator<Map.Entry<Path, Path>> it = staged.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<Path, Path> e = it.next();
+                    commit(e.getKey(), e.getValue());
+                    it.remove();
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                for (Path temp : staged.keySet()) {
+                    Trees.deleteAfterFailure(temp, e);
+                }
+                throw e;
+            }
+        }
+        List<Path> dirs = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        for (LayerSource s : image.layers().reversed()) {
+            dirs.add(layerDir(s.diffId()));
+            digests.add(s.diffId());
+        }
+        return new Image(image.configDigest(), image.config(), dirs, digests);
+    }
+
+    /**
+     * Unpacks one layer into {@code target}, hashing the blob as read and the tar as
+     * decompressed, and checks both digests once the stream is read to its end.
+     */
+    private void unpack(LayerSource s, Path target) throws IOException {
+        String where = s.where();
+        try (InputStream raw = s.opener().open()) {
+            HashingInputStream blob = new HashingInputStream(raw);
+            BufferedInputStream buffered = new BufferedInputStream(blob, 1 << 16);
+            HashingInputStream tar = null;
+            try {
+                tar = new HashingInputStream(Compression.decompress(buffered, s.mediaType(), where));
+                new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes).extract(new TarReader(tar));
+                tar.drain();
+                blob.drain();
+            } catch (ImageException | EOFException | ZipException e) {
+                checkBlob(s, blob, e); // a corrupt blob explains a parse error better than the error itself
+                if (e instanceof ImageException && e.getMessage().startsWith(where)) {
+                    throw e;
+                }
+                String what = e instanceof ImageException ? e.getMessage()
+                        : "the compressed stream is truncated or corrupt (" + e.getMessage() + ")";
+                throw new ImageException(where + ": " + what, e);
+            }
+            checkBlob(s, blob, null);
+            String diffId = tar.digest();
+            if (!diffId.equals(s.diffId())) {
+                throw new ImageException(where + " does not match its digest: the image config's rootfs.diff_ids says "
+                        + s.diffId() + ", the unpacked tar hashes to " + diffId
+                        + ": the image is corrupt or was tampered with");
+            }
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("unpacking " + where + " into " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Compares the blob's size and digest, where the image declares them, with what was
+     * read. After a {@code failure}, reads the rest of the blob first and reports a
+     * mismatch only (with the failure attached).
+     */
+    private static void checkBlob(LayerSource s, HashingInputStream blob, Exception failure) throws ImageException {
+        if (failure != null) {
+            try {
+                blob.drain();
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+        }
+        if (s.blobSize() >= 0 && blob.count() != s.blobSize()) {
+            throw withCause(new ImageException(s.where() + " is " + blob.count() + " bytes, but the image says "
+                    + s.blobSize() + ": the blob is truncated, corrupt or was tampered with"), failure);
+        }
+        if (s.blobDigest() != null) {
+            String actual = blob.digest();
+            if (!actual.equals(s.blobDigest())) {
+                throw withCause(new ImageException(s.where() + " does not match its digest: " + s.blobDigest()
+                        + " expected, the blob hashes to " + actual + ": it is corrupt or was tampered with"), failure);
+            }
+        }
+    }
+
+    private static ImageException withCause(ImageException e, Exception cause) {
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /**
+     * Moves a complete layer into place unless another process got there first, in which
+     * case its copy (the same content, by digest) stays and ours goes.
+     */
+    private static void commit(Path temp, Path target) throws IOException {
+        boolean won;
+        try {
+            won = FileCalls.renameNoReplace(temp, target);
+        } catch (SyscallException e) {
+            if (e.errno() != linux_h.EINVAL() && e.errno() != linux_h.ENOSYS()) {
+                throw e;
+            }
+            // No RENAME_NOREPLACE on this filesystem: rename(2) replaces an empty directory
+            // only, and an empty layer there is the same empty layer.
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+                won = true;
+            } catch (FileSystemException x) {
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw x;
+                }
+                won = false;
+            }
+        }
+        if (!won) {
+            Trees.deleteRecursively(temp);
+        }
+    }
+
+    /** A new name next to the layers, {@code <prefix><pid>-<12 hex of the layer>-<random>}. */
+    private Path freshName(String prefix, String diffId) throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            byte[] random = new byte[6];
+            ThreadLocalRandom.current().nextBytes(random);
+            Path p = layers.resolve(prefix + ProcessHandle.current().pid() + "-" + Digests.hex(diffId).substring(0, 12)
+                    + "-" + HexFormat.of().formatHex(random));
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return p;
+            }
+        }
+        throw new FileAlreadyExistsException(layers + "/" + prefix + "...", null, "no free temporary name");
+    }
+
+    /** Removes temporary directories whose process (the pid in their name) is gone. */
+    private void sweepStale() {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(layers)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                String rest = name.startsWith(TEMP_PREFIX) ? name.substring(TEMP_PREFIX.length())
+                        : name.startsWith(DOOMED_PREFIX) ? name.substring(DOOMED_PREFIX.length()) : null;
+                int dash = rest == null ? -1 : rest.indexOf('-');
+                if (dash <= 0) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    try {
+                        Trees.deleteRecursively(p);
+                    } catch (IOException e) {
+                        // Left for the next open; it is not a layer and nothing reads it.
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // The sweep only tidies up; the store works without it.
+        }
+    }
+
+    /** Held stripe locks, released in reverse order. Taken in ascending order, so no two imports deadlock. */
+    private record Stripes(List<ReentrantLock> held) implements AutoCloseable {
+        static Stripes lock(Collection<Path> paths) {
+            TreeSet<Integer> indexes = new TreeSet<>();
+            for (Path p : paths) {
+                indexes.add(Math.floorMod(p.hashCode(), STRIPES.length));
+            }
+            List<ReentrantLock> held = new ArrayList<>();
+            for (int i : indexes) {
+                STRIPES[i].lock();
+                held.add(STRIPES[i]);
+            }
+            return new Stripes(held);
+        }
+
+        @Override
+        public void close() {
+            for (ReentrantLock l : held.reversed()) {
+                l.unlock();
+            }
+        }
+    }
+}
