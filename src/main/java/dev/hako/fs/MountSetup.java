@@ -79,9 +79,11 @@ public final class MountSetup {
         p.moveMount(o.fd(), target).note("bind " + o.source() + " (host) at " + target + " (container)")
                 .close(o.fd());
         fds.release(o.fd());
-        if (o.propagation() != Mount.Propagation.PRIVATE) {
-            long type = o.propagation() == Mount.Propagation.SLAVE ? linux_h.MS_SLAVE() : linux_h.MS_SHARED();
-            p.mount(null, target, null, type | (o.recursive() ? linux_h.MS_REC() : 0), null);
-        }
+        long type = switch (o.propagation()) {
+            case PRIVATE -> linux_h.MS_PRIVATE();
+            case SLAVE -> linux_h.MS_SLAVE();
+            case SHARED -> linux_h.MS_SHARED();
+        };
+        p.mount(null, target, null, type | (o.recursive() ? linux_h.MS_REC() : 0), null);
     }
 }

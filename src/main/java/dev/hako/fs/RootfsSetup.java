@@ -58,9 +58,13 @@ public final class RootfsSetup {
         }
     }
 
-    /** Makes every mount in the child's namespace private: first thing, before any mount. */
-    public static void makePrivate(ChildProgram.Builder p) {
-        p.mount(null, "/", null, linux_h.MS_REC() | linux_h.MS_PRIVATE(), null)
+    /**
+     * Makes every mount in the child's namespace a slave, first thing, as runc does:
+     * nothing mounted from here on propagates to the host, while the host's mount events
+     * still reach binds that ask for them (see {@code Mount.Propagation}).
+     */
+    public static void makeSlave(ChildProgram.Builder p) {
+        p.mount(null, "/", null, linux_h.MS_REC() | linux_h.MS_SLAVE(), null)
                 .note("nothing mounted from here on propagates to the host");
     }
 

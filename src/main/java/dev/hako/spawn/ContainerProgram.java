@@ -51,7 +51,7 @@ final class ContainerProgram {
         }
         FdTable fds = new FdTable(FREE_FD);
         MountSetup mounts = new MountSetup();
-        RootfsSetup.makePrivate(p);
+        RootfsSetup.makeSlave(p);
         mounts.openSources(p, config.mounts(), etcFiles, fds);
         String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
         RootfsSetup.pivot(p, newRoot, fds);

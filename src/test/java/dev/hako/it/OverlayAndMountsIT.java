@@ -265,4 +265,47 @@ class OverlayAndMountsIT {
             assertEquals(137, p.waitFor());
         }
     }
+
+    @Test
+    void recursiveNonRecursiveAndSlaveBinds() throws Exception {
+        Path source = Files.createDirectories(work.resolve("bindsrc-" + System.nanoTime()));
+        Path sub = Files.createDirectories(source.resolve("sub"));
+        Path later = Files.createDirectories(source.resolve("later"));
+        // Propagation needs a shared mount on the host side; this machine's / is private.
+        run("mount", "--bind", source.toString(), source.toString());
+        run("mount", "--make-shared", source.toString());
+        run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", sub.toString());
+        try {
+            Files.writeString(sub.resolve("inner"), "on the submount\n");
+            try (Container c = Container.builder().rootfs(TestRootfs.path())
+                    .mount(Mount.bind(source, "/rec"))
+                    .mount(Mount.bind(source, "/flat").nonRecursive())
+                    .mount(Mount.bind(source, "/follow").propagation(Mount.Propagation.SLAVE))
+                    .command("/bin/sh", "-c", "cat /rec/sub/inner; ls /flat/sub | wc -l; read x; ls /follow/later; ls /rec/later | wc -l")
+                    .build()) {
+                var p = c.start();
+                byte[] first = p.getInputStream().readNBytes("on the submount\n0\n".length());
+                assertEquals("on the submount\n0\n", new String(first), "recursive binds carry submounts, flat ones do not");
+                // A mount made on the host now reaches only the slave bind.
+                run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", later.toString());
+                try {
+                    Files.writeString(later.resolve("news"), "x");
+                    p.getOutputStream().write('\n');
+                    p.getOutputStream().close();
+                    assertEquals("news\n0\n", new String(p.getInputStream().readAllBytes()));
+                    assertEquals(0, p.waitFor());
+                } finally {
+                    run("umount", later.toString());
+                }
+            }
+        } finally {
+            run("umount", sub.toString());
+            run("umount", source.toString());
+        }
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
+    }
 }

@@ -73,7 +73,7 @@ class ContainerProgramTest {
                 "prctl(PR_SET_PDEATHSIG, SIGKILL)",
                 "read(3, buf, 1)  [0 fails]", "setsid()",
                 "unshare(CLONE_NEWCGROUP)",
-                "mount(NULL, \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
+                "mount(NULL, \"/\", NULL, MS_REC|MS_SLAVE, NULL)",
                 "open_tree(AT_FDCWD, \"/run/hako/c1/hostname\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 5",
                 "open_tree(AT_FDCWD, \"/run/hako/c1/hosts\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 6",
                 "mount(\"/srv/root\", \"/srv/root\", NULL, MS_BIND|MS_REC, NULL)",
@@ -172,7 +172,7 @@ class ContainerProgramTest {
                 "mkdirat(AT_FDCWD, \"/data\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/data/in\", 0755)  [may fail]",
                 "mount_setattr(5, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY}, 32)",
                 "move_mount(5, \"\", AT_FDCWD, \"/data/in\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
-                "close(5)",
+                "close(5)", "mount(NULL, \"/data/in\", NULL, MS_REC|MS_PRIVATE, NULL)",
                 "mount(\"tmpfs\", \"/scratch\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700,size=1048576\")");
     }
 
