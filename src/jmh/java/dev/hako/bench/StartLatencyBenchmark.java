@@ -1,9 +1,8 @@
 package dev.hako.bench;
 
 import dev.hako.Container;
-import dev.hako.ContainerProcess;
 import dev.hako.Namespace;
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.Rootfs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,18 +18,16 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * Start-to-exit latency of {@code /bin/true}: in a container with all namespaces, without
- * the network namespace, and the baseline {@link ProcessBuilder} (no isolation) measured in
- * the same run. Needs root. The full suite (unshare, runc, crun, overlay, cgroups,
- * throughput) is its own issue.
+ * Start to exit of {@code /bin/true}: hako in several configurations, and in the same run
+ * the baselines it is measured against — no isolation at all (ProcessBuilder), the kernel's
+ * own cost through util-linux {@code unshare}, and the OCI runtimes runc and crun on an
+ * equivalent bundle. A baseline whose tool is missing fails in setup with a message naming
+ * the package, so the run says so instead of leaving it out. Needs root.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -39,46 +36,141 @@ import java.util.stream.Stream;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class StartLatencyBenchmark {
-    private Path rootfs;
+    private BenchRootfs fs;
 
     @Setup(Level.Trial)
     public void buildRootfs() throws IOException {
-        rootfs = MinimalRootfs.build(Files.createTempDirectory("hako-bench-"));
+        fs = BenchRootfs.create();
     }
 
     @TearDown(Level.Trial)
     public void deleteRootfs() throws IOException {
-        try (Stream<Path> files = Files.walk(rootfs)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        fs.close();
     }
 
-    private int runTrue(EnumSet<Namespace> namespaces) throws Exception {
-        try (Container c = Container.builder().rootfs(rootfs).namespaces(namespaces)
-                .redirectInput(Redirect.INHERIT).redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)
-                .command("/bin/true").build()) {
-            ContainerProcess p = c.start();
-            return p.waitFor();
+    static int runTrue(Container.Builder builder) throws Exception {
+        try (Container c = builder.redirectInput(Redirect.INHERIT).redirectOutput(Redirect.DISCARD)
+                .redirectError(Redirect.DISCARD).command("/bin/true").build()) {
+            return c.start().waitFor();
         }
     }
 
     @Benchmark
-    public int containerAllNamespaces() throws Exception {
-        return runTrue(EnumSet.allOf(Namespace.class));
+    public int hakoAllNamespaces() throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs));
     }
 
     @Benchmark
-    public int containerWithoutNetwork() throws Exception {
+    public int hakoWithoutNetwork() throws Exception {
         EnumSet<Namespace> ns = EnumSet.allOf(Namespace.class);
         ns.remove(Namespace.NETWORK);
-        return runTrue(ns);
+        return runTrue(Container.builder().rootfs(fs.rootfs).namespaces(ns));
     }
 
     @Benchmark
-    public int processBuilderBaseline() throws Exception {
+    public int hakoOverlayThreeLayers() throws Exception {
+        return runTrue(Container.builder().rootfs(Rootfs.overlay(fs.layers)));
+    }
+
+    @Benchmark
+    public int hakoWithLimits() throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).memoryLimit("64m").cpus(1).pidsLimit(64));
+    }
+
+    @Benchmark
+    public int baselineProcessBuilder() throws Exception {
         return new ProcessBuilder("/bin/true").redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)
                 .start().waitFor();
+    }
+
+    /** {@code unshare} with the namespaces hako makes, through one long-lived bash. */
+    @State(Scope.Benchmark)
+    public static class Unshare {
+        CommandLoop all;
+        CommandLoop noNet;
+
+        @Setup(Level.Trial)
+        public void start() throws IOException {
+            String unshare = require("unshare", "util-linux");
+            all = CommandLoop.start("", unshare + " --fork --pid --mount --uts --ipc --net --mount-proc /bin/true", List.of());
+            noNet = CommandLoop.start("", unshare + " --fork --pid --mount --uts --ipc --mount-proc /bin/true", List.of());
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException {
+            all.close();
+            noNet.close();
+        }
+    }
+
+    @Benchmark
+    public void baselineUnshare(Unshare u) throws IOException {
+        u.all.runOnce();
+    }
+
+    @Benchmark
+    public void baselineUnshareWithoutNetwork(Unshare u) throws IOException {
+        u.noNet.runOnce();
+    }
+
+    /** {@code runc run} of the equivalent bundle. */
+    @State(Scope.Benchmark)
+    public static class Runc {
+        CommandLoop loop;
+
+        @Setup(Level.Trial)
+        public void start(StartLatencyBenchmark b) throws IOException {
+            String runc = require("runc", "runc");
+            loop = CommandLoop.start("", runc + " run --bundle " + b.fs.bundle + " hako-bench-$$-$N", List.of());
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException {
+            loop.close();
+        }
+    }
+
+    @Benchmark
+    public void baselineRunc(Runc r) throws IOException {
+        r.loop.runOnce();
+    }
+
+    /**
+     * {@code crun run} of the equivalent bundle. crun refuses hybrid cgroup layouts (v1
+     * controllers beside a v2 mount, as on these machines), so its shell runs in a private
+     * mount namespace where /sys/fs/cgroup is the unified hierarchy alone.
+     */
+    @State(Scope.Benchmark)
+    public static class Crun {
+        CommandLoop loop;
+
+        @Setup(Level.Trial)
+        public void start(StartLatencyBenchmark b) throws IOException {
+            String crun = require("crun", "crun");
+            String unshare = require("unshare", "util-linux");
+            String unifiedOnly = "if ! grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then"
+                    + " umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; fi";
+            loop = CommandLoop.start(unifiedOnly, crun + " run --bundle " + b.fs.bundle + " hako-bench-$$-$N",
+                    List.of(unshare, "--mount", "--propagation", "private"));
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() throws IOException {
+            loop.close();
+        }
+    }
+
+    @Benchmark
+    public void baselineCrun(Crun c) throws IOException {
+        c.loop.runOnce();
+    }
+
+    static String require(String tool, String debianPackage) {
+        String path = CommandLoop.find(tool);
+        if (path == null) {
+            throw new IllegalStateException(tool + " is not installed, so this baseline is not measured:"
+                    + " apt-get install " + debianPackage);
+        }
+        return path;
     }
 }

@@ -1,57 +1,48 @@
 package dev.hako.fs;
 
+import dev.hako.linux.linux_h;
+import dev.hako.spawn.ChildProgram;
+import dev.hako.spawn.FdTable;
+
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The /etc/hostname, /etc/hosts and /etc/resolv.conf a container gets, as Docker gives
- * them: written on the host under {@code /run/hako/<id>}, bind-mounted over the image's own,
- * and removed when the container is closed.
+ * them. The child writes them onto its private staging tmpfs and they are bind-mounted over
+ * the image's own: nothing is written on the host's disk, and nothing is left to remove.
  */
 public final class EtcFiles {
-    /** A generated file and where it goes in the container. */
-    public record Entry(Path source, String target) {
+    /** A generated file: its name on the staging tmpfs, its content, and where it goes in the container. */
+    public record Entry(String name, String content, String target) {
+        /** Where the child writes it, before the pivot. */
+        public String staged() {
+            return RootfsSetup.STAGING.resolve(name).toString();
+        }
     }
 
-    private final Path dir;
-    private final List<Entry> entries;
-
-    private EtcFiles(Path dir, List<Entry> entries) {
-        this.dir = dir;
-        this.entries = entries;
+    private EtcFiles() {
     }
 
     /**
-     * Writes the files for container {@code id}. With a network namespace, nameservers on
-     * the host's loopback are left out of resolv.conf: the container cannot reach them.
+     * The files for a container. With a network namespace, nameservers on the host's
+     * loopback are left out of resolv.conf: the container cannot reach them.
      */
-    public static EtcFiles write(String id, String hostname, boolean ownNetwork) throws IOException {
-        Path dir = RootfsSetup.STAGING.resolve(id);
-        Files.createDirectories(dir);
+    public static List<Entry> generate(String hostname, boolean ownNetwork) throws IOException {
         List<Entry> entries = new ArrayList<>();
-        try {
-            if (hostname != null) {
-                entries.add(file(dir, "hostname", hostname + "\n"));
-            }
-            String self = hostname != null ? "127.0.1.1\t" + hostname + "\n" : "";
-            entries.add(file(dir, "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + self));
-            entries.add(file(dir, "resolv.conf", resolvConf(ownNetwork)));
-        } catch (IOException e) {
-            delete(dir);
-            throw e;
+        if (hostname != null) {
+            entries.add(new Entry("hostname", hostname + "\n", "/etc/hostname"));
         }
-        return new EtcFiles(dir, List.copyOf(entries));
-    }
-
-    private static Entry file(Path dir, String name, String content) throws IOException {
-        Path f = dir.resolve(name);
-        Files.writeString(f, content);
-        return new Entry(f, "/etc/" + name);
+        String self = hostname != null ? "127.0.1.1\t" + hostname + "\n" : "";
+        entries.add(new Entry("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + self,
+                "/etc/hosts"));
+        entries.add(new Entry("resolv.conf", resolvConf(ownNetwork), "/etc/resolv.conf"));
+        return List.copyOf(entries);
     }
 
     private static String resolvConf(boolean ownNetwork) throws IOException {
@@ -71,23 +62,17 @@ public final class EtcFiles {
         return out.toString();
     }
 
-    public List<Entry> entries() {
-        return entries;
-    }
-
-    /** Removes the files. */
-    public void delete() throws IOException {
-        delete(dir);
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+    /** Steps that write each file onto the staging tmpfs (mounted already). */
+    public static void write(ChildProgram.Builder p, List<Entry> entries, FdTable fds) {
+        for (Entry e : entries) {
+            int fd = fds.take();
+            MemorySegment bytes = p.arena().allocateFrom(e.content(), StandardCharsets.UTF_8);
+            long length = bytes.byteSize() - 1;
+            p.open(e.staged(), linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_EXCL() | linux_h.O_CLOEXEC(), 0644)
+                    .note("gets fd " + fd)
+                    .write(fd, bytes, length)
+                    .close(fd);
+            fds.release(fd);
         }
     }
 }

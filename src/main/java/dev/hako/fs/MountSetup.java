@@ -25,15 +25,19 @@ public final class MountSetup {
 
     private final List<Opened> opened = new ArrayList<>();
 
-    /** Opens every bind source, from the host's view, before the pivot. */
-    public void openSources(ChildProgram.Builder p, List<Mount> mounts, List<EtcFiles.Entry> etcFiles, FdTable fds) {
+    /** Opens every bind source, from the host's view, before the pivot (and before the staging tmpfs hides anything). */
+    public void openSources(ChildProgram.Builder p, List<Mount> mounts, FdTable fds) {
         for (Mount m : mounts) {
             if (m instanceof Mount.Bind b) {
                 open(p, fds, new Opened(0, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation()));
             }
         }
+    }
+
+    /** Opens the /etc files the child has written onto the staging tmpfs. */
+    public void openEtcFiles(ChildProgram.Builder p, List<EtcFiles.Entry> etcFiles, FdTable fds) {
         for (EtcFiles.Entry e : etcFiles) {
-            open(p, fds, new Opened(0, e.source(), e.target(), true, false, false, Mount.Propagation.PRIVATE));
+            open(p, fds, new Opened(0, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE));
         }
     }
 

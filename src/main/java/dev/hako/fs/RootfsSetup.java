@@ -49,7 +49,7 @@ public final class RootfsSetup {
 
     /** Creates what the child needs on the host before it starts: staging point, overlay upper and work. */
     public static void prepareHost(Rootfs rootfs) throws IOException {
-        if (!(rootfs instanceof Rootfs.Directory)) {
+        if (!Files.isDirectory(STAGING)) {
             Files.createDirectories(STAGING);
         }
         if (rootfs instanceof Rootfs.Overlay o && o.upper() != null) {
@@ -68,7 +68,7 @@ public final class RootfsSetup {
                 .note("nothing mounted from here on propagates to the host");
     }
 
-    /** Mounts the new root; returns its path (host view). */
+    /** Mounts the new root, the staging tmpfs already mounted; returns its path (host view). */
     public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs) {
         return switch (rootfs) {
             case Rootfs.Directory d -> {
@@ -82,15 +82,17 @@ public final class RootfsSetup {
         };
     }
 
-    private static String stage(ChildProgram.Builder p) {
-        String staging = STAGING.toString();
-        p.mount("tmpfs", staging, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=700")
+    /**
+     * Mounts the staging tmpfs, where generated files and overlay or host roots are put
+     * together; visible in the child's mount namespace only, gone with it.
+     */
+    public static void stage(ChildProgram.Builder p) {
+        p.mount("tmpfs", STAGING.toString(), "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=700")
                 .note("a private staging area, visible in this mount namespace only");
-        return staging;
     }
 
     private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
-        String staging = stage(p);
+        String staging = STAGING.toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
         String upper;
@@ -110,7 +112,7 @@ public final class RootfsSetup {
     }
 
     private static String hostView(ChildProgram.Builder p) {
-        String staging = stage(p);
+        String staging = STAGING.toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
         p.mount("tmpfs", root, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=755")

@@ -254,6 +254,12 @@ public final class ChildProgram {
             return step(linux_h.SYS_read(), "read(" + fd + ", buf, " + count + ")", fd, buf, count);
         }
 
+        /** {@code write(fd, data, length)}, the data shown by its length only. */
+        public Builder write(int fd, MemorySegment data, long length) {
+            return step(linux_h.SYS_write(), "write(" + fd + ", <" + length + " bytes>, " + length + ")",
+                    fd, data.address(), length);
+        }
+
         public Builder prctl(int option, String optionName, long arg, String argText) {
             return step(linux_h.SYS_prctl(), "prctl(" + optionName + ", " + argText + ")", option, arg);
         }

@@ -72,21 +72,20 @@ public final class ContainerLauncher {
         int[] error = {-1, -1};
         int pidfd = -1;
         ContainerCgroup cgroup = null;
-        EtcFiles etc = null;
         // Confined: the spawner thread gets only raw addresses, never the segments. Closed
         // in finally, after the catch blocks have killed and reaped any child: the child
         // shares this memory and must be gone before it is freed.
         Arena arena = Arena.ofConfined();
         try {
             RootfsSetup.prepareHost(config.rootfs());
-            if (config.etcFiles()) {
-                etc = EtcFiles.write(config.id(), config.hostname(), config.namespaces().contains(Namespace.NETWORK));
-            }
+            List<EtcFiles.Entry> etc = config.etcFiles()
+                    ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
+                    : List.of();
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1],
-                    etc == null ? List.of() : etc.entries());
+                    etc);
             cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(), config.limits());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
@@ -135,15 +134,15 @@ public final class ContainerLauncher {
                 throw setupFailed(config, program, failure.get(), status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup, etc);
+            return new Launched(pid, pidfd, exit, stdio, cgroup);
         } catch (ContainerException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
+            cleanUp(stdio, sync, error, pidfd, cgroup);
             throw e;
         } catch (IllegalArgumentException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
+            cleanUp(stdio, sync, error, pidfd, cgroup);
             throw e;
         } catch (IOException | RuntimeException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup, etc);
+            cleanUp(stdio, sync, error, pidfd, cgroup);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
             arena.close();
@@ -273,7 +272,7 @@ public final class ContainerLauncher {
         return Spawner.spawn(Trampoline.get(), control.address());
     }
 
-    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup, EtcFiles etc) {
+    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {
         if (stdio != null) {
             stdio.closeChildEnds();
             stdio.close();
@@ -294,14 +293,6 @@ public final class ContainerLauncher {
                 // Reaped already.
             }
             Libc.closeQuietly(pidfd);
-        }
-        if (etc != null) {
-            try {
-                etc.delete();
-            } catch (IOException e) {
-                System.getLogger(ContainerLauncher.class.getName()).log(System.Logger.Level.WARNING,
-                        "could not remove the /etc files of a container that failed to start: " + e.getMessage());
-            }
         }
         if (cgroup != null) {
             try {

@@ -52,7 +52,10 @@ final class ContainerProgram {
         FdTable fds = new FdTable(FREE_FD);
         MountSetup mounts = new MountSetup();
         RootfsSetup.makeSlave(p);
-        mounts.openSources(p, config.mounts(), etcFiles, fds);
+        mounts.openSources(p, config.mounts(), fds);
+        RootfsSetup.stage(p);
+        EtcFiles.write(p, etcFiles, fds);
+        mounts.openEtcFiles(p, etcFiles, fds);
         String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
         RootfsSetup.pivot(p, newRoot, fds);
         RootfsSetup.mountSystem(p);

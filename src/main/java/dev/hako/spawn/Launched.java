@@ -4,7 +4,6 @@ import dev.hako.ContainerStats;
 import dev.hako.ExitStatus;
 import dev.hako.cgroup.CgroupStats;
 import dev.hako.cgroup.ContainerCgroup;
-import dev.hako.fs.EtcFiles;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
@@ -25,13 +24,10 @@ public final class Launched {
     private final CompletableFuture<ExitStatus> exit;
     private final Stdio stdio;
     private final ContainerCgroup cgroup;
-    private final EtcFiles etcFiles;
     private final Object lock = new Object();
     private boolean released;
 
-    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup,
-             EtcFiles etcFiles) {
-        this.etcFiles = etcFiles;
+    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup) {
         this.pid = pid;
         this.pidfd = pidfd;
         this.stdio = stdio;
@@ -137,14 +133,6 @@ public final class Launched {
                 released = true;
                 Libc.closeQuietly(pidfd);
                 stdio.close();
-                try {
-                    if (etcFiles != null) {
-                        etcFiles.delete();
-                    }
-                } catch (IOException e) {
-                    System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
-                            "could not remove the /etc files of container process " + pid + ": " + e.getMessage());
-                }
                 try {
                     // Kills what the main process left behind (no PID namespace, or
                     // processes still exiting), then removes the cgroup directories.

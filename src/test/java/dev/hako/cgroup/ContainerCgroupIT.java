@@ -195,14 +195,13 @@ class ContainerCgroupIT {
     @Test
     void statsReadSaneValues() throws Exception {
         ContainerCgroup cgroup = create(CgroupLimits.NONE.withMemoryLimit(64 * M));
-        Process sh = start("sh", "-c", "read go; x=$(head -c 3000000 /dev/zero | tr '\\0' a); sleep 100");
+        Process sh = start("sh", "-c", "read go; x=$(head -c 3000000 /dev/zero | tr '\\0' a); echo ready; sleep 100");
         cgroup.addProcess(sh.pid(), true);
         try (OutputStream in = sh.getOutputStream()) {
             in.write('\n');
         }
-        // sh, with 3 MB in a variable, and its sleep; head and tr have come and gone
-        await("sh has started sleep", () -> cgroup.stats().pidsCurrent().orElse(0) == 2
-                && procs(cgroup).size() == 2);
+        // sh holds 3 MB in a variable once it says so; head and tr have come and gone
+        assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(sh.getInputStream())).readLine());
         CgroupStats stats = cgroup.stats();
         long memory = stats.memoryCurrent().orElseThrow();
         assertTrue(memory > 3_000_000 && memory < 64 * M, "memory " + memory + ": " + stats);

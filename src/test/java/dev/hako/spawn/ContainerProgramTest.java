@@ -41,8 +41,8 @@ class ContainerProgramTest {
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
-            new EtcFiles.Entry(Path.of("/run/hako/c1/hostname"), "/etc/hostname"),
-            new EtcFiles.Entry(Path.of("/run/hako/c1/hosts"), "/etc/hosts"));
+            new EtcFiles.Entry("hostname", "box\n", "/etc/hostname"),
+            new EtcFiles.Entry("hosts", "127.0.0.1\tlocalhost\n", "/etc/hosts"));
 
     private static String plan(LaunchConfig config) throws Exception {
         try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(config)) {
@@ -74,8 +74,11 @@ class ContainerProgramTest {
                 "read(3, buf, 1)  [0 fails]", "setsid()",
                 "unshare(CLONE_NEWCGROUP)",
                 "mount(NULL, \"/\", NULL, MS_REC|MS_SLAVE, NULL)",
-                "open_tree(AT_FDCWD, \"/run/hako/c1/hostname\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 5",
-                "open_tree(AT_FDCWD, \"/run/hako/c1/hosts\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 6",
+                "mount(\"tmpfs\", \"/run/hako\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700\")",
+                "openat(AT_FDCWD, \"/run/hako/hostname\", O_WRONLY|O_CREAT|O_EXCL|O_CLOEXEC, 0644)  # gets fd 5",
+                "write(5, <4 bytes>, 4)", "close(5)",
+                "open_tree(AT_FDCWD, \"/run/hako/hostname\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 5",
+                "open_tree(AT_FDCWD, \"/run/hako/hosts\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)  # a detached copy of the source; gets fd 6",
                 "mount(\"/srv/root\", \"/srv/root\", NULL, MS_BIND|MS_REC, NULL)",
                 "openat(AT_FDCWD, \"/\", O_RDONLY|O_DIRECTORY|O_CLOEXEC", "gets fd 7", "chdir(\"/srv/root\")",
                 "pivot_root(\".\", \".\")", "fchdir(7)", "umount2(\".\", MNT_DETACH)", "close(7)", "chdir(\"/\")",
@@ -149,8 +152,7 @@ class ContainerProgramTest {
     void overlayIsAssembledOnAPrivateStagingTmpfs() throws Exception {
         Rootfs overlay = new Rootfs.Overlay(List.of(Path.of("/l/top"), Path.of("/l/base")), null);
         String plan = plan(config(overlay, List.of(), Namespace.all(), null, false, Redirect.INHERIT, false));
-        assertInOrder(plan, "open_tree(",
-                "mount(\"tmpfs\", \"/run/hako\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700\")",
+        assertInOrder(plan, "mount(\"tmpfs\", \"/run/hako\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=700\")", "open_tree(",
                 "mkdirat(AT_FDCWD, \"/run/hako/root\", 0755)", "mkdirat(AT_FDCWD, \"/run/hako/upper\"",
                 "mount(\"overlay\", \"/run/hako/root\", \"overlay\", 0, \"lowerdir=/l/top:/l/base,upperdir=/run/hako/upper,workdir=/run/hako/work\")",
                 "chdir(\"/run/hako/root\")", "pivot_root(");
@@ -168,6 +170,7 @@ class ContainerProgramTest {
                 Redirect.INHERIT, false));
         assertInOrder(plan,
                 "open_tree(AT_FDCWD, \"/tmp\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE)  # a detached copy of the source; gets fd 5",
+                "mount(\"tmpfs\", \"/run/hako\"",
                 "pivot_root(",
                 "mkdirat(AT_FDCWD, \"/data\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/data/in\", 0755)  [may fail]",
                 "mount_setattr(5, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY}, 32)",

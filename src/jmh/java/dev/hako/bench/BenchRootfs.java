@@ -1,0 +1,44 @@
+package dev.hako.bench;
+
+import dev.hako.fs.MinimalRootfs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The benchmarks' file systems, built from the host's own binaries: a busybox rootfs, two
+ * small layers to stack on it for the overlay case, and an OCI bundle on the same rootfs for
+ * runc and crun.
+ */
+final class BenchRootfs implements AutoCloseable {
+    final Path dir;
+    final Path rootfs;
+    final List<Path> layers;
+    final Path bundle;
+
+    private BenchRootfs(Path dir, Path rootfs, List<Path> layers, Path bundle) {
+        this.dir = dir;
+        this.rootfs = rootfs;
+        this.layers = layers;
+        this.bundle = bundle;
+    }
+
+    static BenchRootfs create() throws IOException {
+        Path dir = Files.createTempDirectory("hako-bench-");
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        Path rootfs = MinimalRootfs.build(bundle.resolve("rootfs"));
+        Path top = Files.createDirectories(dir.resolve("layer-top/etc"));
+        Path middle = Files.createDirectories(dir.resolve("layer-middle/etc"));
+        Files.writeString(top.resolve("app.conf"), "top\n");
+        Files.writeString(middle.resolve("app.conf"), "middle\n");
+        Files.writeString(bundle.resolve("config.json"), OciBundle.configJson());
+        return new BenchRootfs(dir, rootfs, List.of(top.getParent(), middle.getParent(), rootfs), bundle);
+    }
+
+    @Override
+    public void close() throws IOException {
+        MinimalRootfs.delete(dir);
+    }
+}
