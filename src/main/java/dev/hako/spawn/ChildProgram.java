@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -29,7 +30,12 @@ public final class ChildProgram {
     private static final long MAX_ERRNO = 4095;
 
     /** One system call of the program, with what is needed to print it. */
-    public record Step(long nr, long[] args, int flags, String call, String note) {
+    public record Step(long nr, long[] args, int flags, Supplier<String> text, String note) {
+        /** The call as strace would print it, like {@code mount("proc", "/proc", ...)}: rendered only when asked. */
+        public String call() {
+            return text.get();
+        }
+
         public boolean mayFail() {
             return (flags & TrampolineCode.MAY_FAIL) != 0;
         }
@@ -40,6 +46,7 @@ public final class ChildProgram {
 
         /** The system call's name, as printed ({@code mount} for {@code mount("a", ...)}). */
         public String name() {
+            String call = call();
             int paren = call.indexOf('(');
             return paren < 0 ? call : call.substring(0, paren);
         }
@@ -172,8 +179,16 @@ public final class ChildProgram {
 
         /** Adds a raw step: system call {@code nr} printed as {@code call}. */
         public Builder step(long nr, String call, long... args) {
+            return step(nr, () -> call, args);
+        }
+
+        /**
+         * Adds a raw step whose printed form is rendered only when the program is printed:
+         * a plan is built for every start, but read only when debugging or on failure.
+         */
+        public Builder step(long nr, Supplier<String> call, long... args) {
             if (args.length > 6) {
-                throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call);
+                throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call.get());
             }
             steps.add(new Step(nr, java.util.Arrays.copyOf(args, 6), 0, call, null));
             return this;
@@ -192,13 +207,13 @@ public final class ChildProgram {
         /** Explains the step added last; printed as a comment. */
         public Builder note(String note) {
             Step last = last();
-            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags(), last.call(), note));
+            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags(), last.text(), note));
             return this;
         }
 
         private Builder withFlag(long flag) {
             Step last = last();
-            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags() | (int) flag, last.call(), last.note()));
+            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags() | (int) flag, last.text(), last.note()));
             return this;
         }
 
@@ -229,58 +244,58 @@ public final class ChildProgram {
         }
 
         public Builder dup3(int oldFd, int newFd, int flags) {
-            return step(linux_h.SYS_dup3(), "dup3(" + oldFd + ", " + newFd + ", " + Flags.render("O_", flags) + ")",
+            return step(linux_h.SYS_dup3(), () -> "dup3(" + oldFd + ", " + newFd + ", " + Flags.render("O_", flags) + ")",
                     oldFd, newFd, flags);
         }
 
         /** {@code dup3(<result of the previous step>, newFd, 0)}: places an fd the previous step opened. */
         public Builder dup3FromPrevious(int newFd) {
-            step(linux_h.SYS_dup3(), "dup3(" + PREVIOUS + ", " + newFd + ", 0)", 0, newFd, 0);
+            step(linux_h.SYS_dup3(), () -> "dup3(" + PREVIOUS + ", " + newFd + ", 0)", 0, newFd, 0);
             return withFlag(TrampolineCode.ARG0_FROM_PREV);
         }
 
         /** Closes every fd from {@code first} up. */
         public Builder closeFrom(int first) {
-            return step(linux_h.SYS_close_range(), "close_range(" + first + ", ~0U, 0)", first, 0xFFFF_FFFFL, 0);
+            return step(linux_h.SYS_close_range(), () -> "close_range(" + first + ", ~0U, 0)", first, 0xFFFF_FFFFL, 0);
         }
 
         public Builder close(int fd) {
-            return step(linux_h.SYS_close(), "close(" + fd + ")", fd);
+            return step(linux_h.SYS_close(), () -> "close(" + fd + ")", fd);
         }
 
         /** Reads {@code count} bytes into fresh memory of the program's. */
         public Builder read(int fd, int count) {
             long buf = arena.allocate(count).address();
-            return step(linux_h.SYS_read(), "read(" + fd + ", buf, " + count + ")", fd, buf, count);
+            return step(linux_h.SYS_read(), () -> "read(" + fd + ", buf, " + count + ")", fd, buf, count);
         }
 
         /** {@code write(fd, data, length)}, the data shown by its length only. */
         public Builder write(int fd, MemorySegment data, long length) {
-            return step(linux_h.SYS_write(), "write(" + fd + ", <" + length + " bytes>, " + length + ")",
+            return step(linux_h.SYS_write(), () -> "write(" + fd + ", <" + length + " bytes>, " + length + ")",
                     fd, data.address(), length);
         }
 
         public Builder prctl(int option, String optionName, long arg, String argText) {
-            return step(linux_h.SYS_prctl(), "prctl(" + optionName + ", " + argText + ")", option, arg);
+            return step(linux_h.SYS_prctl(), () -> "prctl(" + optionName + ", " + argText + ")", option, arg);
         }
 
         public Builder setsid() {
-            return step(linux_h.SYS_setsid(), "setsid()");
+            return step(linux_h.SYS_setsid(), () -> "setsid()");
         }
 
         public Builder unshare(long flags) {
-            return step(linux_h.SYS_unshare(), "unshare(" + Flags.render("CLONE_", flags) + ")", flags);
+            return step(linux_h.SYS_unshare(), () -> "unshare(" + Flags.render("CLONE_", flags) + ")", flags);
         }
 
         public Builder mount(String source, String target, String fstype, long flags, String data) {
-            return step(linux_h.SYS_mount(), "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype)
+            return step(linux_h.SYS_mount(), () -> "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype)
                             + ", " + Flags.render("MS_", flags) + ", " + quote(data) + ")",
                     cString(source), cString(target), cString(fstype), flags, cString(data));
         }
 
         /** {@code open_tree(AT_FDCWD, path, flags)}: a detached copy of the mount at {@code path}, as an fd. */
         public Builder openTree(String path, int flags) {
-            return step(linux_h.SYS_open_tree(), "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
+            return step(linux_h.SYS_open_tree(), () -> "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
                     linux_h.AT_FDCWD(), cString(path), flags);
         }
 
@@ -297,7 +312,7 @@ public final class ChildProgram {
 
         /** {@code move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)}: attaches a detached mount. */
         public Builder moveMount(int fd, String target) {
-            return step(linux_h.SYS_move_mount(), "move_mount(" + fd + ", \"\", AT_FDCWD, " + quote(target)
+            return step(linux_h.SYS_move_mount(), () -> "move_mount(" + fd + ", \"\", AT_FDCWD, " + quote(target)
                             + ", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
                     fd, cString(""), linux_h.AT_FDCWD(), cString(target),
                     linux_h.MOVE_MOUNT_F_EMPTY_PATH() | linux_h.MOVE_MOUNT_T_SYMLINKS());
@@ -308,7 +323,7 @@ public final class ChildProgram {
             MemorySegment attr = arena.allocate(linux_h.HAKO_MOUNT_ATTR_SIZE(), 8);
             attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_SET(), attrs);
             int flags = linux_h.AT_EMPTY_PATH() | (recursive ? linux_h.AT_RECURSIVE() : 0);
-            return step(linux_h.SYS_mount_setattr(), "mount_setattr(" + fd + ", \"\", AT_EMPTY_PATH"
+            return step(linux_h.SYS_mount_setattr(), () -> "mount_setattr(" + fd + ", \"\", AT_EMPTY_PATH"
                             + (recursive ? "|AT_RECURSIVE" : "") + ", {attr_set=" + attrText + "}, "
                             + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
                     fd, cString(""), flags, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
@@ -316,85 +331,86 @@ public final class ChildProgram {
 
         /** {@code close(<result of the previous step>)}, for an fd that a step may or may not have opened. */
         public Builder closePrevious() {
-            step(linux_h.SYS_close(), "close(" + PREVIOUS + ")", 0);
+            step(linux_h.SYS_close(), () -> "close(" + PREVIOUS + ")", 0);
             return withFlag(TrampolineCode.ARG0_FROM_PREV);
         }
 
         public Builder umount2(String target, int flags) {
-            return step(linux_h.SYS_umount2(), "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
+            return step(linux_h.SYS_umount2(), () -> "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
                     cString(target), flags);
         }
 
         public Builder pivotRoot(String newRoot, String putOld) {
-            return step(linux_h.SYS_pivot_root(), "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")",
+            return step(linux_h.SYS_pivot_root(), () -> "pivot_root(" + quote(newRoot) + ", " + quote(putOld) + ")",
                     cString(newRoot), cString(putOld));
         }
 
         public Builder chdir(String path) {
-            return step(linux_h.SYS_chdir(), "chdir(" + quote(path) + ")", cString(path));
+            return step(linux_h.SYS_chdir(), () -> "chdir(" + quote(path) + ")", cString(path));
         }
 
         public Builder fchdir(int fd) {
-            return step(linux_h.SYS_fchdir(), "fchdir(" + fd + ")", fd);
+            return step(linux_h.SYS_fchdir(), () -> "fchdir(" + fd + ")", fd);
         }
 
         public Builder open(String path, int flags, int mode) {
-            return step(linux_h.SYS_openat(), "openat(AT_FDCWD, " + quote(path) + ", " + Flags.openFlags(flags)
+            return step(linux_h.SYS_openat(), () -> "openat(AT_FDCWD, " + quote(path) + ", " + Flags.openFlags(flags)
                     + ", 0" + Integer.toOctalString(mode) + ")", linux_h.AT_FDCWD(), cString(path), flags, mode);
         }
 
         public Builder mkdir(String path, int mode) {
-            return step(linux_h.SYS_mkdirat(), "mkdirat(AT_FDCWD, " + quote(path) + ", 0" + Integer.toOctalString(mode) + ")",
+            return step(linux_h.SYS_mkdirat(), () -> "mkdirat(AT_FDCWD, " + quote(path) + ", 0" + Integer.toOctalString(mode) + ")",
                     linux_h.AT_FDCWD(), cString(path), mode);
         }
 
         /** {@code mknodat} of a character device; {@code dev} is the kernel's encoding of major:minor. */
         public Builder mknodChar(String path, int permissions, int major, int minor, long dev) {
-            return step(linux_h.SYS_mknodat(), "mknodat(AT_FDCWD, " + quote(path) + ", S_IFCHR|0"
+            return step(linux_h.SYS_mknodat(), () -> "mknodat(AT_FDCWD, " + quote(path) + ", S_IFCHR|0"
                             + Integer.toOctalString(permissions) + ", makedev(" + major + ", " + minor + "))",
                     linux_h.AT_FDCWD(), cString(path), linux_h.S_IFCHR() | permissions, dev);
         }
 
         public Builder symlink(String target, String linkPath) {
-            return step(linux_h.SYS_symlinkat(), "symlinkat(" + quote(target) + ", AT_FDCWD, " + quote(linkPath) + ")",
+            return step(linux_h.SYS_symlinkat(), () -> "symlinkat(" + quote(target) + ", AT_FDCWD, " + quote(linkPath) + ")",
                     cString(target), linux_h.AT_FDCWD(), cString(linkPath));
         }
 
         public Builder sethostname(String name) {
             MemorySegment bytes = arena.allocateFrom(name);
-            return step(linux_h.SYS_sethostname(), "sethostname(" + quote(name) + ", " + (bytes.byteSize() - 1) + ")",
+            return step(linux_h.SYS_sethostname(), () -> "sethostname(" + quote(name) + ", " + (bytes.byteSize() - 1) + ")",
                     bytes.address(), bytes.byteSize() - 1);
         }
 
         public Builder umask(int mask) {
-            return step(linux_h.SYS_umask(), "umask(0" + Integer.toOctalString(mask) + ")", mask);
+            return step(linux_h.SYS_umask(), () -> "umask(0" + Integer.toOctalString(mask) + ")", mask);
         }
 
         public Builder socket(int domain, String domainName, int type, String typeText) {
-            return step(linux_h.SYS_socket(), "socket(" + domainName + ", " + typeText + ", 0)", domain, type, 0);
+            return step(linux_h.SYS_socket(), () -> "socket(" + domainName + ", " + typeText + ", 0)", domain, type, 0);
         }
 
         public Builder ioctl(int fd, long request, String requestName, MemorySegment arg, String argText) {
-            return step(linux_h.SYS_ioctl(), "ioctl(" + fd + ", " + requestName + ", " + argText + ")",
+            return step(linux_h.SYS_ioctl(), () -> "ioctl(" + fd + ", " + requestName + ", " + argText + ")",
                     fd, request, arg.address());
         }
 
         /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */
         public Builder unblockAllSignals() {
             MemorySegment empty = arena.allocate(linux_h.HAKO_KERNEL_SIGSET_SIZE());
-            return step(linux_h.SYS_rt_sigprocmask(), "rt_sigprocmask(SIG_SETMASK, [], NULL, "
+            return step(linux_h.SYS_rt_sigprocmask(), () -> "rt_sigprocmask(SIG_SETMASK, [], NULL, "
                             + linux_h.HAKO_KERNEL_SIGSET_SIZE() + ")",
                     linux_h.SIG_SETMASK(), empty.address(), 0, linux_h.HAKO_KERNEL_SIGSET_SIZE());
         }
 
         public Builder execve(String path, long argv, List<String> argvText, long envp, int envCount) {
-            String args = argvText.stream().map(Builder::quote).collect(Collectors.joining(", ", "[", "]"));
-            return step(linux_h.SYS_execve(), "execve(" + quote(path) + ", " + args + ", [" + envCount + " vars])",
+            return step(linux_h.SYS_execve(), () -> "execve(" + quote(path) + ", "
+                            + argvText.stream().map(Builder::quote).collect(Collectors.joining(", ", "[", "]"))
+                            + ", [" + envCount + " vars])",
                     cString(path), argv, envp);
         }
 
         public Builder exit(int code) {
-            return step(linux_h.SYS_exit(), "exit(" + code + ")", code);
+            return step(linux_h.SYS_exit(), () -> "exit(" + code + ")", code);
         }
 
         /** Writes the program into native memory, every result set to "not run". */

@@ -116,7 +116,14 @@ public final class ContainerLauncher {
             // The child now waits on the sync pipe; this is where the parent sets it up
             // from outside before releasing it: the v1 cgroups now, id maps and network later.
             cgroup.addProcess(pid, false);
-            Libc.writeFully(sync[1], arena.allocateFrom(JAVA_INT, 0).asSlice(0, 1));
+            try {
+                Libc.writeFully(sync[1], arena.allocateFrom(JAVA_INT, 0).asSlice(0, 1));
+            } catch (SyscallException e) {
+                if (e.errno() != linux_h.EPIPE()) {
+                    throw e;
+                }
+                // The child failed a setup step before waiting for us: its results say which.
+            }
             Libc.close(sync[1]);
             sync[1] = -1;
             awaitEof(error[0], arena);

@@ -43,12 +43,7 @@ final class ContainerProgram {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
                     .note("die with the JVM (bound to the spawner thread, which lives as long as the JVM)");
         }
-        p.read(SYNC_FD, 1).zeroFails().note("wait until the parent releases the child (EOF: it gave up)")
-                .setsid().note("own session: no signals from the JVM's terminal");
-        if (config.namespaces().contains(Namespace.CGROUP)) {
-            p.unshare(linux_h.CLONE_NEWCGROUP())
-                    .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
-        }
+        p.setsid().note("own session: no signals from the JVM's terminal");
         FdTable fds = new FdTable(FREE_FD);
         MountSetup mounts = new MountSetup();
         RootfsSetup.makeSlave(p);
@@ -71,6 +66,13 @@ final class ContainerProgram {
         RootfsSetup.makeDirectories(p, config.workingDir());
         if (config.readonlyRootfs()) {
             RootfsSetup.makeRootReadonly(p);
+        }
+        // The namespace and filesystem work above runs while the parent places the child in
+        // its cgroups; nothing of the container's own runs before this point.
+        p.read(SYNC_FD, 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
+        if (config.namespaces().contains(Namespace.CGROUP)) {
+            p.unshare(linux_h.CLONE_NEWCGROUP())
+                    .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
         }
         if (!config.user().equals(User.ROOT)) {
             config.user().addSteps(p);
