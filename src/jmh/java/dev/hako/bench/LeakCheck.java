@@ -25,6 +25,7 @@ public final class LeakCheck {
             for (int i = 0; i < 200; i++) {
                 run(fs); // warm-up: lazily started threads, JIT, class loading
             }
+            snapshot(); // the first jcmd starts the JVM's attach listener: a thread and a socket
             System.gc();
             String before = snapshot();
             long start = System.nanoTime();

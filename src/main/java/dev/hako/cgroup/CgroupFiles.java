@@ -1,5 +1,7 @@
 package dev.hako.cgroup;
 
+import dev.hako.linux.SmallFiles;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -51,7 +53,7 @@ final class CgroupFiles {
 
     /** The file's contents without the trailing newline. */
     static String read(Path file) throws IOException {
-        return Files.readString(file, StandardCharsets.US_ASCII).strip();
+        return SmallFiles.read(file).strip();
     }
 
     /** A file holding one number; empty if the file does not exist. */
@@ -71,7 +73,7 @@ final class CgroupFiles {
      */
     static OptionalLong readKey(Path file, String key) throws IOException {
         try {
-            for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+            for (String line : SmallFiles.read(file).split("\n")) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length == 2 && f[0].equals(key)) {
                     return OptionalLong.of(Long.parseLong(f[1]));
@@ -89,7 +91,7 @@ final class CgroupFiles {
     static List<Long> pids(Path procs) throws IOException {
         List<Long> pids = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(procs, StandardCharsets.US_ASCII)) {
+            for (String line : SmallFiles.read(procs).split("\n")) {
                 if (!line.isBlank()) {
                     pids.add(Long.parseLong(line.strip()));
                 }

@@ -1,5 +1,7 @@
 package dev.hako.cgroup;
 
+import dev.hako.linux.SmallFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -148,12 +150,18 @@ public record CgroupLimits(
      * a kernel without NUMA has only node 0).
      */
     public void validate() throws IOException {
-        String cpus = Files.readString(Path.of("/sys/devices/system/cpu/online"));
-        String nodes;
-        try {
-            nodes = Files.readString(Path.of("/sys/devices/system/node/online"));
-        } catch (NoSuchFileException e) {
-            nodes = "0";
+        if (isEmpty()) {
+            return;
+        }
+        boolean cpuBound = cpuQuota != null || cpusetCpus != null || cpusetMems != null;
+        String cpus = cpuBound ? SmallFiles.read(Path.of("/sys/devices/system/cpu/online")) : "0";
+        String nodes = "0";
+        if (cpusetMems != null) {
+            try {
+                nodes = SmallFiles.read(Path.of("/sys/devices/system/node/online"));
+            } catch (NoSuchFileException e) {
+                nodes = "0";
+            }
         }
         validate(cpus, nodes);
     }

@@ -1,5 +1,6 @@
 package dev.hako.fs;
 
+import dev.hako.linux.SmallFiles;
 import dev.hako.linux.linux_h;
 import dev.hako.spawn.ChildProgram;
 import dev.hako.spawn.FdTable;
@@ -9,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,13 +47,28 @@ public final class EtcFiles {
         return List.copyOf(entries);
     }
 
-    private static String resolvConf(boolean ownNetwork) throws IOException {
+    /** The host's resolv.conf as last read, and when it was last changed: read again only when it changes. */
+    private record HostResolvConf(FileTime modified, List<String> lines) {
+    }
+
+    private static volatile HostResolvConf cached;
+
+    private static List<String> hostResolvConf() throws IOException {
         Path host = Path.of("/etc/resolv.conf");
         if (!Files.isReadable(host)) {
-            return "";
+            return List.of();
         }
+        FileTime modified = Files.getLastModifiedTime(host);
+        HostResolvConf c = cached;
+        if (c == null || !c.modified().equals(modified)) {
+            cached = c = new HostResolvConf(modified, List.of(SmallFiles.read(host).split("\n")));
+        }
+        return c.lines();
+    }
+
+    private static String resolvConf(boolean ownNetwork) throws IOException {
         StringBuilder out = new StringBuilder();
-        for (String line : Files.readAllLines(host)) {
+        for (String line : hostResolvConf()) {
             String[] words = line.trim().split("\\s+");
             boolean loopback = words.length > 1 && words[0].equals("nameserver")
                     && (words[1].startsWith("127.") || words[1].equals("::1"));

@@ -48,18 +48,28 @@ public final class Kernel {
         return maj > major || (maj == major && min >= minor);
     }
 
+    /** The effective capabilities, read once: a process that drops them later gets EPERM from clone3, explained there. */
+    private static volatile long effective = -1;
+
     /** True when this process has {@code capability} (a CAP_* number) in its effective set. */
     public static boolean hasCapability(int capability) {
+        long caps = effective;
+        if (caps == -1) {
+            effective = caps = readEffective();
+        }
+        return (caps & (1L << capability)) != 0;
+    }
+
+    private static long readEffective() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : SmallFiles.read(Path.of("/proc/self/status")).split("\n")) {
                 if (line.startsWith("CapEff:")) {
-                    long effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    return (effective & (1L << capability)) != 0;
+                    return Long.parseUnsignedLong(line.substring(7).trim(), 16);
                 }
             }
-            return false;
+            return 0;
         } catch (IOException | NumberFormatException e) {
-            return false;
+            return 0;
         }
     }
 }

@@ -90,7 +90,12 @@ public final class ChildProgram {
 
     /** Whether step {@code index} ran and failed (whether or not it was allowed to). */
     public boolean failed(int index) {
-        return result(index).map(r -> isError(r) || (r == 0 && steps.get(index).zeroFails())).orElse(false);
+        long r = rawResult(index);
+        return r != NOT_RUN && (isError(r) || (r == 0 && steps.get(index).zeroFails()));
+    }
+
+    private long rawResult(int index) {
+        return code.get(JAVA_LONG, (long) index * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_RESULT);
     }
 
     /** The errno of a failed step, or 0. */
