@@ -1,6 +1,11 @@
 package dev.hako.bench;
 
 import dev.hako.fs.MinimalRootfs;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,17 +17,36 @@ import java.util.List;
  * small layers to stack on it for the overlay case, and an OCI bundle on the same rootfs for
  * runc and crun.
  */
-final class BenchRootfs implements AutoCloseable {
-    final Path dir;
-    final Path rootfs;
-    final List<Path> layers;
-    final Path bundle;
+@State(Scope.Benchmark)
+public class BenchRootfs implements AutoCloseable {
+    Path dir;
+    Path rootfs;
+    List<Path> layers;
+    Path bundle;
+
+    /** For JMH: benchmarks take it as a parameter and get it built once per trial. */
+    public BenchRootfs() {
+    }
 
     private BenchRootfs(Path dir, Path rootfs, List<Path> layers, Path bundle) {
         this.dir = dir;
         this.rootfs = rootfs;
         this.layers = layers;
         this.bundle = bundle;
+    }
+
+    @Setup(Level.Trial)
+    public void build() throws IOException {
+        BenchRootfs built = create();
+        dir = built.dir;
+        rootfs = built.rootfs;
+        layers = built.layers;
+        bundle = built.bundle;
+    }
+
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+        close();
     }
 
     static BenchRootfs create() throws IOException {

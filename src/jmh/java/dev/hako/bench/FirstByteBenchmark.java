@@ -10,12 +10,10 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,19 +28,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Thread)
 public class FirstByteBenchmark {
-    private BenchRootfs fs;
     private Container container;
     private Process process;
-
-    @Setup(Level.Trial)
-    public void buildRootfs() throws IOException {
-        fs = BenchRootfs.create();
-    }
-
-    @TearDown(Level.Trial)
-    public void deleteRootfs() throws IOException {
-        fs.close();
-    }
 
     @TearDown(Level.Invocation)
     public void finish() throws Exception {
@@ -55,7 +42,7 @@ public class FirstByteBenchmark {
     }
 
     @Benchmark
-    public int hakoEcho() throws Exception {
+    public int hakoEcho(BenchRootfs fs) throws Exception {
         container = Container.builder().rootfs(fs.rootfs).command("echo", "hi").build();
         ContainerProcess p = container.start();
         p.getOutputStream().close();

@@ -34,19 +34,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@State(Scope.Benchmark)
 public class StartLatencyBenchmark {
-    private BenchRootfs fs;
-
-    @Setup(Level.Trial)
-    public void buildRootfs() throws IOException {
-        fs = BenchRootfs.create();
-    }
-
-    @TearDown(Level.Trial)
-    public void deleteRootfs() throws IOException {
-        fs.close();
-    }
 
     static int runTrue(Container.Builder builder) throws Exception {
         try (Container c = builder.redirectInput(Redirect.INHERIT).redirectOutput(Redirect.DISCARD)
@@ -56,24 +44,24 @@ public class StartLatencyBenchmark {
     }
 
     @Benchmark
-    public int hakoAllNamespaces() throws Exception {
+    public int hakoAllNamespaces(BenchRootfs fs) throws Exception {
         return runTrue(Container.builder().rootfs(fs.rootfs));
     }
 
     @Benchmark
-    public int hakoWithoutNetwork() throws Exception {
+    public int hakoWithoutNetwork(BenchRootfs fs) throws Exception {
         EnumSet<Namespace> ns = EnumSet.allOf(Namespace.class);
         ns.remove(Namespace.NETWORK);
         return runTrue(Container.builder().rootfs(fs.rootfs).namespaces(ns));
     }
 
     @Benchmark
-    public int hakoOverlayThreeLayers() throws Exception {
+    public int hakoOverlayThreeLayers(BenchRootfs fs) throws Exception {
         return runTrue(Container.builder().rootfs(Rootfs.overlay(fs.layers)));
     }
 
     @Benchmark
-    public int hakoWithLimits() throws Exception {
+    public int hakoWithLimits(BenchRootfs fs) throws Exception {
         return runTrue(Container.builder().rootfs(fs.rootfs).memoryLimit("64m").cpus(1).pidsLimit(64));
     }
 
@@ -119,9 +107,9 @@ public class StartLatencyBenchmark {
         CommandLoop loop;
 
         @Setup(Level.Trial)
-        public void start(StartLatencyBenchmark b) throws IOException {
+        public void start(BenchRootfs fs) throws IOException {
             String runc = require("runc", "runc");
-            loop = CommandLoop.start("", runc + " run --bundle " + b.fs.bundle + " hako-bench-$$-$N", List.of());
+            loop = CommandLoop.start("", runc + " run --bundle " + fs.bundle + " hako-bench-$$-$N", List.of());
         }
 
         @TearDown(Level.Trial)
@@ -145,12 +133,12 @@ public class StartLatencyBenchmark {
         CommandLoop loop;
 
         @Setup(Level.Trial)
-        public void start(StartLatencyBenchmark b) throws IOException {
+        public void start(BenchRootfs fs) throws IOException {
             String crun = require("crun", "crun");
             String unshare = require("unshare", "util-linux");
             String unifiedOnly = "if ! grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts; then"
                     + " umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; fi";
-            loop = CommandLoop.start(unifiedOnly, crun + " run --bundle " + b.fs.bundle + " hako-bench-$$-$N",
+            loop = CommandLoop.start(unifiedOnly, crun + " run --bundle " + fs.bundle + " hako-bench-$$-$N",
                     List.of(unshare, "--mount", "--propagation", "private"));
         }
 
