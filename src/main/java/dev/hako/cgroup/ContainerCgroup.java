@@ -489,6 +489,10 @@ public final class ContainerCgroup {
         if (destroyed) {
             return;
         }
+        if (removeEmptyLeaves()) {
+            destroyed = true;
+            return;
+        }
         IOException killFailure = null;
         try {
             if (!pids().isEmpty() || v2Populated()) {
@@ -510,6 +514,26 @@ public final class ContainerCgroup {
     }
 
     /** Removes every directory made so far (child cgroups first), retrying while busy. */
+    /**
+     * The usual case, tried first: every directory is an empty leaf (the container's
+     * processes are gone and it made no cgroups of its own), so one rmdir each does it,
+     * without reading a file. The kernel refuses the rmdir of a populated cgroup or one
+     * with children, which sends {@link #destroy()} down the careful path.
+     */
+    private boolean removeEmptyLeaves() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                directories.rmdir(created.get(i));
+            } catch (NoSuchFileException e) {
+                // already gone
+            } catch (IOException e) {
+                return false;
+            }
+            created.remove(i);
+        }
+        return true;
+    }
+
     private void removeDirectories() throws IOException {
         long deadline = System.nanoTime() + REMOVE_TIMEOUT.toNanos();
         Map<Path, String> failed = new LinkedHashMap<>();

@@ -6,6 +6,8 @@ import dev.hako.spawn.ChildProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Docker's defaults for what a container must not read or change in /proc and /sys:
@@ -22,7 +24,19 @@ public final class MaskedPaths {
     public static final List<String> DEFAULT_READONLY = List.of(
             "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+    /** What each path is on this kernel: looked up once, as /proc and /sys do not change shape. */
+    private static final Map<String, Kind> KINDS = new ConcurrentHashMap<>();
+
+    private enum Kind { DIRECTORY, FILE, MISSING }
+
     private MaskedPaths() {
+    }
+
+    private static Kind kind(String path) {
+        return KINDS.computeIfAbsent(path, p -> {
+            Path host = Path.of(p);
+            return Files.isDirectory(host) ? Kind.DIRECTORY : Files.exists(host) ? Kind.FILE : Kind.MISSING;
+        });
     }
 
     /**
@@ -32,15 +46,15 @@ public final class MaskedPaths {
      */
     public static void addSteps(ChildProgram.Builder p, List<String> masked, List<String> readonly) {
         for (String path : masked) {
-            Path host = Path.of(path);
-            if (Files.isDirectory(host)) {
+            Kind kind = kind(path);
+            if (kind == Kind.DIRECTORY) {
                 p.mount("tmpfs", path, "tmpfs", linux_h.MS_RDONLY(), null).mayFail().note("masked");
-            } else if (Files.exists(host)) {
+            } else if (kind == Kind.FILE) {
                 p.mount("/dev/null", path, null, linux_h.MS_BIND(), null).mayFail().note("masked");
             }
         }
         for (String path : readonly) {
-            if (Files.exists(Path.of(path))) {
+            if (kind(path) != Kind.MISSING) {
                 p.mount(path, path, null, linux_h.MS_BIND() | linux_h.MS_REC(), null).mayFail()
                         .mount(null, path, null, linux_h.MS_REMOUNT() | linux_h.MS_BIND() | linux_h.MS_RDONLY(), null)
                         .mayFail().note("read-only");

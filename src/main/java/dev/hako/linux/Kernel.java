@@ -16,11 +16,17 @@ public final class Kernel {
     private Kernel() {
     }
 
+    /** Set once the checks passed: they cannot change while the JVM runs. */
+    private static volatile boolean checked;
+
     /**
      * Throws an {@link UnsupportedOperationException} naming the problem when this is not
      * Linux 5.10+ on x86_64 or aarch64.
      */
     public static void requireSupported() {
+        if (checked) {
+            return;
+        }
         String os = System.getProperty("os.name");
         if (!"Linux".equals(os)) {
             throw new UnsupportedOperationException("hako runs containers on Linux only; this is " + os);
@@ -35,6 +41,7 @@ public final class Kernel {
                     + " or newer (clone3 with pidfds, close_range); this kernel is " + release
                     + ": upgrade the kernel");
         }
+        checked = true;
     }
 
     /** True when {@code release} (like {@code 6.1.0-13-amd64}) is at least major.minor. */

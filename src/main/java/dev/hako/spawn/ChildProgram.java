@@ -195,7 +195,7 @@ public final class ChildProgram {
             if (args.length > 6) {
                 throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call.get());
             }
-            steps.add(new Step(nr, java.util.Arrays.copyOf(args, 6), 0, call, null));
+            steps.add(new Step(nr, args.length == 6 ? args : java.util.Arrays.copyOf(args, 6), 0, call, null));
             return this;
         }
 
