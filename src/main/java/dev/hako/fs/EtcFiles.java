@@ -24,9 +24,11 @@ public final class EtcFiles {
     public record Entry(String name, String content, String target) {
         /** Where the child writes it, before the pivot. */
         public String staged() {
-            return RootfsSetup.STAGING.resolve(name).toString();
+            return STAGED + name;
         }
     }
+
+    private static final String STAGED = RootfsSetup.STAGING + "/";
 
     private EtcFiles() {
     }

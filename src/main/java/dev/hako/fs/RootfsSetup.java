@@ -191,13 +191,14 @@ public final class RootfsSetup {
 
     /** Creates {@code dir} and its parents inside the container, each allowed to exist already. */
     public static void makeDirectories(ChildProgram.Builder p, String dir) {
-        StringBuilder path = new StringBuilder();
-        for (String part : dir.split("/")) {
-            if (part.isEmpty()) {
-                continue;
+        for (int slash = dir.indexOf('/', 1); ; slash = dir.indexOf('/', slash + 1)) {
+            String prefix = slash < 0 ? dir : dir.substring(0, slash);
+            if (prefix.length() > 1 && !prefix.endsWith("/")) {
+                p.mkdir(prefix, 0755).mayFail();
             }
-            path.append('/').append(part);
-            p.mkdir(path.toString(), 0755).mayFail();
+            if (slash < 0) {
+                return;
+            }
         }
     }
 

@@ -29,8 +29,41 @@ public final class ChildProgram {
     static final long NOT_RUN = Long.MIN_VALUE;
     private static final long MAX_ERRNO = 4095;
 
-    /** One system call of the program, with what is needed to print it. */
-    public record Step(long nr, long[] args, int flags, Supplier<String> text, String note) {
+    /**
+     * One system call of the program, with what is needed to print it. Its flags and note
+     * are set while the {@link Builder} adds it (a plan is built for every start, so steps
+     * are not copied to change them) and never after.
+     */
+    public static final class Step {
+        private final long nr;
+        private final long[] args;
+        private final Supplier<String> text;
+        private int flags;
+        private String note;
+
+        Step(long nr, long[] args, Supplier<String> text) {
+            this.nr = nr;
+            this.args = args;
+            this.text = text;
+        }
+
+        public long nr() {
+            return nr;
+        }
+
+        long[] args() {
+            return args;
+        }
+
+        public int flags() {
+            return flags;
+        }
+
+        /** Why the step is there, or null. */
+        public String note() {
+            return note;
+        }
+
         /** The call as strace would print it, like {@code mount("proc", "/proc", ...)}: rendered only when asked. */
         public String call() {
             return text.get();
@@ -195,7 +228,7 @@ public final class ChildProgram {
             if (args.length > 6) {
                 throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call.get());
             }
-            steps.add(new Step(nr, args.length == 6 ? args : java.util.Arrays.copyOf(args, 6), 0, call, null));
+            steps.add(new Step(nr, args.length == 6 ? args : java.util.Arrays.copyOf(args, 6), call));
             return this;
         }
 
@@ -211,14 +244,12 @@ public final class ChildProgram {
 
         /** Explains the step added last; printed as a comment. */
         public Builder note(String note) {
-            Step last = last();
-            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags(), last.text(), note));
+            last().note = note;
             return this;
         }
 
         private Builder withFlag(long flag) {
-            Step last = last();
-            steps.set(steps.size() - 1, new Step(last.nr(), last.args(), last.flags() | (int) flag, last.text(), last.note()));
+            last().flags |= (int) flag;
             return this;
         }
 
