@@ -185,7 +185,7 @@ public final class Container implements AutoCloseable {
 
         private String id;
         private Rootfs rootfs;
-        private Set<Namespace> namespaces = Namespace.all();
+        private EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
         private String hostname;
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
@@ -570,7 +570,7 @@ public final class Container implements AutoCloseable {
                 }
             }
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
-                    EnumSet.copyOf(namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : namespaces),
+                    namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser);

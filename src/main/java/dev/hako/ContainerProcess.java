@@ -1,5 +1,6 @@
 package dev.hako;
 
+import dev.hako.linux.linux_h;
 import dev.hako.spawn.Launched;
 
 import java.io.InputStream;
@@ -118,13 +119,13 @@ public final class ContainerProcess extends Process {
     /** Sends SIGTERM (ignored by a PID 1 without a handler for it; see the class comment). */
     @Override
     public void destroy() {
-        launched.signal(launched.sigterm());
+        launched.signal(linux_h.SIGTERM());
     }
 
     /** Sends SIGKILL. */
     @Override
     public Process destroyForcibly() {
-        launched.signal(launched.sigkill());
+        launched.signal(linux_h.SIGKILL());
         return this;
     }
 

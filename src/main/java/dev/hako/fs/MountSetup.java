@@ -29,7 +29,7 @@ public final class MountSetup {
     public void openSources(ChildProgram.Builder p, List<Mount> mounts, FdTable fds) {
         for (Mount m : mounts) {
             if (m instanceof Mount.Bind b) {
-                open(p, fds, new Opened(0, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation()));
+                open(p, fds, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation());
             }
         }
     }
@@ -37,15 +37,16 @@ public final class MountSetup {
     /** Opens the /etc files the child has written onto the staging tmpfs. */
     public void openEtcFiles(ChildProgram.Builder p, List<EtcFiles.Entry> etcFiles, FdTable fds) {
         for (EtcFiles.Entry e : etcFiles) {
-            open(p, fds, new Opened(0, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE));
+            open(p, fds, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE);
         }
     }
 
-    private void open(ChildProgram.Builder p, FdTable fds, Opened o) {
+    private void open(ChildProgram.Builder p, FdTable fds, Path source, String target, boolean isFile, boolean readOnly,
+                      boolean recursive, Mount.Propagation propagation) {
         int fd = fds.take();
-        int flags = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC() | (o.recursive() ? linux_h.AT_RECURSIVE() : 0);
-        p.openTree(o.source().toString(), flags).note("a detached copy of the source; gets fd " + fd);
-        opened.add(new Opened(fd, o.source(), o.target(), o.isFile(), o.readOnly(), o.recursive(), o.propagation()));
+        int flags = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC() | (recursive ? linux_h.AT_RECURSIVE() : 0);
+        p.openTree(source.toString(), flags).note("a detached copy of the source; gets fd " + fd);
+        opened.add(new Opened(fd, source, target, isFile, readOnly, recursive, propagation));
     }
 
     /** After the pivot: every mount in order, then the /etc files. */

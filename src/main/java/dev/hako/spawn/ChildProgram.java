@@ -76,13 +76,6 @@ public final class ChildProgram {
         boolean zeroFails() {
             return (flags & TrampolineCode.ZERO_FAILS) != 0;
         }
-
-        /** The system call's name, as printed ({@code mount} for {@code mount("a", ...)}). */
-        public String name() {
-            String call = call();
-            int paren = call.indexOf('(');
-            return paren < 0 ? call : call.substring(0, paren);
-        }
     }
 
     /** A step that stopped the program: its index, the step and the errno (0 when a zero result failed it). */

@@ -3,6 +3,11 @@ package dev.hako.spawn;
 import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
 import dev.hako.Namespace;
+import dev.hako.cgroup.CgroupLayout;
+import dev.hako.cgroup.ContainerCgroup;
+import dev.hako.cgroup.StaleCgroups;
+import dev.hako.fs.EtcFiles;
+import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.Errno;
 import dev.hako.linux.Flags;
 import dev.hako.linux.Kernel;
@@ -10,24 +15,18 @@ import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
-import dev.hako.cgroup.CgroupLayout;
-import dev.hako.cgroup.ContainerCgroup;
-import dev.hako.cgroup.StaleCgroups;
-import dev.hako.fs.EtcFiles;
-import dev.hako.fs.RootfsSetup;
 import dev.hako.process.Reaper;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -43,16 +42,16 @@ public final class ContainerLauncher {
     /** {@code -Dhako.trace=true}: print every container's child program with its results, like strace. */
     private static final boolean TRACE = Boolean.getBoolean("hako.trace");
 
+    /** Cgroup parents already swept of containers that died with another JVM. */
+    private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
+    /** Old enough that no JVM is still between making such a cgroup and filling it. */
+    private static final Duration STALE_AFTER = Duration.ofMinutes(1);
+
     /** Where the cgroup controllers are mounted: read once, as they do not move while the JVM runs. */
     private static volatile CgroupLayout layout;
 
     private ContainerLauncher() {
     }
-
-    /** Cgroup parents already swept of containers that died with another JVM. */
-    private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
-    /** Old enough that no JVM is still between making such a cgroup and filling it. */
-    private static final Duration STALE_AFTER = Duration.ofMinutes(1);
 
     private static CgroupLayout cgroupLayout(String parent) throws IOException {
         CgroupLayout l = layout;
@@ -84,9 +83,9 @@ public final class ContainerLauncher {
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
-            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1],
-                    etc);
-            cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(), config.limits());
+            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc);
+            cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
+                    config.limits());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);
@@ -113,11 +112,12 @@ public final class ContainerLauncher {
             }
             pidfd = pidfdOut.get(JAVA_INT, 0);
 
-            // The child now waits on the sync pipe; this is where the parent sets it up
-            // from outside before releasing it: the v1 cgroups now, id maps and network later.
+            // The child does its namespace and filesystem work meanwhile, and waits on the sync
+            // pipe only before anything of the container's own runs: this is where the parent
+            // places it from outside (the v1 cgroups) and then releases it.
             cgroup.addProcess(pid, false);
             try {
-                Libc.writeFully(sync[1], arena.allocateFrom(JAVA_INT, 0).asSlice(0, 1));
+                Libc.writeFully(sync[1], arena.allocate(1));
             } catch (SyscallException e) {
                 if (e.errno() != linux_h.EPIPE()) {
                     throw e;
@@ -142,10 +142,7 @@ public final class ContainerLauncher {
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             return new Launched(pid, pidfd, exit, stdio, cgroup);
-        } catch (ContainerException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
-            throw e;
-        } catch (IllegalArgumentException e) {
+        } catch (ContainerException | IllegalArgumentException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -186,14 +183,17 @@ public final class ContainerLauncher {
      * CLONE_CLEAR_SIGHAND: the JVM's signal handlers must never run in the child, which
      * shares the JVM's memory. The cgroup namespace is unshared later, by the child.
      */
-    static long cloneFlags(java.util.Set<Namespace> namespaces) {
+    static long cloneFlags(Set<Namespace> namespaces) {
         long flags = linux_h.CLONE_VM() | linux_h.CLONE_PIDFD() | linux_h.CLONE_CLEAR_SIGHAND();
-        Map<Namespace, Long> bits = Map.of(
-                Namespace.MOUNT, (long) linux_h.CLONE_NEWNS(), Namespace.PID, (long) linux_h.CLONE_NEWPID(),
-                Namespace.UTS, (long) linux_h.CLONE_NEWUTS(), Namespace.IPC, (long) linux_h.CLONE_NEWIPC(),
-                Namespace.NETWORK, (long) linux_h.CLONE_NEWNET());
         for (Namespace ns : namespaces) {
-            flags |= bits.getOrDefault(ns, 0L);
+            flags |= switch (ns) {
+                case MOUNT -> linux_h.CLONE_NEWNS();
+                case PID -> linux_h.CLONE_NEWPID();
+                case UTS -> linux_h.CLONE_NEWUTS();
+                case IPC -> linux_h.CLONE_NEWIPC();
+                case NETWORK -> linux_h.CLONE_NEWNET();
+                case CGROUP -> 0; // unshared by the child once it is in its cgroup
+            };
         }
         return flags;
     }

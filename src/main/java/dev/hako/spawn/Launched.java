@@ -84,14 +84,6 @@ public final class Launched {
         return stdio.stderr();
     }
 
-    public int sigterm() {
-        return linux_h.SIGTERM();
-    }
-
-    public int sigkill() {
-        return linux_h.SIGKILL();
-    }
-
     /**
      * Sends {@code signal} through the pidfd. Does nothing once the process has exited or
      * the container is closed: the pidfd guarantees it can never reach a recycled pid.

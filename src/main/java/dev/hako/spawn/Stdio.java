@@ -115,11 +115,6 @@ final class Stdio implements Closeable {
         return mergeStderr;
     }
 
-    /** The highest descriptor number the child is handed from the parent. */
-    int highestParentFd() {
-        return sources.stream().filter(s -> !s.isFile()).mapToInt(Source::parentFd).max().orElse(2);
-    }
-
     OutputStream stdin() {
         return stdin;
     }

@@ -42,7 +42,7 @@ final class Trampoline {
     }
 
     private static Trampoline load() throws SyscallException {
-        byte[] bytes = TrampolineCode.forArch(System.getProperty("os.arch"));
+        byte[] bytes = TrampolineCode.forThisMachine();
         long size = (bytes.length + PAGE - 1) / PAGE * PAGE;
         // Written while writable, then flipped to read+exec: never writable and executable at
         // once. On arm64 the kernel syncs the instruction cache when it maps the page executable.
