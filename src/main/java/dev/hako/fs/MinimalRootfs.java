@@ -43,7 +43,7 @@ public final class MinimalRootfs {
     private static final List<String> HOST_COMMANDS = List.of("sh", "ls", "cat", "echo", "ps", "id",
             "hostname", "ip", "mount", "sleep", "true", "false", "env", "pwd", "touch", "mkdir", "rm",
             "cp", "mv", "head", "tail", "grep", "wc", "kill", "sed", "printf", "dd", "stat", "readlink",
-            "ln", "uname", "find", "tr", "cut");
+            "ln", "uname", "find", "tr", "cut", "yes", "seq", "sort", "xargs", "chmod", "rmdir", "umount", "test");
 
     private static final List<String> HOST_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
             "/usr/bin", "/sbin", "/bin");

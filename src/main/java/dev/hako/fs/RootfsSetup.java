@@ -117,6 +117,7 @@ public final class RootfsSetup {
         p.mkdir(root, 0755);
         p.mount("tmpfs", root, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=755")
                 .note("an empty, writable root to show the host's directories on");
+        p.mkdir(root + "/root", 0700).note("root's home, the default HOME=/root");
         for (String dir : HOST_DIRS) {
             Path host = Path.of(dir);
             String target = root + dir;

@@ -63,9 +63,9 @@ class OverlayAndMountsIT {
         Path upper = work.resolve("upper-" + System.nanoTime());
         Rootfs.Overlay rootfs = Rootfs.overlay(top, middle, base).persistent(upper);
         String out = ok(onLayers(rootfs).command("/bin/sh", "-c",
-                "cat /layers/top /layers/middle /layers/shared; ls /bin/busybox; echo new > /layers/written;"
+                "cat /layers/top /layers/middle /layers/shared; test -x /bin/sh && echo base-sh; echo new > /layers/written;"
                         + " echo changed > /layers/middle; rm /layers/top").run());
-        assertEquals("from top\nfrom middle\ntop wins\n/bin/busybox\n", out);
+        assertEquals("from top\nfrom middle\ntop wins\nbase-sh\n", out);
         assertEquals("new\n", Files.readString(upper.resolve("layers/written")));
         assertEquals("changed\n", Files.readString(upper.resolve("layers/middle")), "copied up, then changed");
         assertEquals("from middle\n", Files.readString(middle.resolve("layers/middle")), "lower layers never change");
@@ -235,9 +235,10 @@ class OverlayAndMountsIT {
         Path marker = work.resolve("host-marker");
         Container.Result r = Container.builder().rootfs(Rootfs.host("/tmp", "/scratch"))
                 .command("/bin/sh", "-c", "ls /usr/bin/env >/dev/null && echo host-bin; touch /usr/x 2>/dev/null || echo ro-usr;"
-                        + " echo hi > /tmp/x && cat /tmp/x; ls " + work + " 2>/dev/null || echo no-work-dir").run();
+                        + " echo hi > /tmp/x && cat /tmp/x; ls " + work + " 2>/dev/null || echo no-work-dir;"
+                        + " cd && echo \"home $(pwd)\" && touch .profile && echo home-writable").run();
         assertEquals(0, r.exitCode(), r.stderr());
-        assertEquals("host-bin\nro-usr\nhi\nno-work-dir\n", r.stdout());
+        assertEquals("host-bin\nro-usr\nhi\nno-work-dir\nhome /root\nhome-writable\n", r.stdout());
         assertFalse(Files.exists(Path.of("/usr/x")));
         assertFalse(Files.exists(marker));
     }

@@ -4,7 +4,9 @@ import dev.hako.Container;
 import dev.hako.ContainerProcess;
 import dev.hako.ContainerStats;
 import dev.hako.ExitStatus;
+import dev.hako.cgroup.Controller;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestCgroups;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
 
@@ -49,15 +51,23 @@ class ResourceLimitsIT {
 
     @Test
     void pidsLimitMakesForkFailWithEagainAndTheContainerSurvives() throws Exception {
-        // A subshell forks 50 sleeps; ash gives up at the first failed fork. Everything after
-        // it uses builtins only, since no fork can succeed until the sleeps are gone.
-        String out = ok(builder().pidsLimit(8).command("/bin/sh", "-c",
+        // A subshell forks 50 sleeps and gives up at the first failed fork (every POSIX shell
+        // does, each with its own words). Everything after it uses builtins only, since no
+        // fork can succeed until the sleeps are gone. The kernel's own count of refused forks
+        // (pids.events) says that the limit, not something else, stopped them.
+        try (Container c = builder().pidsLimit(8).command("/bin/sh", "-c",
                 "( i=0; while [ $i -lt 50 ]; do sleep 30 & echo $! >> /dev/shm/pids; i=$((i+1)); done ) 2>/dev/shm/err;"
                         + " n=0; while read p; do n=$((n+1)); kill $p; done < /dev/shm/pids; echo started $n;"
-                        + " while read line; do echo \"error $line\"; done < /dev/shm/err; echo alive").run());
-        assertTrue(out.matches("(?s)started [1-6]\n.*"), "the shell and its subshell leave room for at most 6 sleeps:\n" + out);
-        assertTrue(out.contains("Resource temporarily unavailable"), "fork must fail with EAGAIN:\n" + out);
-        assertTrue(out.endsWith("alive\n"), "the container survives its failed forks:\n" + out);
+                        + " while read line; do echo \"error $line\"; done < /dev/shm/err; echo alive").build()) {
+            ContainerProcess p = c.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assertTrue(out.matches("(?s)started [1-6]\n.*"), "the shell and its subshell leave room for at most 6 sleeps:\n" + out);
+            assertTrue(out.matches("(?s).*\nerror .+\n.*"), "the shell must report its failed fork:\n" + out);
+            assertTrue(out.endsWith("alive\n"), "the container survives its failed forks:\n" + out);
+            String events = Files.readString(TestCgroups.containerDir(Controller.PIDS, c.id()).resolve("pids.events"));
+            assertTrue(events.matches("(?s)max [1-9][0-9]*\n.*"), "the pids limit refused the forks: pids.events says " + events);
+        }
     }
 
     @Test
@@ -125,29 +135,13 @@ class ResourceLimitsIT {
 
     @Test
     void hundredContainersWithLimitsLeaveNoCgroupBehind() throws Exception {
-        List<String> before = hakoCgroups();
+        List<String> before = TestCgroups.containerCgroups();
         for (int i = 0; i < 100; i++) {
             try (Container c = builder().memoryLimit("64m").cpus(1).pidsLimit(64).command("/bin/true").build()) {
                 assertEquals(0, c.start().waitFor());
             }
         }
-        assertEquals(before, hakoCgroups());
-    }
-
-    /** Every container directory under /hako in every mounted hierarchy. */
-    static List<String> hakoCgroups() throws IOException {
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path h : hierarchies.sorted().toList()) {
-                Path parent = h.resolve("hako");
-                if (Files.isDirectory(parent)) {
-                    try (Stream<Path> children = Files.list(parent)) {
-                        children.filter(Files::isDirectory).forEach(d -> found.add(d.toString()));
-                    }
-                }
-            }
-        }
-        return found;
+        assertEquals(before, TestCgroups.containerCgroups());
     }
 
     private static long readCounter(Path counter) throws IOException {

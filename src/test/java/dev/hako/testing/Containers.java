@@ -12,9 +12,12 @@ public final class Containers {
     private Containers() {
     }
 
-    /** A builder with the test rootfs set and everything else at its default. */
+    /**
+     * A builder with the test rootfs and this JVM's own cgroup parent set, everything else
+     * at its default.
+     */
     public static Container.Builder builder() {
-        return Container.builder().rootfs(TestRootfs.path());
+        return Container.builder().rootfs(TestRootfs.path()).cgroupParent(TestCgroups.parent());
     }
 
     /** Runs a command to completion. */

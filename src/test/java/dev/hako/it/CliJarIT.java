@@ -1,0 +1,73 @@
+package dev.hako.it;
+
+import dev.hako.testing.KernelTest;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged jar as a user first meets it: {@code java -jar hako.jar demo}, with nothing
+ * else on the class path and no flags, as root and as a plain user.
+ */
+@KernelTest
+class CliJarIT {
+
+    private record Run(int code, String stdout, String stderr) {
+    }
+
+    private static Run javaJar(List<String> prefix, String... args) throws IOException, InterruptedException {
+        Path jar = Path.of(System.getProperty("hako.jar", "target/hako.jar"));
+        assertTrue(Files.isRegularFile(jar), "the packaged jar is missing: " + jar);
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        cmd.addAll(List.of(args));
+        Path err = Files.createTempFile("hako-cli-", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).directory(Path.of("/").toFile()).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "java -jar did not end");
+            return new Run(p.exitValue(), out, Files.readString(err));
+        } finally {
+            Files.delete(err);
+        }
+    }
+
+    @Test
+    void demoRunsFromTheJarAloneWithoutWarnings() throws Exception {
+        Run r = javaJar(List.of(), "demo");
+        assertEquals(0, r.code(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("hostname: hako-demo"), r.stdout());
+        assertTrue(r.stdout().contains("uid=0"), r.stdout());
+        assertEquals("", r.stderr(), "the manifest's Enable-Native-Access must keep the JVM quiet");
+    }
+
+    @Test
+    void demoAsAPlainUserSaysOneClearLine() throws Exception {
+        Run r = javaJar(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), "demo");
+        assertEquals(1, r.code(), r.stdout() + r.stderr());
+        List<String> lines = r.stderr().lines().toList();
+        assertEquals(1, lines.size(), "one line, no stack trace:\n" + r.stderr());
+        assertTrue(lines.get(0).startsWith("hako demo: containers need root"), lines.get(0));
+        assertFalse(r.stderr().contains("Exception"), r.stderr());
+    }
+
+    @Test
+    void helpListsTheCommands() throws Exception {
+        Run r = javaJar(List.of(), "help");
+        assertEquals(0, r.code(), r.stderr());
+        assertTrue(r.stdout().contains("demo"), r.stdout());
+    }
+}
