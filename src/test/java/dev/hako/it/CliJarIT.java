@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +27,20 @@ class CliJarIT {
     }
 
     private static Run javaJar(List<String> prefix, String... args) throws IOException, InterruptedException {
-        Path jar = Path.of(System.getProperty("hako.jar", "target/hako.jar"));
-        assertTrue(Files.isRegularFile(jar), "the packaged jar is missing: " + jar);
+        Path built = Path.of(System.getProperty("hako.jar", "target/hako.jar"));
+        assertTrue(Files.isRegularFile(built), "the packaged jar is missing: " + built);
+        // A copy that any user can read: the checkout may sit in a home directory only its
+        // owner may enter (Debian 12 makes new homes 0700).
+        Path dir = Files.createTempDirectory("hako-cli-", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path jar = Files.copy(built, dir.resolve("hako.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.addAll(List.of(args));
-        Path err = Files.createTempFile("hako-cli-", ".err");
+        Path err = dir.resolve("stderr");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).directory(Path.of("/").toFile()).start();
             p.getOutputStream().close();
@@ -41,7 +48,9 @@ class CliJarIT {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "java -jar did not end");
             return new Run(p.exitValue(), out, Files.readString(err));
         } finally {
-            Files.delete(err);
+            Files.deleteIfExists(err);
+            Files.delete(jar);
+            Files.delete(dir);
         }
     }
 
