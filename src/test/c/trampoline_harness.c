@@ -18,13 +18,22 @@
  *
  * Two ways to run a program:
  *   clone3  the real thing: clone3(CLONE_VM, own stack, SIGCHLD), exactly as
- *           hako uses it (minus namespaces, so no root is needed).
+ *           hako uses it (minus namespaces, so no root is needed). Steps,
+ *           results and everything else the child writes live in private
+ *           memory (static storage), so only CLONE_VM can bring the results
+ *           back to the parent; a control run without CLONE_VM must not see
+ *           them. The child's stack is PROT_NONE, and so is a stack's size
+ *           of memory on either side of it: the routine must never touch its
+ *           stack in the child, and a read or write near sp kills it with
+ *           SIGSEGV (a second control proves that it would).
  *   fork    for environments whose clone3 cannot do that (qemu-user): a
  *           fork()ed process calls the routine with sched_yield standing in
  *           for clone3. sched_yield returns 0, so the routine takes its child
  *           path on the forked process's own stack and runs the same program,
- *           with the same instructions. Everything the checks look at lives
- *           in a MAP_SHARED mapping, so the results come back as with CLONE_VM.
+ *           with the same instructions. A fork()ed child has no CLONE_VM, so
+ *           here, by design, everything the checks look at lives in a
+ *           MAP_SHARED mapping and the results come back through it: this
+ *           mode checks the step interpreter, not shared memory or the stack.
  * Without --emulated, only clone3 counts, and it must work.
  */
 #define _GNU_SOURCE
@@ -63,7 +72,6 @@ enum { MAY_FAIL = 1, ZERO_FAILS = 2, ARG0_FROM_PREV = 4 };
 #define UNTOUCHED      ((int64_t)0x5a5a5a5a5a5a5a5aLL)  /* result of a step that never ran */
 #define FAILURE_CODE   87
 #define STACK_SIZE     (64 * 1024)
-#define STACK_FILL     0xa5
 
 /* ---------- calling the routine while watching callee-saved registers ---------- */
 
@@ -216,17 +224,25 @@ static void die(const char *what) {
 
 static long (*routine)(void *);
 
-/* Everything a child writes or the checks read, shared with a fork()ed child too. */
-struct shared {
+/*
+ * Everything a child writes or the checks read. sh points at private_area for
+ * clone3 runs (static storage: private to the process, so only CLONE_VM
+ * shares it with the child) and at a MAP_SHARED mapping for fork runs.
+ */
+struct area {
     struct control control;
     struct clone_args args;
     struct step steps[16];
     uint64_t child_mask;
+    uint64_t no_signals;
     char buf[16];
     char text[16];
 };
-static struct shared *sh;
-static unsigned char *child_stack;
+static struct area private_area;
+static struct area *shared_area;
+static struct area *sh = &private_area;
+static unsigned char *child_stack;   /* PROT_NONE */
+static uint64_t clone_flags = CLONE_VM;
 
 /* The signal mask the "JVM" runs with: only SIGUSR1 blocked. */
 static uint64_t caller_mask(void) { return 1ULL << (SIGUSR1 - 1); }
@@ -277,11 +293,10 @@ static int add(uint64_t flags, long nr, long a0, long a1, long a2, long a3) {
 static void control_reset(long nr_clone3) {
     struct control *c = &sh->control;
     memset(&sh->args, 0, sizeof sh->args);
-    sh->args.flags = CLONE_VM;
+    sh->args.flags = clone_flags;
     sh->args.exit_signal = SIGCHLD;
     sh->args.stack = (uint64_t)(uintptr_t)child_stack;
     sh->args.stack_size = STACK_SIZE;
-    memset(child_stack, STACK_FILL, STACK_SIZE);
 
     c->clone_args = (uint64_t)(uintptr_t)&sh->args;
     c->clone_args_size = sizeof sh->args;
@@ -296,15 +311,14 @@ static void control_reset(long nr_clone3) {
     c->failure_code = FAILURE_CODE;
 }
 
-static int stack_untouched(void) {
-    for (int i = 0; i < STACK_SIZE; i++)
-        if (child_stack[i] != STACK_FILL) return 0;
-    return 1;
-}
-
 /* ---------- running a program ---------- */
 
 enum mode { MODE_CLONE3, MODE_FORK };
+
+/* Where a test's fixtures live: private memory for clone3, shared for fork. */
+static void use_memory_for(enum mode mode) {
+    sh = mode == MODE_CLONE3 ? &private_area : shared_area;
+}
 
 struct run {
     long ret;          /* what the routine returned to its caller (clone3 mode) */
@@ -316,6 +330,11 @@ struct run {
 
 static void run_program(enum mode mode, struct run *r) {
     memset(r, 0, sizeof *r);
+    if (sh != (mode == MODE_CLONE3 ? &private_area : shared_area)) {
+        printf("FAIL harness: fixtures in the wrong memory for this mode\n");
+        printf("VERDICT: FAIL (harness error)\n");
+        exit(2);
+    }
     set_mask(caller_mask());
     if (mode == MODE_CLONE3) {
         control_reset(SYS_clone3);
@@ -340,11 +359,21 @@ static int exited_with(int status, int code) {
     return WIFEXITED(status) && WEXITSTATUS(status) == code;
 }
 
+static int killed_by(int status, int sig) {
+    return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+/* The parent sees what the child's write and dup steps returned. */
+static int results_written_back(int s_write, int s_dup) {
+    return sh->steps[s_write].result == 2 && sh->steps[s_dup].result > 2;
+}
+
 /* ---------- the checks ---------- */
 
 static void test_program(enum mode mode, const char *m) {
     char name[128];
     int p[2], eof[2];
+    use_memory_for(mode);
     if (pipe(p) || pipe(eof)) die("pipe");
     close(eof[1]);   /* reading eof[0] gives EOF */
     strcpy(sh->text, "okab");
@@ -379,18 +408,19 @@ static void test_program(enum mode mode, const char *m) {
               (unsigned long long)sh->control.saved, (unsigned long long)caller_mask());
         snprintf(name, sizeof name, "%s: caller's mask restored in the parent", m);
         check(r.mask_after == caller_mask(), name, "mask %#llx", (unsigned long long)r.mask_after);
-        snprintf(name, sizeof name, "%s: child never touched its stack", m);
-        check(stack_untouched(), name, "stack bytes changed");
     }
     if (r.pid <= 0) return;
+    if (mode == MODE_CLONE3) {
+        snprintf(name, sizeof name, "%s: child never touched its (PROT_NONE) stack", m);
+        check(!killed_by(r.status, SIGSEGV), name, "child killed by SIGSEGV");
+    }
     snprintf(name, sizeof name, "%s: program ran to the end, exit 0", m);
     check(exited_with(r.status, 0), name, "wait status %#x", r.status);
     snprintf(name, sizeof name, "%s: ARG0_FROM_PREV on the first step passes 0", m);
     check(sh->steps[s_pgid].result == getpgrp(), name, "getpgid gave %lld, expected %d",
           (long long)sh->steps[s_pgid].result, (int)getpgrp());
     snprintf(name, sizeof name, "%s: results written back", m);
-    check(sh->steps[s_write].result == 2 && sh->steps[s_dup].result > 2, name,
-          "write %lld, dup %lld", (long long)sh->steps[s_write].result,
+    check(results_written_back(s_write, s_dup), name, "write %lld, dup %lld", (long long)sh->steps[s_write].result,
           (long long)sh->steps[s_dup].result);
     snprintf(name, sizeof name, "%s: MAY_FAIL step stores -errno and continues", m);
     check(sh->steps[s_close].result == -EBADF, name, "close(-1) gave %lld",
@@ -413,6 +443,7 @@ static void test_program(enum mode mode, const char *m) {
 static void test_failure_stops(enum mode mode, const char *m) {
     char name[128];
     int p[2];
+    use_memory_for(mode);
     if (pipe(p)) die("pipe");
     strcpy(sh->text, "xy");
 
@@ -443,6 +474,7 @@ static void test_failure_stops(enum mode mode, const char *m) {
 static void test_zero_fails(enum mode mode, const char *m) {
     char name[128];
     int eof[2];
+    use_memory_for(mode);
     if (pipe(eof)) die("pipe");
     close(eof[1]);
 
@@ -461,10 +493,86 @@ static void test_zero_fails(enum mode mode, const char *m) {
           (long long)sh->steps[s_eof].result, (unsigned long long)sh->steps[s_next].result);
 }
 
+/*
+ * Control: the same write/dup/write program without CLONE_VM. The child runs
+ * it (the pipe gets its bytes) but writes its results into its own copy of
+ * the private memory, so the check that passes with CLONE_VM must fail here.
+ * If it did not, "results written back" would prove nothing.
+ */
+static void test_control_without_vm(void) {
+    int p[2];
+    use_memory_for(MODE_CLONE3);
+    if (pipe(p)) die("pipe");
+    strcpy(sh->text, "okab");
+
+    program_reset();
+    int s_write = add(0, SYS_write, p[1], (long)sh->text, 2, 0);
+    int s_dup = add(0, SYS_dup, p[1], 0, 0, 0);
+    add(ARG0_FROM_PREV, SYS_write, -1, (long)sh->text + 2, 2, 0);
+
+    struct run r;
+    clone_flags = 0;
+    run_program(MODE_CLONE3, &r);
+    clone_flags = CLONE_VM;
+    close(p[1]);
+    char got[8] = {0};
+    ssize_t n = read(p[0], got, sizeof got - 1);
+    close(p[0]);
+
+    check(r.pid > 0 && exited_with(r.status, 0) && n == 4 && memcmp(got, "okab", 4) == 0,
+          "clone3: control run without CLONE_VM runs the program",
+          "returned %ld, wait status %#x, pipe held %zd bytes \"%s\"", r.ret, r.status, n, got);
+    check(!results_written_back(s_write, s_dup),
+          "clone3: control run without CLONE_VM does not see results",
+          "the parent saw write %lld, dup %lld without CLONE_VM: the steps are not in private "
+          "memory, so the results check cannot tell CLONE_VM from no CLONE_VM",
+          (long long)sh->steps[s_write].result, (long long)sh->steps[s_dup].result);
+}
+
+static volatile sig_atomic_t handler_ran;
+static void on_sigusr2(int sig) {
+    (void)sig;
+    handler_ran = 1;
+}
+
+/*
+ * Control: the PROT_NONE stack catches a child that touches it. The child
+ * unblocks signals and sends itself SIGUSR2, which has a handler: the kernel
+ * must write a signal frame onto the child's stack, cannot, and kills the
+ * child with SIGSEGV. A routine that pushed, called or loaded from its stack
+ * would die the same way, failing "child never touched its (PROT_NONE) stack".
+ */
+static void test_control_stack(void) {
+    use_memory_for(MODE_CLONE3);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigusr2;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR2, &sa, &old) != 0) die("sigaction");
+    handler_ran = 0;
+
+    program_reset();
+    sh->no_signals = 0;
+    add(0, SYS_rt_sigprocmask, SIG_SETMASK, (long)&sh->no_signals, 0, 8);
+    add(0, SYS_getpid, 0, 0, 0, 0);
+    int s_kill = add(ARG0_FROM_PREV, SYS_kill, 0, SIGUSR2, 0, 0);
+
+    struct run r;
+    run_program(MODE_CLONE3, &r);
+    if (sigaction(SIGUSR2, &old, NULL) != 0) die("sigaction");
+
+    check(r.pid > 0 && killed_by(r.status, SIGSEGV) && !handler_ran,
+          "clone3: control: a signal frame pushed onto the PROT_NONE stack kills the child "
+          "(SIGSEGV)",
+          "pid %d, wait status %#x, kill step %#llx, handler ran %d", (int)r.pid, r.status,
+          (unsigned long long)sh->steps[s_kill].result, (int)handler_ran);
+}
+
 /* Parent-only paths: no child is created. */
 static void test_errors(void) {
     long clobbered;
     long ret;
+    use_memory_for(MODE_CLONE3);
 
     /* clone3 itself fails: its -errno comes back unchanged, the mask is restored.
      * A size below CLONE_ARGS_SIZE_VER0 is EINVAL for the kernel; an emulator
@@ -514,6 +622,7 @@ static void test_errors(void) {
 
 /* Does clone3 with CLONE_VM and our own stack work here? */
 static long probe_clone3(void) {
+    use_memory_for(MODE_CLONE3);
     program_reset();
     add(0, SYS_getpid, 0, 0, 0, 0);
     set_mask(caller_mask());
@@ -528,7 +637,8 @@ static long probe_clone3(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) {
+    const char *routine_file = argc >= 2 ? argv[1] : NULL;
+    if (!routine_file) {
         fprintf(stderr, "usage: %s ROUTINE.bin [--emulated]\n", argv[0]);
         return 2;
     }
@@ -554,12 +664,13 @@ int main(int argc, char **argv) {
     printf("LAYOUT STEP_FLAGS=%zu\n", offsetof(struct step, flags));
     printf("LAYOUT STEP_RESULT=%zu\n", offsetof(struct step, result));
 
-    int fd = open(argv[1], O_RDONLY);
-    if (fd < 0) die(argv[1]);
+    int fd = open(routine_file, O_RDONLY);
+    if (fd < 0) die(routine_file);
     struct stat st;
     if (fstat(fd, &st) != 0) die("fstat routine file");
     if (st.st_size == 0) {
-        printf("FAIL harness: routine file %s is empty\nVERDICT: FAIL (harness error)\n", argv[1]);
+        printf("FAIL harness: routine file %s is empty\nVERDICT: FAIL (harness error)\n",
+               routine_file);
         return 2;
     }
     void *code = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
@@ -567,10 +678,16 @@ int main(int argc, char **argv) {
     close(fd);
     routine = (long (*)(void *))code;
 
-    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED) die("mmap shared");
-    child_stack = malloc(STACK_SIZE);
-    if (!child_stack) die("malloc");
+    shared_area = mmap(NULL, sizeof *shared_area, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared_area == MAP_FAILED) die("mmap shared");
+    /* Neither readable nor writable: the child must not touch its stack at all.
+     * PROT_NONE goes on for STACK_SIZE past both ends, so a load above the
+     * initial sp (where the stack's top meets the next mapping) faults too. */
+    unsigned char *guarded = mmap(NULL, 3 * STACK_SIZE, PROT_NONE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (guarded == MAP_FAILED) die("mmap stack");
+    child_stack = guarded + STACK_SIZE;
 
     test_errors();
 
@@ -579,6 +696,8 @@ int main(int argc, char **argv) {
         test_program(MODE_CLONE3, "clone3");
         test_failure_stops(MODE_CLONE3, "clone3");
         test_zero_fails(MODE_CLONE3, "clone3");
+        test_control_without_vm();
+        test_control_stack();
     } else if (emulated) {
         printf("NOT VERIFIED: clone3(CLONE_VM|SIGCHLD, own stack) returned %ld (%s) here, so the "
                "child path after a real clone3 (own stack, shared memory, pid returned, mask "
@@ -590,6 +709,9 @@ int main(int argc, char **argv) {
               strerror((int)-probe));
     }
     if (emulated || probe <= 0) {
+        printf("NOTE fork mode: a fork()ed child has no CLONE_VM, so its steps and results are "
+               "in a MAP_SHARED mapping by design; these checks prove the step interpreter, not "
+               "results through shared memory nor a stack the routine never touches\n");
         test_program(MODE_FORK, "fork");
         test_failure_stops(MODE_FORK, "fork");
         test_zero_fails(MODE_FORK, "fork");
