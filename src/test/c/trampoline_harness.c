@@ -1,10 +1,13 @@
 /*
  * Test-only harness for hako's clone trampoline (src/main/asm/trampoline-*.S).
  * Nothing here goes into the product; TrampolineCodeTest compiles it into
- * target/ at test time and runs it (natively, or statically linked under
- * qemu-user for the other architecture).
+ * target/ at test time and runs it: natively; statically linked under
+ * qemu-user for the other architecture; and, statically linked for aarch64, as
+ * /init of an initramfs on a real arm64 kernel booted under qemu-system.
  *
  *   trampoline_harness ROUTINE.bin [--emulated]
+ *   /init                 as PID 1 without arguments: runs /routine.bin, then
+ *                         powers the machine off
  *
  * ROUTINE.bin holds the bytes embedded in TrampolineCode.java. They are mapped
  * executable and called with control blocks and programs built here, the way
@@ -48,8 +51,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +202,8 @@ __asm__(
 /* ---------- reporting ---------- */
 
 static int passed, failed;
+static int as_init;   /* PID 1 of a test machine: power off at the end */
+static int finish(int code);
 
 static void check(int ok, const char *name, const char *fmt, ...) {
     if (ok) {
@@ -217,7 +224,7 @@ static void check(int ok, const char *name, const char *fmt, ...) {
 static void die(const char *what) {
     printf("FAIL harness: %s: %s\n", what, strerror(errno));
     printf("VERDICT: FAIL (harness error)\n");
-    exit(2);
+    exit(finish(2));
 }
 
 /* ---------- fixtures ---------- */
@@ -333,7 +340,7 @@ static void run_program(enum mode mode, struct run *r) {
     if (sh != (mode == MODE_CLONE3 ? &private_area : shared_area)) {
         printf("FAIL harness: fixtures in the wrong memory for this mode\n");
         printf("VERDICT: FAIL (harness error)\n");
-        exit(2);
+        exit(finish(2));
     }
     set_mask(caller_mask());
     if (mode == MODE_CLONE3) {
@@ -636,14 +643,37 @@ static long probe_clone3(void) {
     return ret;
 }
 
+/*
+ * As PID 1 (the /init of an initramfs) there is nobody to return to: say how
+ * it ended and power off. If reboot fails, exiting panics the kernel, which
+ * with panic=-1 and qemu's -no-reboot ends the machine too.
+ */
+static int finish(int code) {
+    if (as_init) {
+        printf("HARNESS EXIT %d\n", code);
+        fflush(stdout);
+        sync();
+        reboot(RB_POWER_OFF);
+        printf("FAIL harness: reboot(RB_POWER_OFF): %s\n", strerror(errno));
+    }
+    return code;
+}
+
 int main(int argc, char **argv) {
-    const char *routine_file = argc >= 2 ? argv[1] : NULL;
+    as_init = getpid() == 1;
+    const char *routine_file = argc >= 2 ? argv[1] : as_init ? "/routine.bin" : NULL;
     if (!routine_file) {
         fprintf(stderr, "usage: %s ROUTINE.bin [--emulated]\n", argv[0]);
         return 2;
     }
     int emulated = argc > 2 && strcmp(argv[2], "--emulated") == 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (as_init) {
+        struct utsname u;
+        if (uname(&u) == 0)
+            printf("KERNEL %s %s %s, harness running as PID 1\n", u.sysname, u.release,
+                   u.machine);
+    }
 
     printf("LAYOUT CONTROL_SIZE=%zu\n", sizeof(struct control));
     printf("LAYOUT CONTROL_CLONE_ARGS=%zu\n", offsetof(struct control, clone_args));
@@ -671,7 +701,7 @@ int main(int argc, char **argv) {
     if (st.st_size == 0) {
         printf("FAIL harness: routine file %s is empty\nVERDICT: FAIL (harness error)\n",
                routine_file);
-        return 2;
+        return finish(2);
     }
     void *code = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
     if (code == MAP_FAILED) die("mmap routine");
@@ -719,8 +749,8 @@ int main(int argc, char **argv) {
 
     if (failed == 0 && passed > 0) {
         printf("VERDICT: OK (%d checks passed)\n", passed);
-        return 0;
+        return finish(0);
     }
     printf("VERDICT: FAIL (%d failed, %d passed)\n", failed, passed);
-    return 1;
+    return finish(1);
 }

@@ -8,10 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -22,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,8 +34,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Checks the embedded trampoline bytes against their assembly sources, and runs them.
  *
- * <p>Needs GNU binutils and gcc for each architecture, and qemu-user for the one that is not
- * the host's; where a tool is missing the test is skipped with the Debian package to install.
+ * <p>Needs GNU binutils and gcc for each architecture, qemu-user for the one that is not the
+ * host's, and qemu-system-aarch64 with an arm64 kernel to run the aarch64 routine on a real
+ * kernel; where a tool is missing the test is skipped with the Debian package to install (a
+ * missing kernel next to an installed qemu-system-aarch64 fails, saying how to fetch it).
  * The C harness in src/test/c is compiled into target/trampoline-test at test time.
  */
 class TrampolineCodeTest {
@@ -228,36 +235,16 @@ class TrampolineCodeTest {
         Path work = arch.work();
         Path routine = work.resolve("routine.bin");
         Files.write(routine, arch.embedded());
-        Path harness = work.resolve("trampoline_harness");
-        Path source = PROJECT.resolve("src/test/c/trampoline_harness.c");
+        Path harness = buildHarness(arch, work, false);
 
-        List<String> compile = new ArrayList<>();
         List<String> execute = new ArrayList<>();
-        if (arch.isHost()) {
-            Optional<Path> cc = onPath("gcc").or(() -> onPath("cc"));
-            assumeTrue(cc.isPresent(), "no C compiler: install the Debian package gcc");
-            compile.add(cc.get().toString());
-        } else {
-            Optional<Path> cc = onPath(arch.triple + "-gcc");
-            assumeTrue(cc.isPresent(), () -> arch.triple + "-gcc not found: install the Debian "
-                    + "packages " + arch.crossGccPackages);
+        if (!arch.isHost()) {
             Optional<Path> qemu = onPath("qemu-" + arch.name + "-static")
                     .or(() -> onPath("qemu-" + arch.name));
             assumeTrue(qemu.isPresent(), () -> "qemu-" + arch.name + "-static not found: install "
                     + "the Debian package qemu-user-static");
-            compile.add(cc.get().toString());
-            compile.add("-static");   // no target libraries needed at run time
             execute.add(qemu.get().toString());
         }
-        compile.addAll(List.of("-O2", "-Wall", "-Wextra", "-o", harness.toString(),
-                source.toString()));
-        Result compiled = run(compile, "compiling the harness");
-        assumeTrue(!(compiled.exit != 0 && compiled.output.contains("stdio.h")),
-                () -> "no C library headers for " + arch.name + ": install the Debian packages "
-                        + (arch.isHost() ? "libc6-dev" : arch.crossGccPackages) + "\n"
-                        + compiled.output);
-        compiled.requireSuccess();
-
         execute.add(harness.toString());
         execute.add(routine.toString());
         if (!arch.isHost()) {
@@ -267,9 +254,225 @@ class TrampolineCodeTest {
         System.out.println("trampoline harness, " + arch.name
                 + (arch.isHost() ? " (native)" : " (qemu-user)") + ":\n" + result.output);
 
+        assertLayoutAgrees(result.output);
+        assertTrue(result.exit == 0 && result.output.contains("VERDICT: OK"),
+                "harness for " + arch.name + " failed (exit " + result.exit + "):\n"
+                        + result.output);
+        if (arch.isHost()) {
+            assertFalse(result.output.contains("NOT VERIFIED"),
+                    "natively everything must be verified:\n" + result.output);
+        }
+    }
+
+    /** Where the arm64 kernel for {@link #harnessRunsAsInitOnARealArm64Kernel} is looked for. */
+    static final String ARM64_KERNEL_PROPERTY = "hako.test.arm64Kernel";
+    static final String ARM64_KERNEL_ENV = "HAKO_TEST_ARM64_KERNEL";
+    static final Path ARM64_KERNEL_DEFAULT = Path.of("/var/cache/hako-test/arm64-kernel/Image");
+
+    /**
+     * The aarch64 routine against a real arm64 kernel, where qemu-user cannot run clone3 with
+     * CLONE_VM: boots Debian's arm64 kernel under qemu-system-aarch64 with an initramfs whose
+     * /init is the statically linked aarch64 harness, which runs as PID 1, prints its checks on
+     * the serial console and powers the machine off. Every clone3 check must pass there.
+     *
+     * <p>The kernel (an arm64 Image, or a gzip'd one) is taken from the system property
+     * {@value #ARM64_KERNEL_PROPERTY}, else the environment variable {@value #ARM64_KERNEL_ENV},
+     * else {@code /var/cache/hako-test/arm64-kernel/Image}, where .ci/fetch-arm64-kernel puts
+     * it. Skipped only without qemu-system-aarch64; with it, a missing kernel fails.
+     */
+    @Test
+    void harnessRunsAsInitOnARealArm64Kernel() throws Exception {
+        Optional<Path> qemu = onPath("qemu-system-aarch64");
+        assumeTrue(qemu.isPresent(), "qemu-system-aarch64 not found: install the Debian package "
+                + "qemu-system-arm to run the aarch64 trampoline on a real arm64 kernel");
+        Path kernel = arm64Kernel();
+        Arch arch = Arch.AARCH64;
+        Path work = Files.createDirectories(PROJECT.resolve("target/trampoline-test/aarch64-vm"));
+        Path harness = buildHarness(arch, work, true);
+
+        Path initrd = work.resolve("initramfs.cpio");
+        try (var out = new BufferedOutputStream(Files.newOutputStream(initrd))) {
+            Newc cpio = new Newc(out);
+            cpio.directory("dev", 0755);
+            cpio.characterDevice("dev/console", 0600, 5, 1);
+            cpio.file("init", 0755, Files.readAllBytes(harness));
+            cpio.file("routine.bin", 0644, arch.embedded());
+            cpio.trailer();
+        }
+        Path image = uncompressedImage(kernel, work);
+
+        List<String> boot = List.of(qemu.get().toString(),
+                "-M", "virt", "-cpu", "cortex-a57", "-smp", "1", "-m", "256",
+                "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+                "-kernel", image.toString(), "-initrd", initrd.toString(),
+                "-append", "console=ttyAMA0 panic=-1 quiet");
+        long started = System.nanoTime();
+        Result result = run(boot, "booting the arm64 kernel", 120);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        String console = result.output.replace("\r", "");
+        System.out.println("trampoline harness, aarch64 (PID 1 on " + kernel + " under "
+                + "qemu-system-aarch64, " + millis + " ms from start to power-off):\n" + console);
+
+        String all = "qemu-system-aarch64 exit " + result.exit + ", console:\n" + console;
+        assertTrue(console.lines().anyMatch(l -> l.matches("KERNEL Linux \\S+ aarch64, harness "
+                + "running as PID 1")), "the harness did not start as PID 1 of an arm64 kernel: "
+                + all);
+        assertLayoutAgrees(console);
+        List<String> failures = console.lines().filter(l -> l.startsWith("FAIL")).toList();
+        assertEquals(List.of(), failures, all);
+        assertFalse(console.contains("NOT VERIFIED"),
+                "on a real kernel every clone3 check must be verified: " + all);
+        for (String needed : List.of("PASS clone3: returns the child's pid",
+                "PASS clone3: results written back",
+                "PASS clone3: child never touched its (PROT_NONE) stack",
+                "PASS clone3: control run without CLONE_VM does not see results",
+                "VERDICT: OK", "HARNESS EXIT 0")) {
+            assertTrue(console.lines().anyMatch(l -> l.startsWith(needed)),
+                    "missing \"" + needed + "\": " + all);
+        }
+        assertEquals(0, result.exit, "qemu-system-aarch64 should end with the guest's power-off: "
+                + all);
+    }
+
+    private static Path arm64Kernel() {
+        String configured = System.getProperty(ARM64_KERNEL_PROPERTY, "");
+        String from = "system property " + ARM64_KERNEL_PROPERTY;
+        if (configured.isBlank()) {
+            configured = System.getenv().getOrDefault(ARM64_KERNEL_ENV, "");
+            from = "environment variable " + ARM64_KERNEL_ENV;
+        }
+        if (configured.isBlank()) {
+            configured = ARM64_KERNEL_DEFAULT.toString();
+            from = "default location";
+        }
+        Path kernel = Path.of(configured);
+        if (!Files.isRegularFile(kernel)) {
+            fail("qemu-system-aarch64 is installed but there is no arm64 kernel at " + kernel
+                    + " (" + from + "). Get Debian's with: sudo .ci/fetch-arm64-kernel "
+                    + "(downloads linux-image-arm64 with apt into "
+                    + "/var/cache/hako-test/arm64-kernel; .ci/run does this), or point " + ARM64_KERNEL_PROPERTY + " or "
+                    + ARM64_KERNEL_ENV + " at an arm64 Image.");
+        }
+        return kernel;
+    }
+
+    /** qemu's -kernel takes an arm64 Image as is; a gzip'd one (vmlinuz.gz style) is unpacked. */
+    private static Path uncompressedImage(Path kernel, Path work) throws IOException {
+        byte[] head = new byte[2];
+        try (var in = Files.newInputStream(kernel)) {
+            boolean gzip = in.readNBytes(head, 0, 2) == 2
+                    && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b;
+            if (!gzip) {
+                return kernel;
+            }
+        }
+        Path image = work.resolve("Image");
+        try (var in = new GZIPInputStream(Files.newInputStream(kernel))) {
+            Files.copy(in, image, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return image;
+    }
+
+    /**
+     * Writes a newc cpio archive, the initramfs format. Written here rather than with
+     * Debian's cpio because /dev/console has to be a device node, which only root can
+     * create on disk; the format is a fixed header of hex fields before each name and body.
+     */
+    static final class Newc {
+        private final OutputStream out;
+        private long written;
+        private int inode = 1;
+
+        Newc(OutputStream out) {
+            this.out = out;
+        }
+
+        void directory(String name, int permissions) throws IOException {
+            entry(name, 0040000 | permissions, 2, 0, 0, new byte[0]);
+        }
+
+        void characterDevice(String name, int permissions, int major, int minor)
+                throws IOException {
+            entry(name, 0020000 | permissions, 1, major, minor, new byte[0]);
+        }
+
+        void file(String name, int permissions, byte[] body) throws IOException {
+            entry(name, 0100000 | permissions, 1, 0, 0, body);
+        }
+
+        void trailer() throws IOException {
+            entry("TRAILER!!!", 0, 1, 0, 0, new byte[0]);
+        }
+
+        private void entry(String name, int mode, int links, int rdevMajor, int rdevMinor,
+                byte[] body) throws IOException {
+            byte[] nameBytes = (name + "\0").getBytes(StandardCharsets.US_ASCII);
+            boolean last = name.equals("TRAILER!!!");
+            // ino, mode, uid, gid, nlink, mtime, filesize, devmajor, devminor,
+            // rdevmajor, rdevminor, namesize, check
+            long[] fields = {last ? 0 : inode++, mode, 0, 0, links, 0, body.length, 0, 0,
+                rdevMajor, rdevMinor, nameBytes.length, 0};
+            StringBuilder header = new StringBuilder("070701");
+            for (long f : fields) {
+                header.append(String.format("%08x", f));
+            }
+            write(header.toString().getBytes(StandardCharsets.US_ASCII));
+            write(nameBytes);
+            pad();
+            write(body);
+            pad();
+        }
+
+        private void write(byte[] bytes) throws IOException {
+            out.write(bytes);
+            written += bytes.length;
+        }
+
+        private void pad() throws IOException {
+            while (written % 4 != 0) {
+                write(new byte[1]);
+            }
+        }
+    }
+
+    /**
+     * Compiles the harness for arch into work: with the host's gcc on the host (statically
+     * when asked), else with the cross gcc, always statically (no target libraries at run time).
+     */
+    private static Path buildHarness(Arch arch, Path work, boolean staticLink) throws Exception {
+        Path harness = work.resolve("trampoline_harness");
+        Path source = PROJECT.resolve("src/test/c/trampoline_harness.c");
+        List<String> compile = new ArrayList<>();
+        if (arch.isHost()) {
+            Optional<Path> cc = onPath("gcc").or(() -> onPath("cc"));
+            assumeTrue(cc.isPresent(), "no C compiler: install the Debian package gcc");
+            compile.add(cc.get().toString());
+        } else {
+            Optional<Path> cc = onPath(arch.triple + "-gcc");
+            assumeTrue(cc.isPresent(), () -> arch.triple + "-gcc not found: install the Debian "
+                    + "packages " + arch.crossGccPackages);
+            compile.add(cc.get().toString());
+            staticLink = true;
+        }
+        if (staticLink) {
+            compile.add("-static");
+        }
+        compile.addAll(List.of("-O2", "-Wall", "-Wextra", "-o", harness.toString(),
+                source.toString()));
+        Result compiled = run(compile, "compiling the harness");
+        assumeTrue(!(compiled.exit != 0 && compiled.output.contains("stdio.h")),
+                () -> "no C library headers for " + arch.name + ": install the Debian packages "
+                        + (arch.isHost() ? "libc6-dev" : arch.crossGccPackages) + "\n"
+                        + compiled.output);
+        compiled.requireSuccess();
+        return harness;
+    }
+
+    /** The harness's LAYOUT lines match TrampolineCode's constants. */
+    private static void assertLayoutAgrees(String output) throws Exception {
         List<String> layoutErrors = new ArrayList<>();
         Pattern layout = Pattern.compile("^LAYOUT (\\w+)=(\\d+)$", Pattern.MULTILINE);
-        Matcher m = layout.matcher(result.output);
+        Matcher m = layout.matcher(output);
         int layouts = 0;
         while (m.find()) {
             layouts++;
@@ -278,16 +481,8 @@ class TrampolineCodeTest {
                 layoutErrors.add(m.group(1) + ": harness " + m.group(2) + ", Java " + expected);
             }
         }
-        assertTrue(layouts > 0, "the harness printed no layout:\n" + result.output);
+        assertTrue(layouts > 0, "the harness printed no layout:\n" + output);
         assertEquals(List.of(), layoutErrors, "harness and TrampolineCode disagree on the layout");
-
-        assertTrue(result.exit == 0 && result.output.contains("VERDICT: OK"),
-                "harness for " + arch.name + " failed (exit " + result.exit + "):\n"
-                        + result.output);
-        if (arch.isHost()) {
-            assertFalse(result.output.contains("NOT VERIFIED"),
-                    "natively everything must be verified:\n" + result.output);
-        }
     }
 
     // ---- helpers ----
@@ -359,6 +554,11 @@ class TrampolineCodeTest {
     }
 
     private static Result run(List<String> command, String what) throws Exception {
+        return run(command, what, 120);
+    }
+
+    private static Result run(List<String> command, String what, int timeoutSeconds)
+            throws Exception {
         Path log = Files.createTempFile("hako-trampoline", ".log");
         try {
             Process p = new ProcessBuilder(command)
@@ -366,9 +566,9 @@ class TrampolineCodeTest {
                     .redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                fail(what + " did not finish in 120 s: " + String.join(" ", command) + "\n"
+                fail(what + " did not finish in " + timeoutSeconds + " s: " + String.join(" ", command) + "\n"
                         + Files.readString(log));
             }
             return new Result(what, command, p.exitValue(), Files.readString(log));
