@@ -332,6 +332,9 @@ final class LayerExtractor {
         if (sourceAttributes.isDirectory()) {
             throw refused(e, "is a hard link to the directory '" + e.linkName() + "'");
         }
+        if (whiteouts.contains(linkRel)) {
+            throw refused(e, "is a hard link to '" + e.linkName() + "', which this layer made a whiteout");
+        }
         if (linkRel.startsWith(rel + "/")) {
             throw refused(e, "replaces the directory that holds its own target '" + e.linkName() + "'");
         }

@@ -46,15 +46,15 @@ public final class Filesystems {
         name(linux_h.EROFS_SUPER_MAGIC_V1(), "erofs");
         name(linux_h.ISOFS_SUPER_MAGIC(), "iso9660");
         name(linux_h.CRAMFS_MAGIC(), "cramfs");
-        String stacked = "overlayfs does not take another overlayfs as an upper layer";
-        String remote = "overlayfs does not take a network or FUSE filesystem as an upper layer";
+        String stacked = "overlayfs refuses an overlayfs as its upper layer";
+        String remote = "overlayfs refuses network and FUSE filesystems as its upper layer";
         String readOnly = "it is read-only";
         notUpper(linux_h.OVERLAYFS_SUPER_MAGIC(), stacked);
         for (int type : new int[] {linux_h.NFS_SUPER_MAGIC(), linux_h.FUSE_SUPER_MAGIC(), linux_h.CIFS_SUPER_MAGIC(),
                 linux_h.SMB2_SUPER_MAGIC(), linux_h.V9FS_MAGIC(), linux_h.CEPH_SUPER_MAGIC()}) {
             notUpper(type, remote);
         }
-        notUpper(linux_h.ECRYPTFS_SUPER_MAGIC(), "overlayfs does not take a stacked filesystem as an upper layer");
+        notUpper(linux_h.ECRYPTFS_SUPER_MAGIC(), "overlayfs refuses a stacked filesystem as its upper layer");
         for (int type : new int[] {linux_h.SQUASHFS_MAGIC(), linux_h.EROFS_SUPER_MAGIC_V1(),
                 linux_h.ISOFS_SUPER_MAGIC(), linux_h.CRAMFS_MAGIC()}) {
             notUpper(type, readOnly);
