@@ -17,8 +17,9 @@ package dev.hako.linux;
  *     overlayfs (such as a machine's own root inside a container), these xattrs are stored
  *     escaped ({@code trusted.overlay.overlay.*}) and read back unescaped, so an overlay
  *     mount that uses the directory as a lower layer sees them as its own. Escaping came
- *     with Linux 6.7; the {@code opaque=x} marker replaced 6.7's {@code overlay.whiteouts}
- *     in 6.8 (and 6.7's stable updates), so hako requires 6.8. A default overlay mount
+ *     with Linux 6.7; the {@code opaque=x} marker replaced 6.7.0's {@code overlay.whiteouts}
+ *     in 6.8 (the fix was marked for 6.7's stable series, but a 6.7 release does not say
+ *     whether it has it), so hako requires 6.8. A default overlay mount
  *     reads them: no mount option is needed ({@code userxattr} would make it read
  *     {@code user.overlay.*} instead, which hako does not write).</li>
  * </ul>
