@@ -67,3 +67,12 @@ enum {
     HAKO_TV_SEC = offsetof(struct timespec, tv_sec),
     HAKO_TV_NSEC = offsetof(struct timespec, tv_nsec),
 };
+
+/* the filesystem under a layer store or an overlay upper directory (statfs f_type) */
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+enum {
+    HAKO_STATFS_SIZE = sizeof(struct statfs),
+    HAKO_STATFS_F_TYPE = offsetof(struct statfs, f_type),
+};

@@ -107,6 +107,9 @@ public sealed interface Rootfs {
          * Keeps the container's changes in {@code upperDir} (created if missing), so that a
          * later container can start from them. hako manages overlayfs's work directory
          * beside it ({@code <upperDir>.work}). One running container per upper directory.
+         * Both must be on a filesystem overlayfs takes as an upper layer (ext4, xfs, btrfs,
+         * tmpfs, ...): a start refuses overlayfs itself (a machine whose root is overlayfs),
+         * network and FUSE filesystems, naming the filesystem, before creating anything.
          */
         public Overlay persistent(Path upperDir) {
             Objects.requireNonNull(upperDir, "upperDir");

@@ -1,14 +1,23 @@
 package dev.hako.fs;
 
+import dev.hako.ContainerException;
 import dev.hako.Rootfs;
+import dev.hako.linux.FileCalls;
+import dev.hako.linux.Filesystems;
+import dev.hako.linux.Kernel;
+import dev.hako.linux.Overlayfs;
+import dev.hako.linux.Overlayfs.WhiteoutForm;
+import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.spawn.ChildProgram;
 import dev.hako.spawn.FdTable;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -47,14 +56,79 @@ public final class RootfsSetup {
     private RootfsSetup() {
     }
 
-    /** Creates what the child needs on the host before it starts: staging point, overlay upper and work. */
+    /**
+     * Creates what the child needs on the host before it starts: staging point, overlay
+     * upper and work. First checks, so that a start that cannot work creates nothing, that
+     * the kernel reads the whiteouts of every overlay layer and that a persistent upper
+     * and its work directory are on a filesystem overlayfs takes as an upper layer.
+     *
+     * @throws ContainerException naming the path, its filesystem and what to do
+     */
     public static void prepareHost(Rootfs rootfs) throws IOException {
+        if (rootfs instanceof Rootfs.Overlay o) {
+            for (Path lower : o.lowers()) {
+                checkWhiteoutForm(lower);
+            }
+            if (o.upper() != null) {
+                checkUpperFilesystem(o.upper(), o.upper(), "");
+                checkUpperFilesystem(o.upper(), o.workDir(), "the work directory " + o.workDir() + " of ");
+            }
+        }
         if (!Files.isDirectory(STAGING)) {
             Files.createDirectories(STAGING);
         }
         if (rootfs instanceof Rootfs.Overlay o && o.upper() != null) {
             Files.createDirectories(o.upper());
             Files.createDirectories(o.workDir());
+        }
+    }
+
+    /**
+     * A layer unpacked into a store on overlayfs keeps its whiteouts in overlayfs's xattr
+     * form and says so on its root ({@link Overlayfs#FORM_XATTR}); a default overlay mount
+     * reads that form, with no option, from Linux 6.8 on. On an older kernel its whiteouts
+     * would show as empty files, so the start fails instead.
+     */
+    private static void checkWhiteoutForm(Path lower) throws ContainerException {
+        Optional<byte[]> recorded;
+        try {
+            recorded = FileCalls.lgetxattr(lower, Overlayfs.FORM_XATTR);
+        } catch (SyscallException e) {
+            return; // no xattrs here (ENOTSUP) or not readable: no layer hako unpacked in the xattr form
+        }
+        if (recorded.isEmpty()) {
+            return;
+        }
+        String value = new String(recorded.get(), StandardCharsets.US_ASCII);
+        WhiteoutForm form = WhiteoutForm.ofRecorded(value);
+        if (form == null) {
+            throw new ContainerException("overlay layer " + lower + " says its whiteouts are in the form '" + value
+                    + "' (xattr " + Overlayfs.FORM_XATTR + "), which this version of hako does not know:"
+                    + " import the image again with this version");
+        }
+        if (!Overlayfs.readable(form)) {
+            throw new ContainerException("overlay layer " + lower + " keeps its whiteouts in overlayfs's xattr form"
+                    + " (it was unpacked into a layer store on overlayfs), which overlayfs reads from Linux "
+                    + Overlayfs.XATTR_FORM_MAJOR + "." + Overlayfs.XATTR_FORM_MINOR + " on; this kernel is "
+                    + Kernel.release() + ": upgrade the kernel, or import the image into a layer store on ext4, xfs,"
+                    + " btrfs or tmpfs");
+        }
+    }
+
+    /** A persistent upper or its work directory on a filesystem overlayfs refuses there fails with EINVAL: say why first. */
+    private static void checkUpperFilesystem(Path upper, Path dir, String which) throws ContainerException {
+        long type;
+        try {
+            type = Filesystems.typeOfNearest(dir);
+        } catch (SyscallException e) {
+            return; // creating it will fail and say why
+        }
+        String why = Filesystems.whyNotOverlayUpper(type);
+        if (why != null) {
+            throw new ContainerException(which + "the overlay rootfs's persistent upper directory " + upper + " is on "
+                    + Filesystems.name(type) + ", which cannot hold an overlay's upper layer (" + why + "): put it on"
+                    + " ext4, xfs, btrfs or tmpfs (a volume, where the machine's own root is overlayfs), or leave out"
+                    + " persistent(...) for an upper layer that vanishes with the container");
         }
     }
 
@@ -107,7 +181,8 @@ public final class RootfsSetup {
             work = o.workDir().toString();
         }
         String lowers = o.lowers().stream().map(Path::toString).collect(Collectors.joining(":"));
-        p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work);
+        p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work)
+                .note("reads whiteouts in either form, with no option; dmesg says why overlayfs refuses a mount");
         return root;
     }
 

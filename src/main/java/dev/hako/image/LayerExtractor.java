@@ -1,10 +1,15 @@
 package dev.hako.image;
 
 import dev.hako.linux.FileCalls;
+import dev.hako.linux.Filesystems;
+import dev.hako.linux.Kernel;
+import dev.hako.linux.Overlayfs;
+import dev.hako.linux.Overlayfs.WhiteoutForm;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -24,7 +29,19 @@ import java.util.Set;
  * Writes the entries of one layer's tar stream into an empty directory, in the form
  * overlayfs reads as a lower layer: a whiteout {@code .wh.name} becomes a character device
  * 0/0 named {@code name}, an opaque marker {@code .wh..wh..opq} becomes the xattr
- * {@code trusted.overlay.opaque=y} on its directory.
+ * {@code trusted.overlay.opaque=y} on its directory. On a store that is itself on
+ * overlayfs, where no 0/0 device can be created, a whiteout is instead a zero-size file
+ * with {@code trusted.overlay.whiteout} in a directory marked {@code trusted.overlay.opaque=x}
+ * (see {@link Overlayfs}), and the layer's root records that form. Whiteouts inside a
+ * directory the layer makes opaque are dropped: they would hide nothing, and overlayfs
+ * would list them.
+ *
+ * <p>Each layer is unpacked on its own, never on top of the layers below it: an entry
+ * {@code bin/x} under a lower layer's symbolic link {@code bin} creates a real directory
+ * {@code bin} in this layer, which replaces the link in the joined tree (as the OCI spec
+ * says for an entry over an existing path of another kind, and as Docker's overlay2 and
+ * containerd's overlayfs snapshotter do), so no entry can write through a lower layer's
+ * link, wherever it points.
  *
  * <p>The directory is private to this import (a fresh temporary directory of the store),
  * so only the archive itself can have put anything in it, and what the archive put there
@@ -44,7 +61,6 @@ import java.util.Set;
 final class LayerExtractor {
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE_MARKER = ".wh..wh..opq";
-    static final String OPAQUE_XATTR = "trusted.overlay.opaque";
     /** Overlay metadata comes only from whiteout files: such xattrs in an archive are dropped. */
     private static final String OVERLAY_XATTR_PREFIX = "trusted.overlay.";
     private static final long MAX_ID = 0xFFFF_FFFEL; // (uid_t) -1 means "unchanged" to chown
@@ -52,6 +68,15 @@ final class LayerExtractor {
     private final Path root;
     private final boolean asRoot;
     private final boolean allowDeviceNodes;
+    private final WhiteoutForm form;
+    /** The store's filesystem (statfs f_type), for messages. */
+    private final long fsType;
+    /** Whiteouts created so far, by relative path. */
+    private final Set<String> whiteouts = new HashSet<>();
+    /** Directories the layer makes opaque, with the marker entry; the xattr is set at the end. */
+    private final Map<String, TarEntry> opaqueDirectories = new HashMap<>();
+    /** Directories holding whiteouts in the xattr form, marked at the end. */
+    private final Map<String, TarEntry> xwhiteoutDirectories = new HashMap<>();
     /** Relative paths known to be real directories (not links) in the tree, "" is the root. */
     private final Set<String> realDirectories = new HashSet<>();
     /** Modes and times of directories, applied at the end. */
@@ -61,10 +86,12 @@ final class LayerExtractor {
         static final DirectoryMetadata IMPLICIT = new DirectoryMetadata(0755, null, null);
     }
 
-    LayerExtractor(Path root, boolean asRoot, boolean allowDeviceNodes) {
+    LayerExtractor(Path root, boolean asRoot, boolean allowDeviceNodes, WhiteoutForm form, long fsType) {
         this.root = root;
         this.asRoot = asRoot;
         this.allowDeviceNodes = allowDeviceNodes;
+        this.form = form;
+        this.fsType = fsType;
     }
 
     /** Extracts every entry of {@code tar} into the root directory, which must be empty. */
@@ -79,6 +106,7 @@ final class LayerExtractor {
                         + System.getProperty("sun.jnu.encoding") + "): run with a UTF-8 locale");
             }
         }
+        finishOverlayMarkers();
         finishDirectories();
     }
 
@@ -148,20 +176,14 @@ final class LayerExtractor {
      * {@code .wh..wh..opq}: the directory hides everything below it in lower layers.
      * {@code .wh.name}: {@code name} is deleted from the lower layers. Per the OCI spec a
      * whiteout applies to lower layers only, so one for a name this layer has already
-     * created leaves that name alone.
+     * created leaves that name alone, and one in a directory this layer makes opaque
+     * (whichever entry comes first) is dropped.
      */
     private void whiteout(TarEntry e, String parent, String base) throws IOException {
         Path dir = directory(parent, true, e);
         if (base.equals(OPAQUE_MARKER)) {
-            try {
-                FileCalls.lsetxattr(dir, OPAQUE_XATTR, new byte[] {'y'}, 0);
-            } catch (SyscallException x) {
-                throw new ImageException("tar entry '" + e.name() + "' marks the directory '"
-                        + (parent.isEmpty() ? "/" : parent) + "' opaque, which overlayfs reads from the xattr "
-                        + OPAQUE_XATTR + ", but setting it failed: " + x.getMessage()
-                        + ". Import images as root (trusted.* xattrs need CAP_SYS_ADMIN) into a store on a"
-                        + " filesystem with xattrs (ext4, xfs, btrfs, tmpfs)", x);
-            }
+            requireFormReadable(e);
+            opaqueDirectories.putIfAbsent(parent, e);
             return;
         }
         if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
@@ -172,18 +194,110 @@ final class LayerExtractor {
             throw refused(e, "is a whiteout for '" + hidden + "', which is not a file name");
         }
         Path target = dir.resolve(hidden);
-        if (lstat(target) != null) {
+        if (lstat(target) != null || opaqueDirectories.containsKey(parent)) {
             return;
         }
-        try {
-            FileCalls.mknod(target, linux_h.S_IFCHR(), FileCalls.makedev(0, 0));
-        } catch (SyscallException x) {
-            throw new ImageException("tar entry '" + e.name() + "' is a whiteout, which overlayfs reads from a"
-                    + " character device 0/0, but creating it failed: " + x.getMessage()
-                    + ". Linux 5.8+ allows this without root; otherwise import as root", x);
+        requireFormReadable(e);
+        String rel = parent.isEmpty() ? hidden : parent + "/" + hidden;
+        if (form == WhiteoutForm.XATTR) {
+            Files.createFile(target); // O_EXCL, mode 0644 less the umask: overlayfs ignores it
+            try {
+                FileCalls.lsetxattr(target, Overlayfs.WHITEOUT_XATTR, new byte[] {'y'}, 0);
+            } catch (SyscallException x) {
+                throw xattrFailed(e, "is a whiteout, kept on overlayfs as a zero-size file with the xattr "
+                        + Overlayfs.WHITEOUT_XATTR, x);
+            }
+            xwhiteoutDirectories.putIfAbsent(parent, e);
+        } else {
+            try {
+                FileCalls.mknod(target, linux_h.S_IFCHR(), FileCalls.makedev(0, 0));
+            } catch (SyscallException x) {
+                String what = !asRoot ? "Linux 5.8+ allows this without root; otherwise import as root"
+                        : "the store's filesystem refuses it: put the layer store on ext4, xfs, btrfs or tmpfs"
+                                + " (LayerStore.open(path))";
+                throw new ImageException("tar entry '" + e.name() + "' is a whiteout, which overlayfs reads from a"
+                        + " character device 0/0, but creating it on the layer store's filesystem ("
+                        + Filesystems.name(fsType) + ") failed: " + x.getMessage() + ". " + what, x);
+            }
         }
+        whiteouts.add(rel);
         own(target, e);
         FileCalls.setTimes(target, atime(e), e.mtime());
+    }
+
+    /** The xattr form needs a kernel that reads it where the layer will be mounted: this machine's. */
+    private void requireFormReadable(TarEntry e) throws ImageException {
+        if (form != WhiteoutForm.XATTR) {
+            return;
+        }
+        if (!asRoot) {
+            throw new ImageException("tar entry '" + e.name() + "' is a whiteout or opaque marker, which on a layer"
+                    + " store on overlayfs can only be kept as trusted.overlay.* xattrs, and those need root"
+                    + " (CAP_SYS_ADMIN): import as root, or put the store on ext4, xfs, btrfs or tmpfs");
+        }
+        if (!Overlayfs.readable(form)) {
+            throw new ImageException("tar entry '" + e.name() + "' is a whiteout or opaque marker, but the layer"
+                    + " store is on overlayfs (as is a machine's own root inside a container), which cannot hold the"
+                    + " character devices 0/0 that whiteouts usually are; overlayfs reads them there only as xattrs"
+                    + " (" + Overlayfs.WHITEOUT_XATTR + ", " + Overlayfs.OPAQUE_XATTR + "=x), from Linux "
+                    + Overlayfs.XATTR_FORM_MAJOR + "." + Overlayfs.XATTR_FORM_MINOR + " on, and this kernel is "
+                    + Kernel.release() + ": put the layer store on ext4, xfs, btrfs or tmpfs (a volume mounted"
+                    + " into the container, LayerStore.open(path)), or upgrade the kernel");
+        }
+    }
+
+    private ImageException xattrFailed(TarEntry e, String what, SyscallException x) {
+        return new ImageException("tar entry '" + e.name() + "' " + what + ", but setting it on the layer store's"
+                + " filesystem (" + Filesystems.name(fsType) + ") failed: " + x.getMessage()
+                + ". Import images as root (trusted.* xattrs need CAP_SYS_ADMIN) into a store on a"
+                + " filesystem with xattrs (ext4, xfs, btrfs, tmpfs)", x);
+    }
+
+    /**
+     * Opaque directories get {@code trusted.overlay.opaque=y} and lose the whiteouts the
+     * layer put in them; other directories with xattr-form whiteouts get
+     * {@code trusted.overlay.opaque=x}; a layer in the xattr form says so on its root.
+     */
+    private void finishOverlayMarkers() throws IOException {
+        boolean marked = false;
+        for (Map.Entry<String, TarEntry> o : opaqueDirectories.entrySet()) {
+            String dir = o.getKey();
+            if (!isRealDirectory(dir)) {
+                continue; // replaced by a later entry of the layer
+            }
+            String prefix = dir.isEmpty() ? "" : dir + "/";
+            for (String w : List.copyOf(whiteouts)) {
+                if (w.startsWith(prefix)) { // hides nothing: the directory hides all below it
+                    Files.delete(root.resolve(w));
+                    whiteouts.remove(w);
+                }
+            }
+            Path p = dir.isEmpty() ? root : root.resolve(dir);
+            try {
+                FileCalls.lsetxattr(p, Overlayfs.OPAQUE_XATTR, new byte[] {Overlayfs.OPAQUE}, 0);
+            } catch (SyscallException x) {
+                throw xattrFailed(o.getValue(), "marks the directory '" + (dir.isEmpty() ? "/" : dir)
+                        + "' opaque, which overlayfs reads from the xattr " + Overlayfs.OPAQUE_XATTR, x);
+            }
+            marked = true;
+        }
+        for (Map.Entry<String, TarEntry> d : xwhiteoutDirectories.entrySet()) {
+            String dir = d.getKey();
+            if (opaqueDirectories.containsKey(dir) || !isRealDirectory(dir)) {
+                continue;
+            }
+            try {
+                FileCalls.lsetxattr(dir.isEmpty() ? root : root.resolve(dir), Overlayfs.OPAQUE_XATTR,
+                        new byte[] {Overlayfs.HAS_XWHITEOUTS}, 0);
+            } catch (SyscallException x) {
+                throw xattrFailed(d.getValue(), "is a whiteout, whose directory overlayfs must find marked "
+                        + Overlayfs.OPAQUE_XATTR + "=x", x);
+            }
+            marked = true;
+        }
+        if (marked && form != WhiteoutForm.DEVICE) {
+            FileCalls.lsetxattr(root, Overlayfs.FORM_XATTR, form.recorded().getBytes(StandardCharsets.US_ASCII), 0);
+        }
     }
 
     private void hardlink(TarEntry e, String rel, Path target, BasicFileAttributes existing) throws IOException {
@@ -217,6 +331,9 @@ final class LayerExtractor {
         }
         if (sourceAttributes.isDirectory()) {
             throw refused(e, "is a hard link to the directory '" + e.linkName() + "'");
+        }
+        if (whiteouts.contains(linkRel)) {
+            throw refused(e, "is a hard link to '" + e.linkName() + "', which this layer made a whiteout");
         }
         if (linkRel.startsWith(rel + "/")) {
             throw refused(e, "replaces the directory that holds its own target '" + e.linkName() + "'");
@@ -308,8 +425,12 @@ final class LayerExtractor {
             String below = rel + "/";
             realDirectories.removeIf(d -> d.equals(rel) || d.startsWith(below));
             directories.keySet().removeIf(d -> d.equals(rel) || d.startsWith(below));
+            whiteouts.removeIf(w -> w.startsWith(below));
+            opaqueDirectories.keySet().removeIf(d -> d.equals(rel) || d.startsWith(below));
+            xwhiteoutDirectories.keySet().removeIf(d -> d.equals(rel) || d.startsWith(below));
         } else {
             Files.delete(target);
+            whiteouts.remove(rel);
         }
     }
 
@@ -348,7 +469,7 @@ final class LayerExtractor {
     private static void setXattrs(Path target, TarEntry e) throws IOException {
         for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
             String name = x.getKey();
-            if (name.startsWith(OVERLAY_XATTR_PREFIX)) {
+            if (name.startsWith(OVERLAY_XATTR_PREFIX) || name.equals(Overlayfs.FORM_XATTR)) {
                 continue;
             }
             if (name.indexOf('\0') >= 0) {

@@ -1,6 +1,8 @@
 package dev.hako.image;
 
 import dev.hako.linux.FileCalls;
+import dev.hako.linux.Filesystems;
+import dev.hako.linux.Overlayfs;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 
@@ -52,7 +54,9 @@ import java.util.zip.ZipException;
  * the next {@link #open}.
  *
  * <p>Layers are unpacked as root (ownership, whiteouts and opaque directories need it; see
- * {@link LayerExtractor}). A layer in the store is trusted as it is: nothing checks it again
+ * {@link LayerExtractor}). A store on overlayfs (a machine whose own root is overlayfs, such
+ * as a CI runner inside a container) keeps whiteouts in overlayfs's xattr form, which needs
+ * Linux 6.8+; see {@link #whiteoutForm()}. A layer in the store is trusted as it is: nothing checks it again
  * when another image uses it.
  */
 public final class LayerStore {
@@ -75,11 +79,14 @@ public final class LayerStore {
     private final Path root;
     private final Path layers;
     private final boolean allowDeviceNodes;
+    /** The filesystem the layers are on (statfs f_type), which decides the whiteouts' form. */
+    private final long fsType;
 
-    private LayerStore(Path root, boolean allowDeviceNodes) {
+    private LayerStore(Path root, boolean allowDeviceNodes, long fsType) {
         this.root = root;
         this.layers = root.resolve("layers").resolve("sha256");
         this.allowDeviceNodes = allowDeviceNodes;
+        this.fsType = fsType;
     }
 
     /** Opens the store at {@link #DEFAULT_ROOT}, creating it if needed. */
@@ -92,8 +99,10 @@ public final class LayerStore {
      * removes temporary directories left by processes that no longer run.
      */
     public static LayerStore open(Path root) throws IOException {
-        LayerStore store = new LayerStore(root.toAbsolutePath().normalize(), false);
-        Files.createDirectories(store.layers, PRIVATE_DIRECTORY);
+        Path absolute = root.toAbsolutePath().normalize();
+        Path layers = absolute.resolve("layers").resolve("sha256");
+        Files.createDirectories(layers, PRIVATE_DIRECTORY);
+        LayerStore store = new LayerStore(absolute, false, Filesystems.type(layers));
         store.sweepStale();
         return store;
     }
@@ -104,11 +113,20 @@ public final class LayerStore {
      * Layers already in the store are shared whatever this says.
      */
     public LayerStore allowDeviceNodes(boolean allow) {
-        return new LayerStore(root, allow);
+        return new LayerStore(root, allow, fsType);
     }
 
     public Path root() {
         return root;
+    }
+
+    /**
+     * How this store writes whiteouts and opaque directories: as character devices 0/0
+     * ({@code DEVICE}), or, on a store that is itself on overlayfs, which refuses those, as
+     * overlayfs's xattr form ({@code XATTR}, read by Linux 6.8+; see {@link Overlayfs}).
+     */
+    public Overlayfs.WhiteoutForm whiteoutForm() {
+        return Overlayfs.formFor(fsType);
     }
 
     /**
@@ -236,7 +254,8 @@ public final class LayerStore {
             HashingInputStream tar = null;
             try {
                 tar = new HashingInputStream(Compression.decompress(buffered, s.mediaType(), where));
-                new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes).extract(new TarReader(tar));
+                new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes, whiteoutForm(), fsType)
+                        .extract(new TarReader(tar));
                 tar.drain();
                 blob.drain();
             } catch (ImageException | EOFException | ZipException e) {

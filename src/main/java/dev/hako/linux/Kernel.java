@@ -44,6 +44,11 @@ public final class Kernel {
         checked = true;
     }
 
+    /** The running kernel's release, like {@code 6.1.0-13-amd64}. */
+    public static String release() {
+        return System.getProperty("os.version");
+    }
+
     /** True when {@code release} (like {@code 6.1.0-13-amd64}) is at least major.minor. */
     static boolean atLeast(String release, int major, int minor) {
         Matcher m = VERSION.matcher(release == null ? "" : release);

@@ -113,7 +113,10 @@ class HostileImageTest {
 
     @Test
     void hardLinksOutsideOrToMissingEntriesAreRefused() throws IOException {
-        String m = refusedAsLayer(new TarBuilder().hardlink("h", "../../../outside/passwd").build());
+        String m = refusedAsLayer(new TarBuilder().file(".wh.first", "").hardlink("h", "first").build());
+        assertTrue(m.contains("tar entry 'h'") && m.contains("which this layer made a whiteout"), m);
+
+        m = refusedAsLayer(new TarBuilder().hardlink("h", "../../../outside/passwd").build());
         assertTrue(m.contains("tar entry 'h' (byte 0) is a hard link to '../../../outside/passwd', outside the layer"), m);
 
         m = refusedAsLayer(new TarBuilder().hardlink("h", outside.resolve("passwd").toString()).build());

@@ -59,6 +59,7 @@ class ImageLayersIT {
     static TestImages.Layer middle() {
         return plain(new TarBuilder()
                 .file("etc/.wh.shadow", "")
+                .file("var/cache/.wh.a", "")               // hides nothing the opaque directory does not
                 .file("var/cache/.wh..wh..opq", "")
                 .file("var/cache/c", "c")
                 .file("etc/motd", "middle\n")
@@ -89,6 +90,8 @@ class ImageLayersIT {
         assertArrayEquals("y".getBytes(StandardCharsets.UTF_8),
                 FileCalls.lgetxattr(middle.resolve("var/cache"), "trusted.overlay.opaque").orElseThrow());
         assertFalse(Files.exists(middle.resolve("var/cache/.wh..wh..opq"), NOFOLLOW));
+        assertFalse(Files.exists(middle.resolve("var/cache/a"), NOFOLLOW), "no whiteout in an opaque directory");
+        assertEquals(Optional.empty(), FileCalls.lgetxattr(middle, "trusted.hako.whiteouts"), "the usual form is not recorded");
         assertEquals(Optional.empty(), FileCalls.lgetxattr(bottom.resolve("var/cache"), "trusted.overlay.opaque"));
 
         Path notes = bottom.resolve("home/user/notes");

@@ -226,6 +226,28 @@ final class TestImages {
         return h;
     }
 
+    /** A layer holding every file, directory and link below {@code root}, to which more entries can be added. */
+    static TarBuilder tarOf(Path root) throws IOException {
+        TarBuilder tar = new TarBuilder();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.naturalOrder()).toList()) {
+                if (p.equals(root)) {
+                    continue;
+                }
+                String name = root.relativize(p).toString();
+                int mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777;
+                if (Files.isSymbolicLink(p)) {
+                    tar.symlink(name, Files.readSymbolicLink(p).toString());
+                } else if (Files.isDirectory(p)) {
+                    tar.dir(name + "/", mode);
+                } else {
+                    tar.file(name, mode, Files.readAllBytes(p));
+                }
+            }
+        }
+        return tar;
+    }
+
     /** Every path under {@code root}, relative, to compare a store before and after. */
     static Set<String> snapshot(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
