@@ -24,6 +24,11 @@ import java.util.function.Consumer;
  * jextract reports each case as "F depends on S which has been excluded"; this check
  * words its errors the same way and adds the options that make the args file complete
  * (following what those structs need in turn).
+ *
+ * Checked against jextract master f9866df on every function and struct of 41 glibc headers
+ * (1200 functions, 130 structs, all included, none, or only one kind): the same errors.
+ * Older jextract (0b89a46) lets one case through that master and this check report: a
+ * variable-length array parameter ({@code regmatch_t pmatch[n]} of regexec).
  */
 final class DependencyCheck {
 
