@@ -11,7 +11,7 @@ import java.util.Set;
  * (rather than a second list) keeps one source of truth whichever tool generates.
  * Anything this generator cannot honour is an error, not silently ignored.
  */
-record ArgsFile(String headerClassName, Set<String> constants, Set<String> functions,
+record ArgsFile(Path file, String headerClassName, Set<String> constants, Set<String> functions,
         Set<String> structs, List<String> compilerFlags) {
 
     static ArgsFile read(Path file) throws IOException {
@@ -62,6 +62,6 @@ record ArgsFile(String headerClassName, Set<String> constants, Set<String> funct
         if (headerClass == null) {
             throw new GeneratorException(file + ": --header-class-name is missing");
         }
-        return new ArgsFile(headerClass, constants, functions, structs, flags);
+        return new ArgsFile(file, headerClass, constants, functions, structs, flags);
     }
 }

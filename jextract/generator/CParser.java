@@ -1,6 +1,8 @@
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -32,6 +34,8 @@ final class CParser {
 
     private final List<List<String>> declarations;
     private final Set<String> identifiers = new HashSet<>();
+    /** Every typedef of the header, by name, as a type tree (for the dependency check). */
+    private final Map<String, CDeclarations.Type> typedefs = new HashMap<>();
 
     /** @param preprocessed the output of {@code cc -E -P} on the umbrella header */
     CParser(String preprocessed) {
@@ -42,6 +46,75 @@ final class CParser {
             }
         }
         declarations = split(tokens);
+        for (List<String> raw : declarations) {
+            if (!raw.contains("typedef")) {
+                continue;
+            }
+            List<String> decl = clean(raw);
+            if (decl.isEmpty() || !decl.get(0).equals("typedef")) {
+                continue;
+            }
+            for (CDeclarations.Declarator d : CDeclarations.parse(decl, typedefs.keySet())) {
+                if (d.name() == null) {
+                    continue;
+                }
+                CDeclarations.Type t = d.type();
+                if (t instanceof CDeclarations.Tag tag && tag.name() == null) {
+                    t = new CDeclarations.Tag(tag.kind(), d.name(), tag.body()); // jextract names it after the typedef
+                }
+                typedefs.putIfAbsent(d.name(), t);
+            }
+        }
+    }
+
+    /** The names of the header's typedefs. */
+    Set<String> typedefNames() {
+        return java.util.Collections.unmodifiableSet(typedefs.keySet());
+    }
+
+    /** What typedef {@code name} stands for, or null when there is no such typedef. */
+    CDeclarations.Type typedef(String name) {
+        return typedefs.get(name);
+    }
+
+    /** The type of function {@code name} as declared (parameters not decayed), or null. */
+    CDeclarations.Function functionType(String name) {
+        for (List<String> raw : declarations) {
+            if (!raw.contains(name)) {
+                continue;
+            }
+            List<String> decl = clean(raw);
+            if (decl.isEmpty() || decl.get(0).equals("typedef")) {
+                continue;
+            }
+            for (CDeclarations.Declarator d : CDeclarations.parse(decl, typedefs.keySet())) {
+                if (name.equals(d.name()) && d.type() instanceof CDeclarations.Function f) {
+                    return f;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The members of {@code kind name}'s definition ({@code kind} struct or union), or null. */
+    List<CDeclarations.Declarator> recordMembers(String kind, String name) {
+        CDeclarations.Type t = typedefs.get(name);
+        if (t instanceof CDeclarations.Tag tag && tag.kind().equals(kind) && name.equals(tag.name())
+                && tag.body() != null) {
+            return CDeclarations.members(tag.body(), typedefs.keySet()); // an anonymous struct named by its typedef
+        }
+        for (List<String> raw : declarations) {
+            if (!raw.contains(name)) {
+                continue;
+            }
+            List<String> decl = clean(raw);
+            for (int i = 0; i + 2 < decl.size(); i++) {
+                if (decl.get(i).equals(kind) && decl.get(i + 1).equals(name) && decl.get(i + 2).equals("{")) {
+                    return CDeclarations.members(decl.subList(i + 3, matching(decl, i + 2)), typedefs.keySet());
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether {@code name} appears anywhere in the preprocessed text (e.g. an enumerator). */

@@ -79,6 +79,7 @@ final class Generator {
         String hostWrittenBy = null;
         if (options.jextract() != null) {
             runJextract(host);
+            checkRelease(host);
             hostWrittenBy = options.jextract().toString();
         }
         String headerFile = "jextract/" + options.header().getFileName();
@@ -151,8 +152,9 @@ final class Generator {
     }
 
     /**
-     * A configured jextract writes the host's classes itself. This path cannot be tested on
-     * machines without jextract; it is a plain command, kept simple on purpose.
+     * A configured jextract writes the host's classes (package dev.hako.linux.HOST) itself;
+     * it parses for the host only, so the other architecture and the dispatch layer still
+     * come from this generator. The args file has passed {@link DependencyCheck} by now.
      */
     private void runJextract(String host) throws IOException, InterruptedException {
         List<String> cmd = List.of(options.jextract().toString(), "--output", options.out().toString(),
@@ -161,6 +163,73 @@ final class Generator {
         int code = p.waitFor();
         if (code != 0) {
             throw new GeneratorException("jextract failed (exit " + code + "): " + String.join(" ", cmd));
+        }
+    }
+
+    /**
+     * jextract writes code against the Java API of the JDK it targets: since openjdk/jextract
+     * a53f5c0 (2025-01-06, still built for JDK 22 and reporting "jextract 22") its header class
+     * calls {@code SymbolLookup.findOrThrow}, which JDK 22 lacks. Its version therefore says
+     * too little; instead its output is compiled here at the project's --release, so such a
+     * jextract is refused with the way out, not left to the compiler plugin's pile of "cannot
+     * find symbol" errors.
+     */
+    private void checkRelease(String host) throws IOException, InterruptedException {
+        Path pkg = options.out().resolve(BASE_PACKAGE.replace('.', '/')).resolve(host);
+        List<Path> sources;
+        try (Stream<Path> s = Files.list(pkg)) {
+            sources = s.filter(p -> p.toString().endsWith(".java")).sorted().toList();
+        }
+        Path classes = options.work().resolve("jextract-check");
+        deleteTree(classes);
+        Files.createDirectories(classes);
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        var diagnostics = new javax.tools.DiagnosticCollector<javax.tools.JavaFileObject>();
+        boolean ok;
+        try (var files = javac.getStandardFileManager(diagnostics, java.util.Locale.ROOT,
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            ok = javac.getTask(null, files, diagnostics, List.of("--release", options.release(),
+                    "-d", classes.toString(), "-proc:none", "-nowarn", "-Xlint:none"), null,
+                    files.getJavaFileObjectsFromPaths(sources)).call();
+        } finally {
+            deleteTree(classes);
+        }
+        if (ok) {
+            return;
+        }
+        List<String> errors = new ArrayList<>();
+        for (var d : diagnostics.getDiagnostics()) {
+            if (d.getKind() == javax.tools.Diagnostic.Kind.ERROR) {
+                String file = d.getSource() == null ? "?" : Path.of(d.getSource().toUri()).getFileName().toString();
+                errors.add(file + ":" + d.getLineNumber() + ": "
+                        + d.getMessage(java.util.Locale.ROOT).replaceAll("\\s+", " "));
+            }
+        }
+        String version = jextractVersion();
+        deleteTree(options.out()); // leave nothing that the compiler plugin would trip over
+        throw new GeneratorException("jextract " + options.jextract() + " (" + version + ") writes code"
+                + " that does not compile at the project's --release " + options.release() + " ("
+                + errors.size() + (errors.size() == 1 ? " error: " : " errors, first: ")
+                + (errors.isEmpty() ? "none reported" : errors.get(0)) + ")."
+                + " jextract's output uses the Java API of the JDK it targets, and since openjdk/jextract"
+                + " a53f5c0 (2025-01-06) it calls SymbolLookup.findOrThrow, which is JDK 23 API."
+                + " Works at --release 22: jextract built from 0b89a46 or older (tested: 0b89a46;"
+                + " refused: a53f5c0, master f9866df). Or leave jextract unset (no -Djextract, no"
+                + " JEXTRACT, none on PATH): the project's generator then writes the same classes.");
+    }
+
+    /** The first line of {@code jextract --version}, or why there is none. */
+    private String jextractVersion() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(options.jextract().toString(), "--version")
+                    .redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            String first = text.lines().findFirst().orElse("").strip();
+            return p.exitValue() == 0 && !first.isEmpty() ? first : "--version failed: " + first;
+        } catch (IOException e) {
+            return "--version failed: " + e.getMessage();
         }
     }
 

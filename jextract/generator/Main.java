@@ -13,7 +13,11 @@ import java.util.stream.Stream;
  * multi-file source launcher:
  *
  *   java jextract/generator/Main.java --header jextract/hako.h --args jextract/hako.args \
- *        --out target/generated-sources/bindings --work target/hako-bindings [--jextract=PATH]
+ *        --out target/generated-sources/bindings --work target/hako-bindings \
+ *        [--release=22] [--jextract=PATH]
+ *
+ * --release is the project's maven.compiler.release: a configured jextract's output must
+ * compile at it (see Generator#checkRelease).
  *
  * The up-to-date check lives here, before any other generator class is touched, because
  * the source launcher compiles each class only when it is first used: an up-to-date run
@@ -21,7 +25,7 @@ import java.util.stream.Stream;
  */
 public final class Main {
 
-    record Options(Path header, Path args, Path generatorDir, Path out, Path work, Path jextract) { }
+    record Options(Path header, Path args, Path generatorDir, Path out, Path work, Path jextract, String release) { }
 
     public static void main(String[] argv) {
         try {
@@ -56,6 +60,7 @@ public final class Main {
     private static Options parse(String[] argv) {
         Path header = null, args = null, out = null, work = null, generatorDir = null;
         String jextract = "";
+        String release = null;
         List<String> list = new ArrayList<>();
         for (String a : argv) { // "--opt=value" (which Maven passes even when value is empty) or "--opt value"
             int eq = a.indexOf('=');
@@ -75,18 +80,24 @@ public final class Main {
                 case "--work" -> work = Path.of(v);
                 case "--generator-dir" -> generatorDir = Path.of(v);
                 case "--jextract" -> jextract = v;
+                case "--release" -> release = v;
                 default -> throw new GeneratorException("unknown option " + list.get(i));
             }
         }
         if (list.size() % 2 != 0 || header == null || args == null || out == null || work == null) {
             throw new GeneratorException("usage: Main --header H --args A --out DIR --work DIR"
-                    + " [--generator-dir DIR] [--jextract=PATH]");
+                    + " [--generator-dir DIR] [--release=N] [--jextract=PATH]");
         }
         if (generatorDir == null) {
             generatorDir = header.toAbsolutePath().getParent().resolve("generator");
         }
+        Path jx = jextract(jextract);
+        if (jx != null && (release == null || !release.matches("\\d+"))) {
+            throw new GeneratorException("a configured jextract needs --release=N (the project's"
+                    + " maven.compiler.release), to check that its output compiles there");
+        }
         return new Options(header.toAbsolutePath(), args.toAbsolutePath(), generatorDir,
-                out.toAbsolutePath(), work.toAbsolutePath(), jextract(jextract));
+                out.toAbsolutePath(), work.toAbsolutePath(), jx, release);
     }
 
     /** jextract from the Maven property, else $JEXTRACT, else PATH; null when none. */
@@ -113,7 +124,7 @@ public final class Main {
                 k.append(' ').append(arch).append(':').append(c.get(0)).append('=').append(Toolchain.which(c.get(0)));
             }
         }
-        return k.append(" jextract=").append(o.jextract()).toString();
+        return k.append(" jextract=").append(o.jextract()).append(" release=").append(o.release()).toString();
     }
 
     /** The stamp's warning lines when nothing changed since it was written, else null. */

@@ -84,6 +84,7 @@ final class Probe {
             }
         }
         CParser parser = new CParser(Files.readString(preprocessed));
+        DependencyCheck.check(args, parser, args.file().getFileName().toString());
         Set<String> missing = new LinkedHashSet<>();
 
         Map<String, Integer> typeIds = new LinkedHashMap<>();
