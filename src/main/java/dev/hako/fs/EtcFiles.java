@@ -2,8 +2,7 @@ package dev.hako.fs;
 
 import dev.hako.linux.SmallFiles;
 import dev.hako.linux.linux_h;
-import dev.hako.spawn.ChildProgram;
-import dev.hako.spawn.FdTable;
+import dev.hako.program.ChildProgram;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -82,16 +81,13 @@ public final class EtcFiles {
     }
 
     /** Steps that write each file onto the staging tmpfs (mounted already). */
-    public static void write(ChildProgram.Builder p, List<Entry> entries, FdTable fds) {
+    public static void write(ChildProgram.Builder p, List<Entry> entries) {
         for (Entry e : entries) {
-            int fd = fds.take();
+            p.setsUp("the generated " + e.target(), "etcFiles");
             MemorySegment bytes = p.arena().allocateFrom(e.content(), StandardCharsets.UTF_8);
             long length = bytes.byteSize() - 1;
-            p.open(e.staged(), linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_EXCL() | linux_h.O_CLOEXEC(), 0644)
-                    .note("gets fd " + fd)
-                    .write(fd, bytes, length)
-                    .close(fd);
-            fds.release(fd);
+            int fd = p.open(e.staged(), linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_EXCL() | linux_h.O_CLOEXEC(), 0644);
+            p.write(fd, bytes, length).close(fd);
         }
     }
 }

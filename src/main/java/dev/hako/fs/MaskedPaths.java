@@ -1,7 +1,7 @@
 package dev.hako.fs;
 
 import dev.hako.linux.linux_h;
-import dev.hako.spawn.ChildProgram;
+import dev.hako.program.ChildProgram;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,7 @@ package dev.hako.fs;
 
 import dev.hako.Mount;
 import dev.hako.linux.linux_h;
-import dev.hako.spawn.ChildProgram;
-import dev.hako.spawn.FdTable;
+import dev.hako.program.ChildProgram;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,42 +19,44 @@ import java.util.List;
 public final class MountSetup {
     /** A bind whose source is open as {@code fd} in the child. */
     private record Opened(int fd, Path source, String target, boolean isFile, boolean readOnly, boolean recursive,
-                          Mount.Propagation propagation) {
+                          Mount.Propagation propagation, String option) {
     }
 
     private final List<Opened> opened = new ArrayList<>();
 
     /** Opens every bind source, from the host's view, before the pivot (and before the staging tmpfs hides anything). */
-    public void openSources(ChildProgram.Builder p, List<Mount> mounts, FdTable fds) {
+    public void openSources(ChildProgram.Builder p, List<Mount> mounts) {
         for (Mount m : mounts) {
             if (m instanceof Mount.Bind b) {
-                open(p, fds, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation());
+                open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(), "mount");
             }
         }
     }
 
     /** Opens the /etc files the child has written onto the staging tmpfs. */
-    public void openEtcFiles(ChildProgram.Builder p, List<EtcFiles.Entry> etcFiles, FdTable fds) {
+    public void openEtcFiles(ChildProgram.Builder p, List<EtcFiles.Entry> etcFiles) {
         for (EtcFiles.Entry e : etcFiles) {
-            open(p, fds, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE);
+            open(p, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE, "etcFiles");
         }
     }
 
-    private void open(ChildProgram.Builder p, FdTable fds, Path source, String target, boolean isFile, boolean readOnly,
-                      boolean recursive, Mount.Propagation propagation) {
-        int fd = fds.take();
+    private void open(ChildProgram.Builder p, Path source, String target, boolean isFile, boolean readOnly,
+                      boolean recursive, Mount.Propagation propagation, String option) {
+        p.setsUp("bind " + source + " (host) at " + target, option);
         int flags = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC() | (recursive ? linux_h.AT_RECURSIVE() : 0);
-        p.openTree(source.toString(), flags).note("a detached copy of the source; gets fd " + fd);
-        opened.add(new Opened(fd, source, target, isFile, readOnly, recursive, propagation));
+        int fd = p.openTree(source.toString(), flags);
+        p.note("a detached copy of the source");
+        opened.add(new Opened(fd, source, target, isFile, readOnly, recursive, propagation, option));
     }
 
     /** After the pivot: every mount in order, then the /etc files. */
-    public void attach(ChildProgram.Builder p, List<Mount> mounts, FdTable fds) {
+    public void attach(ChildProgram.Builder p, List<Mount> mounts) {
         int next = 0;
         for (Mount m : mounts) {
             switch (m) {
-                case Mount.Bind b -> attachBind(p, opened.get(next++), fds);
+                case Mount.Bind b -> attachBind(p, opened.get(next++));
                 case Mount.Tmpfs t -> {
+                    p.setsUp("tmpfs at " + t.target(), "mount");
                     RootfsSetup.makeDirectories(p, t.target());
                     p.mount("tmpfs", t.target(), "tmpfs",
                             linux_h.MS_NOSUID() | linux_h.MS_NODEV() | (t.readonly() ? linux_h.MS_RDONLY() : 0), t.options());
@@ -63,18 +64,17 @@ public final class MountSetup {
             }
         }
         while (next < opened.size()) {
-            attachBind(p, opened.get(next++), fds);
+            attachBind(p, opened.get(next++));
         }
     }
 
-    private static void attachBind(ChildProgram.Builder p, Opened o, FdTable fds) {
+    private static void attachBind(ChildProgram.Builder p, Opened o) {
         String target = o.target();
+        p.setsUp("bind " + o.source() + " (host) at " + target, o.option());
         String parent = target.substring(0, Math.max(target.lastIndexOf('/'), 0));
         RootfsSetup.makeDirectories(p, parent);
         if (o.isFile()) {
-            p.open(target, linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_CLOEXEC(), 0644).mayFail()
-                    .note("a file to mount onto, if there is none yet")
-                    .closePrevious().mayFail();
+            p.createFileIfMissing(target, 0644).note("a file to mount onto, if there is none yet");
         } else {
             p.mkdir(target, 0755).mayFail();
         }
@@ -83,7 +83,6 @@ public final class MountSetup {
         }
         p.moveMount(o.fd(), target).note("bind " + o.source() + " (host) at " + target + " (container)")
                 .close(o.fd());
-        fds.release(o.fd());
         long type = switch (o.propagation()) {
             case PRIVATE -> linux_h.MS_PRIVATE();
             case SLAVE -> linux_h.MS_SLAVE();

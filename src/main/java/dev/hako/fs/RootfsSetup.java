@@ -9,8 +9,7 @@ import dev.hako.linux.Overlayfs;
 import dev.hako.linux.Overlayfs.WhiteoutForm;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
-import dev.hako.spawn.ChildProgram;
-import dev.hako.spawn.FdTable;
+import dev.hako.program.ChildProgram;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -212,10 +211,10 @@ public final class RootfsSetup {
     }
 
     /** pivot_root into {@code newRoot} and detach the host's root. */
-    public static void pivot(ChildProgram.Builder p, String newRoot, FdTable fds) {
-        int oldRoot = fds.take();
-        p.open("/", linux_h.O_DIRECTORY() | linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0)
-                .note("the host's root, to detach after the pivot; gets fd " + oldRoot)
+    public static void pivot(ChildProgram.Builder p, String newRoot) {
+        p.setsUp("pivot_root into the rootfs, the host's root detached", "rootfs");
+        int oldRoot = p.open("/", linux_h.O_DIRECTORY() | linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        p.note("the host's root, to detach after the pivot")
                 .chdir(newRoot)
                 .pivotRoot(".", ".")
                 .note("the old root ends up stacked on the new one: no put_old directory needed")
@@ -224,7 +223,6 @@ public final class RootfsSetup {
                 .note("detach the host's root from the container")
                 .close(oldRoot)
                 .chdir("/");
-        fds.release(oldRoot);
     }
 
     /** /proc, a read-only /sys and /dev, inside the new root. */

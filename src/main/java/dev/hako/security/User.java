@@ -2,7 +2,7 @@ package dev.hako.security;
 
 import dev.hako.Rootfs;
 import dev.hako.linux.linux_h;
-import dev.hako.spawn.ChildProgram;
+import dev.hako.program.ChildProgram;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,9 @@
 package dev.hako.spawn;
 
+import dev.hako.program.ChildProgram;
+import dev.hako.program.Purpose;
+import dev.hako.program.Trampoline;
+
 import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
 import dev.hako.Namespace;
@@ -49,6 +53,9 @@ public final class ContainerLauncher {
 
     /** Where the cgroup controllers are mounted: read once, as they do not move while the JVM runs. */
     private static volatile CgroupLayout layout;
+
+    /** The option whose steps are the execve attempts (see {@link ContainerProgram}). */
+    static final String COMMAND = "command";
 
     private ContainerLauncher() {
     }
@@ -218,29 +225,14 @@ public final class ContainerLauncher {
                 + "): " + Errno.describe(errno) + hint);
     }
 
+    /** Says what the failed step was setting up, for which option, from the step alone. */
     private static ContainerException setupFailed(LaunchConfig config, ChildProgram program, ChildProgram.Failure f, ExitStatus status) {
-        if (f.step().nr() == linux_h.SYS_execve()) {
+        Purpose purpose = f.step().purpose();
+        if (COMMAND.equals(purpose.option())) {
             return execFailed(config, program);
         }
-        String what = f.step().nr() == linux_h.SYS_chdir() && f.index() == lastChdir(program)
-                ? "the working directory " + config.workingDir() + " cannot be entered"
-                : f.step().nr() == linux_h.SYS_openat() && f.step().note() == null
-                ? "a stdio redirect file cannot be opened"
-                : f.step().nr() == linux_h.SYS_read() && f.errno() == 0
-                ? "the parent gave up on it"
-                : "step " + f.index() + " failed";
-        return new ContainerException("setting up container " + config.id() + " failed: " + what + ": " + f
+        return new ContainerException("setting up container " + config.id() + " failed at " + purpose + ": " + f
                 + " (child " + status + ")\nchild program:\n" + program.describeRun());
-    }
-
-    private static int lastChdir(ChildProgram program) {
-        List<ChildProgram.Step> steps = program.steps();
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            if (steps.get(i).nr() == linux_h.SYS_chdir()) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Explains a failed execvp the way a shell would: not found, not executable, or not a program. */
@@ -249,7 +241,7 @@ public final class ContainerLauncher {
         boolean denied = false;
         int other = 0;
         for (int i = 0; i < program.steps().size(); i++) {
-            if (program.steps().get(i).nr() == linux_h.SYS_execve() && program.failed(i)) {
+            if (COMMAND.equals(program.steps().get(i).purpose().option()) && program.failed(i)) {
                 int errno = program.errno(i);
                 if (errno == linux_h.EACCES()) {
                     denied = true;

@@ -1,5 +1,7 @@
 package dev.hako.spawn;
 
+import dev.hako.program.ChildProgram;
+
 import dev.hako.Namespace;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
@@ -39,46 +41,61 @@ final class ContainerProgram {
                               List<EtcFiles.Entry> etcFiles) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         rebuildFdTable(p, stdio, syncReadFd, errorWriteFd);
+        p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
                     .note("die with the JVM (bound to the spawner thread, which lives as long as the JVM)");
         }
         p.setsid().note("own session: no signals from the JVM's terminal");
-        FdTable fds = new FdTable(FREE_FD);
         MountSetup mounts = new MountSetup();
+        p.setsUpInternals("a private mount tree");
         RootfsSetup.makeSlave(p);
-        mounts.openSources(p, config.mounts(), fds);
+        mounts.openSources(p, config.mounts());
+        p.setsUpInternals("the staging tmpfs for generated files and assembled roots");
         RootfsSetup.stage(p);
-        EtcFiles.write(p, etcFiles, fds);
-        mounts.openEtcFiles(p, etcFiles, fds);
+        EtcFiles.write(p, etcFiles);
+        mounts.openEtcFiles(p, etcFiles);
+        p.setsUp("the root filesystem " + config.rootfs(), "rootfs");
         String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
-        RootfsSetup.pivot(p, newRoot, fds);
+        RootfsSetup.pivot(p, newRoot);
+        p.setsUpInternals("/proc, /sys and /dev");
         RootfsSetup.mountSystem(p);
+        p.setsUp("the writable directories of the host rootfs", "rootfs");
         RootfsSetup.mountWritableDirs(p, config.rootfs());
-        mounts.attach(p, config.mounts(), fds);
+        mounts.attach(p, config.mounts());
+        p.setsUp("masked and read-only paths", "maskedPaths/readonlyPaths");
         MaskedPaths.addSteps(p, config.maskedPaths(), config.readonlyPaths());
         if (config.namespaces().contains(Namespace.NETWORK)) {
-            Loopback.addSteps(p, fds);
+            Loopback.addSteps(p);
         }
         if (config.hostname() != null) {
+            p.setsUp("the hostname " + config.hostname(), "hostname");
             p.sethostname(config.hostname());
         }
+        p.setsUp("the working directory " + config.workingDir(), "workingDir");
         RootfsSetup.makeDirectories(p, config.workingDir());
         if (config.readonlyRootfs()) {
+            p.setsUp("a read-only root", "readonlyRootfs");
             RootfsSetup.makeRootReadonly(p);
         }
         // The namespace and filesystem work above runs while the parent places the child in
         // its cgroups; nothing of the container's own runs before this point.
+        p.setsUpInternals("waiting for the parent to place the child in its cgroups");
         p.read(SYNC_FD, 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         if (config.namespaces().contains(Namespace.CGROUP)) {
+            p.setsUpInternals("the cgroup namespace");
             p.unshare(linux_h.CLONE_NEWCGROUP())
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
         }
         if (!config.user().equals(User.ROOT)) {
+            p.setsUp("the user " + config.user(), "user");
             config.user().addSteps(p);
         }
+        p.setsUp("the working directory " + config.workingDir(), "workingDir");
         p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
+        p.setsUpInternals("the signal mask");
         p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
+        p.setsUp("the command " + config.command().get(0), ContainerLauncher.COMMAND);
         exec(p, config);
         return p.build();
     }
@@ -89,6 +106,7 @@ final class ContainerProgram {
      * involved, so that no move overwrites a source still to be moved.
      */
     private static void rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd) {
+        p.setsUpInternals("the child's descriptor table");
         List<int[]> moves = new ArrayList<>();
         for (Stdio.Source s : stdio.sources()) {
             if (!s.isFile()) {
@@ -107,7 +125,9 @@ final class ContainerProgram {
         p.closeFrom(FREE_FD).note("no descriptor of the JVM leaks into the container");
         for (Stdio.Source s : stdio.sources()) {
             if (s.isFile()) {
-                p.open(s.file(), s.openFlags(), 0666).dup3FromPrevious(s.target()).close(FREE_FD);
+                p.setsUp("the file " + s.file() + " as fd " + s.target(), s.option());
+                int fd = p.open(s.file(), s.openFlags(), 0666);
+                p.dup3(fd, s.target(), 0).close(fd);
             }
         }
         if (stdio.mergeStderr()) {

@@ -1,5 +1,7 @@
 package dev.hako.spawn;
 
+import dev.hako.program.Trampoline;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -26,6 +26,15 @@ final class Stdio implements Closeable {
         boolean isFile() {
             return file != null;
         }
+
+        /** The builder option that chose this source. */
+        String option() {
+            return switch (target) {
+                case 0 -> "redirectInput";
+                case 1 -> "redirectOutput";
+                default -> "redirectError";
+            };
+        }
     }
 
     private final List<Source> sources = new ArrayList<>();

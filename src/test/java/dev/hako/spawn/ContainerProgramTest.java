@@ -123,8 +123,8 @@ class ContainerProgramTest {
     void filesAreOpenedByTheChildAndMergedStderrFollowsStdout() throws Exception {
         String plan = plan(config(Namespace.all(), null, false, Redirect.appendTo(new File("/tmp/out.log")), true));
         assertInOrder(plan, "close_range(5, ~0U, 0)",
-                "openat(AT_FDCWD, \"/tmp/out.log\", O_WRONLY|O_CREAT|O_APPEND, 0666)",
-                "dup3(<previous>, 1, 0)  [fd from previous]", "close(5)",
+                "openat(AT_FDCWD, \"/tmp/out.log\", O_WRONLY|O_CREAT|O_APPEND, 0666)  # gets fd 5",
+                "dup3(5, 1, 0)", "close(5)",
                 "dup3(1, 2, 0)");
     }
 

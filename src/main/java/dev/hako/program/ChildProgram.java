@@ -1,4 +1,4 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import dev.hako.linux.Errno;
 import dev.hako.linux.Flags;
@@ -40,6 +40,8 @@ public final class ChildProgram {
         private final Supplier<String> text;
         private int flags;
         private String note;
+        private int opensFd = -1;
+        private Purpose purpose;
 
         Step(long nr, long[] args, Supplier<String> text) {
             this.nr = nr;
@@ -62,6 +64,16 @@ public final class ChildProgram {
         /** Why the step is there, or null. */
         public String note() {
             return note;
+        }
+
+        /** The descriptor this step opens (the lowest free one), or -1. */
+        public int opensFd() {
+            return opensFd;
+        }
+
+        /** What this step sets up, and for which option; {@link Purpose#SETUP} for hako's own. */
+        public Purpose purpose() {
+            return purpose;
         }
 
         /** The call as strace would print it, like {@code mount("proc", "/proc", ...)}: rendered only when asked. */
@@ -104,7 +116,7 @@ public final class ChildProgram {
     }
 
     /** The native program the trampoline reads: steps, then the end marker. */
-    MemorySegment code() {
+    public MemorySegment code() {
         return code;
     }
 
@@ -156,8 +168,13 @@ public final class ChildProgram {
 
     private String render(boolean withResults) {
         StringBuilder out = new StringBuilder();
+        Purpose section = Purpose.SETUP;
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
+            if (!s.purpose().equals(section)) {
+                section = s.purpose();
+                out.append("     -- ").append(section).append('\n');
+            }
             out.append(String.format("%3d  %s", i, s.call()));
             if (withResults) {
                 int index = i;
@@ -180,8 +197,10 @@ public final class ChildProgram {
             if (!marks.isEmpty()) {
                 out.append("  [").append(String.join(", ", marks)).append(']');
             }
-            if (s.note() != null) {
-                out.append("  # ").append(s.note());
+            String comment = s.opensFd() < 0 ? s.note()
+                    : (s.note() == null ? "" : s.note() + "; ") + "gets fd " + s.opensFd();
+            if (comment != null) {
+                out.append("  # ").append(comment);
             }
             out.append('\n');
         }
@@ -198,9 +217,27 @@ public final class ChildProgram {
 
         private final Arena arena;
         private final List<Step> steps = new ArrayList<>();
+        /** Known once {@link #closeFrom(int)} has rebuilt the fd table; null before. */
+        private FdTable fds;
+        private Purpose purpose = Purpose.SETUP;
 
         private Builder(Arena arena) {
             this.arena = arena;
+        }
+
+        /**
+         * What the steps added from now on set up, and for which option: a failure of any of
+         * them is reported as a failure of that. Lasts until the next call.
+         */
+        public Builder setsUp(String what, String option) {
+            purpose = new Purpose(what, option);
+            return this;
+        }
+
+        /** The steps added from now on are hako's own setup, tied to no option. */
+        public Builder setsUpInternals(String what) {
+            purpose = new Purpose(what, null);
+            return this;
         }
 
         /** The arena this program's memory comes from. */
@@ -221,7 +258,9 @@ public final class ChildProgram {
             if (args.length > 6) {
                 throw new IllegalArgumentException("a system call takes at most 6 arguments: " + call.get());
             }
-            steps.add(new Step(nr, args.length == 6 ? args : java.util.Arrays.copyOf(args, 6), call));
+            Step step = new Step(nr, args.length == 6 ? args : java.util.Arrays.copyOf(args, 6), call);
+            step.purpose = purpose;
+            steps.add(step);
             return this;
         }
 
@@ -283,13 +322,31 @@ public final class ChildProgram {
             return withFlag(TrampolineCode.ARG0_FROM_PREV);
         }
 
-        /** Closes every fd from {@code first} up. */
+        /**
+         * Closes every fd from {@code first} up. From here on the builder knows the fd table
+         * (below {@code first} taken, the rest free), so each step that opens a descriptor
+         * returns the number the kernel will give it: the lowest free one.
+         */
         public Builder closeFrom(int first) {
+            fds = new FdTable(first);
             return step(linux_h.SYS_close_range(), () -> "close_range(" + first + ", ~0U, 0)", first, 0xFFFF_FFFFL, 0);
         }
 
         public Builder close(int fd) {
+            if (fds != null) {
+                fds.release(fd);
+            }
             return step(linux_h.SYS_close(), () -> "close(" + fd + ")", fd);
+        }
+
+        /** Marks the step added last as opening a descriptor and returns its number. */
+        private int opened() {
+            if (fds == null) {
+                throw new IllegalStateException("a step opens a descriptor before closeFrom(...) made the fd table known");
+            }
+            Step s = last();
+            s.opensFd = fds.take();
+            return s.opensFd;
         }
 
         /** Reads {@code count} bytes into fresh memory of the program's. */
@@ -322,10 +379,11 @@ public final class ChildProgram {
                     cString(source), cString(target), cString(fstype), flags, cString(data));
         }
 
-        /** {@code open_tree(AT_FDCWD, path, flags)}: a detached copy of the mount at {@code path}, as an fd. */
-        public Builder openTree(String path, int flags) {
-            return step(linux_h.SYS_open_tree(), () -> "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
+        /** {@code open_tree(AT_FDCWD, path, flags)}: a detached copy of the mount at {@code path}; returns its fd. */
+        public int openTree(String path, int flags) {
+            step(linux_h.SYS_open_tree(), () -> "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
                     linux_h.AT_FDCWD(), cString(path), flags);
+            return opened();
         }
 
         private static String openTreeFlags(int flags) {
@@ -382,7 +440,23 @@ public final class ChildProgram {
             return step(linux_h.SYS_fchdir(), () -> "fchdir(" + fd + ")", fd);
         }
 
-        public Builder open(String path, int flags, int mode) {
+        /** {@code openat(AT_FDCWD, path, flags, mode)}; returns the fd it opens. */
+        public int open(String path, int flags, int mode) {
+            openStep(path, flags, mode);
+            return opened();
+        }
+
+        /**
+         * Creates an empty file at {@code path} unless something is there already (both
+         * steps may fail): {@code openat(O_WRONLY|O_CREAT|O_CLOEXEC)}, then {@code close}
+         * of whatever it returned.
+         */
+        public Builder createFileIfMissing(String path, int mode) {
+            openStep(path, linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_CLOEXEC(), mode).mayFail();
+            return closePrevious().mayFail();
+        }
+
+        private Builder openStep(String path, int flags, int mode) {
             return step(linux_h.SYS_openat(), () -> "openat(AT_FDCWD, " + quote(path) + ", " + Flags.openFlags(flags)
                     + ", 0" + Integer.toOctalString(mode) + ")", linux_h.AT_FDCWD(), cString(path), flags, mode);
         }
@@ -414,8 +488,10 @@ public final class ChildProgram {
             return step(linux_h.SYS_umask(), () -> "umask(0" + Integer.toOctalString(mask) + ")", mask);
         }
 
-        public Builder socket(int domain, String domainName, int type, String typeText) {
-            return step(linux_h.SYS_socket(), () -> "socket(" + domainName + ", " + typeText + ", 0)", domain, type, 0);
+        /** {@code socket(domain, type, 0)}; returns the fd it opens. */
+        public int socket(int domain, String domainName, int type, String typeText) {
+            step(linux_h.SYS_socket(), () -> "socket(" + domainName + ", " + typeText + ", 0)", domain, type, 0);
+            return opened();
         }
 
         public Builder ioctl(int fd, long request, String requestName, MemorySegment arg, String argText) {

@@ -1,13 +1,15 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import dev.hako.linux.linux_h;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChildProgramTest {
@@ -85,6 +87,46 @@ class ChildProgramTest {
             setResult(p, 0, 1234);
             setResult(p, 1, 022);
             assertTrue(p.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void handsOutTheDescriptorsTheKernelWillGive() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram.Builder b = ChildProgram.builder(arena).closeFrom(5);
+            int first = b.open("/a", linux_h.O_RDONLY(), 0);
+            int second = b.openTree("/b", linux_h.OPEN_TREE_CLONE());
+            b.close(first);
+            int third = b.socket(linux_h.AF_INET(), "AF_INET", linux_h.SOCK_DGRAM(), "SOCK_DGRAM");
+            assertEquals(List.of(5, 6, 5), List.of(first, second, third), "the lowest free number, as the kernel does");
+            String plan = b.build().toString();
+            assertTrue(plan.contains("openat(AT_FDCWD, \"/a\", O_RDONLY, 00)  # gets fd 5"), plan);
+            assertTrue(plan.contains("socket(AF_INET, SOCK_DGRAM, 0)  # gets fd 5"), plan);
+        }
+    }
+
+    @Test
+    void refusesToGuessDescriptorsBeforeTheTableIsKnown() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram.Builder b = ChildProgram.builder(arena);
+            assertThrows(IllegalStateException.class, () -> b.open("/a", linux_h.O_RDONLY(), 0));
+        }
+    }
+
+    @Test
+    void aFailedStepSaysWhatItSetUpAndForWhichOption() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .setsUpInternals("a private mount tree").mount(null, "/", null, linux_h.MS_SLAVE(), null)
+                    .setsUp("the working directory /srv", "workingDir").chdir("/srv")
+                    .build();
+            setResult(p, 0, 0);
+            setResult(p, 1, -linux_h.ENOTDIR());
+            ChildProgram.Failure f = p.failure().orElseThrow();
+            assertEquals(new Purpose("the working directory /srv", "workingDir"), f.step().purpose());
+            assertEquals("the working directory /srv (workingDir)", f.step().purpose().toString());
+            assertEquals(Purpose.SETUP, ChildProgram.builder(arena).chdir("/").build().steps().get(0).purpose());
+            assertTrue(p.toString().contains("-- the working directory /srv (workingDir)\n  1  chdir(\"/srv\")"), p.toString());
         }
     }
 }

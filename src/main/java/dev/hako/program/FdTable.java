@@ -1,13 +1,14 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import java.util.BitSet;
 
 /**
  * The child's descriptor numbers, known in advance: every fd a step opens gets the lowest
  * free number, so the plan can name it in later steps. Mirrors what the kernel will do
- * once the fd table has been rebuilt to 0..4.
+ * once the fd table has been rebuilt; kept by {@link ChildProgram.Builder}, which hands
+ * out the numbers as it adds the steps that open them.
  */
-public final class FdTable {
+final class FdTable {
     private final BitSet open = new BitSet();
 
     FdTable(int firstFree) {
@@ -15,14 +16,14 @@ public final class FdTable {
     }
 
     /** The number the next opening step will get; marks it taken. */
-    public int take() {
+    int take() {
         int fd = open.nextClearBit(0);
         open.set(fd);
         return fd;
     }
 
     /** For a step that closes {@code fd}. */
-    public void release(int fd) {
+    void release(int fd) {
         open.clear(fd);
     }
 }

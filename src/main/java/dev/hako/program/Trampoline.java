@@ -1,4 +1,4 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the mask in the parent and runs a {@link ChildProgram} in the child. See the .S sources
  * in src/main/asm for the routine itself.
  */
-final class Trampoline {
+public final class Trampoline {
     private static final long PAGE = 4096;
     private static volatile Trampoline instance;
 
@@ -28,7 +28,7 @@ final class Trampoline {
         this.spawn = spawn;
     }
 
-    static Trampoline get() throws SyscallException {
+    public static Trampoline get() throws SyscallException {
         Trampoline t = instance;
         if (t == null) {
             synchronized (Trampoline.class) {
@@ -57,7 +57,7 @@ final class Trampoline {
      * Fills a control block for {@code program} and the given clone3 arguments, in
      * {@code arena}. The block must stay alive until the child has exec'd or died.
      */
-    static MemorySegment controlBlock(Arena arena, MemorySegment cloneArgs, ChildProgram program, int failureExitCode) {
+    public static MemorySegment controlBlock(Arena arena, MemorySegment cloneArgs, ChildProgram program, int failureExitCode) {
         MemorySegment c = arena.allocate(TrampolineCode.CONTROL_SIZE, 8);
         c.set(JAVA_LONG, TrampolineCode.CONTROL_CLONE_ARGS, cloneArgs.address());
         c.set(JAVA_LONG, TrampolineCode.CONTROL_CLONE_ARGS_SIZE, cloneArgs.byteSize());
@@ -73,7 +73,7 @@ final class Trampoline {
     }
 
     /** Runs the routine on the calling thread: the child's pid, or -errno. */
-    long spawn(long controlBlockAddress) {
+    public long spawn(long controlBlockAddress) {
         try {
             return (long) spawn.invokeExact(MemorySegment.ofAddress(controlBlockAddress));
         } catch (Throwable t) {

@@ -1,4 +1,4 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import java.util.HexFormat;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.hako.spawn;
+package dev.hako.program;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
