@@ -1,6 +1,6 @@
 package dev.hako.bench;
 
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.cli.MinimalRootfs;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;

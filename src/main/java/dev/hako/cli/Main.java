@@ -3,7 +3,6 @@ package dev.hako.cli;
 import dev.hako.Container;
 import dev.hako.ContainerProcess;
 import dev.hako.Namespace;
-import dev.hako.fs.MinimalRootfs;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package dev.hako.image;
 
 import dev.hako.Container;
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.cli.MinimalRootfs;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.AfterAll;

@@ -3,7 +3,7 @@ package dev.hako.image;
 import dev.hako.Container;
 import dev.hako.ContainerException;
 import dev.hako.Rootfs;
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.cli.MinimalRootfs;
 import dev.hako.linux.FileCalls;
 import dev.hako.linux.Filesystems;
 import dev.hako.linux.Overlayfs;

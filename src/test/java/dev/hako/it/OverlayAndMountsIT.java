@@ -4,7 +4,7 @@ import dev.hako.Container;
 import dev.hako.ContainerProcess;
 import dev.hako.Mount;
 import dev.hako.Rootfs;
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.cli.MinimalRootfs;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;

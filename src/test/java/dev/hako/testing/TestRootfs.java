@@ -1,6 +1,6 @@
 package dev.hako.testing;
 
-import dev.hako.fs.MinimalRootfs;
+import dev.hako.cli.MinimalRootfs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

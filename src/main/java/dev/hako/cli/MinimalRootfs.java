@@ -1,4 +1,4 @@
-package dev.hako.fs;
+package dev.hako.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
