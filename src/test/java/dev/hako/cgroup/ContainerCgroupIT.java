@@ -291,9 +291,10 @@ class ContainerCgroupIT {
 
         // and forced onto the v1 path while the process is in the v2 cgroup too
         cgroup.addProcess(sh.pid(), true);
-        cgroup.freezeV1();
+        V1Freezer v1 = new V1Freezer(v1(cgroup, Controller.FREEZER));
+        v1.freeze();
         assertEquals("FROZEN", read(state));
-        cgroup.thawV1();
+        v1.thaw();
         assertEquals("again", ask(sh, out, "again").get(10, TimeUnit.SECONDS));
     }
 
@@ -315,7 +316,7 @@ class ContainerCgroupIT {
         assumeTrue(layout.unifiedMount().isPresent(), "needs a cgroup v2 mount: " + layout);
         ContainerCgroup cgroup = create(CgroupLimits.NONE);
         Set<Long> pids = family(cgroup, true);
-        cgroup.killAllV2();
+        new V2Killer(cgroup.unifiedDirectory().orElseThrow()).killAll();
         assertTrue(Files.readAllLines(cgroup.unifiedDirectory().orElseThrow().resolve("cgroup.events"))
                 .contains("populated 0"));
         await("every process is dead", () -> {
@@ -352,7 +353,7 @@ class ContainerCgroupIT {
             in.write('\n');
         }
         await("it has forked 50 times", () -> procs(cgroup).size() >= 50);
-        cgroup.killAllV1();
+        new V1Killer(cgroup.paths(), new V1Freezer(v1(cgroup, Controller.FREEZER))).killAll();
         assertEquals(Set.of(), procs(cgroup));
         assertEquals(137, sh.waitFor());
     }
