@@ -198,7 +198,7 @@ public final class Container implements AutoCloseable {
         private Redirect stderr = Redirect.PIPE;
         private boolean redirectErrorStream;
         private boolean dieWithJvm = true;
-        private CgroupLimits limits = CgroupLimits.NONE;
+        private final CgroupLimits.Builder limits = CgroupLimits.builder();
         private final List<Mount> mounts = new ArrayList<>();
         private List<String> maskedPaths = MaskedPaths.DEFAULT_MASKED;
         private List<String> readonlyPaths = MaskedPaths.DEFAULT_READONLY;
@@ -399,7 +399,7 @@ public final class Container implements AutoCloseable {
          * OOM-killed beyond it. At least 6 MiB.
          */
         public Builder memoryLimit(long bytes) {
-            limits = limits.withMemoryLimit(bytes);
+            limits.memoryLimit(bytes);
             return this;
         }
 
@@ -410,7 +410,7 @@ public final class Container implements AutoCloseable {
 
         /** Caps memory plus swap (Docker's {@code --memory-swap}); -1 for unlimited swap. Needs a memory limit. */
         public Builder memorySwapLimit(long bytes) {
-            limits = limits.withMemorySwap(bytes);
+            limits.memorySwap(bytes);
             return this;
         }
 
@@ -421,7 +421,7 @@ public final class Container implements AutoCloseable {
 
         /** A soft limit the kernel reclaims down to under memory pressure (Docker's {@code --memory-reservation}). */
         public Builder memoryReservation(long bytes) {
-            limits = limits.withMemoryReservation(bytes);
+            limits.memoryReservation(bytes);
             return this;
         }
 
@@ -432,37 +432,37 @@ public final class Container implements AutoCloseable {
 
         /** CPU time as a fraction of cores, e.g. 0.5 or 1.5 (Docker's {@code --cpus}): a quota per 100 ms period. */
         public Builder cpus(double cores) {
-            limits = limits.withCpus(cores);
+            limits.cpus(cores);
             return this;
         }
 
         /** Relative CPU weight, 2 to 262144, default 1024 (Docker's {@code --cpu-shares}; cpu.weight on cgroup v2). */
         public Builder cpuShares(int shares) {
-            limits = limits.withCpuShares(shares);
+            limits.cpuShares(shares);
             return this;
         }
 
         /** The CPUs the container may run on, like {@code "0-1,3"} (Docker's {@code --cpuset-cpus}). */
         public Builder cpusetCpus(String cpus) {
-            limits = limits.withCpusetCpus(Objects.requireNonNull(cpus, "cpus"));
+            limits.cpusetCpus(cpus);
             return this;
         }
 
         /** The memory nodes the container may use, like {@code "0"} (Docker's {@code --cpuset-mems}). */
         public Builder cpusetMems(String mems) {
-            limits = limits.withCpusetMems(Objects.requireNonNull(mems, "mems"));
+            limits.cpusetMems(mems);
             return this;
         }
 
         /** The most processes and threads the container may have (Docker's {@code --pids-limit}). */
         public Builder pidsLimit(long max) {
-            limits = limits.withPidsLimit(max);
+            limits.pidsLimit(max);
             return this;
         }
 
         /** Relative block I/O weight, 10 to 1000 (Docker's {@code --blkio-weight}; io.weight on cgroup v2). */
         public Builder ioWeight(int weight) {
-            limits = limits.withIoWeight(weight);
+            limits.ioWeight(weight);
             return this;
         }
 
@@ -542,8 +542,9 @@ public final class Container implements AutoCloseable {
                 throw new IllegalArgumentException("working directory '" + workingDir
                         + "' must be an absolute path inside the container, like /app");
             }
+            CgroupLimits theLimits = limits.build();
             try {
-                limits.validate();
+                theLimits.validate();
             } catch (IOException e) {
                 throw new UncheckedIOException("reading this machine's online CPUs and memory nodes failed", e);
             }
@@ -572,7 +573,7 @@ public final class Container implements AutoCloseable {
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
-                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent,
+                    stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser);
             return new Container(config);
         }

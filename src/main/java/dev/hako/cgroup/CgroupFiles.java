@@ -87,6 +87,33 @@ final class CgroupFiles {
         }
     }
 
+    /** A value of a v2 directory's cgroup.events ({@code populated}, {@code frozen}); 0 where it is missing. */
+    static long event(Path dir, String key) throws IOException {
+        return readKey(dir.resolve("cgroup.events"), key).orElse(0);
+    }
+
+    /** {@code dir}'s core v2 file {@code file}, like cgroup.kill, which kernels before its feature lack. */
+    static Path requireV2File(Path dir, String file) throws CgroupException {
+        Path path = dir.resolve(file);
+        if (!Files.exists(path)) {
+            throw new CgroupException("cgroup " + dir + " has no v2 " + file + " (the kernel is older than this feature)");
+        }
+        return path;
+    }
+
+    /**
+     * Writes {@code value} to a control file like cgroup.freeze; a failure says what could
+     * not be done ({@code action}, like "freeze") to which cgroup, and the kernel's reason.
+     */
+    static void writeControl(Path file, String value, String action) throws IOException {
+        try {
+            write(file, value);
+        } catch (IOException e) {
+            throw new CgroupException("cannot " + action + " cgroup " + file.getParent() + ": writing \"" + value
+                    + "\" to " + file.getFileName() + " failed: " + reason(e), e);
+        }
+    }
+
     /** The pids a {@code cgroup.procs} file lists; empty if the cgroup does not exist (any more). */
     static List<Long> pids(Path procs) throws IOException {
         List<Long> pids = new ArrayList<>();

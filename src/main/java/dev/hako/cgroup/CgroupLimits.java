@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -13,7 +14,7 @@ import java.util.TreeSet;
  * The resource limits of one container, with Docker's meanings. Every field is optional:
  * null leaves the kernel's default (no limit) in place.
  *
- * <p>The record holds values, not judgements: {@link #validate(String, String)} checks
+ * <p>Made with {@link #builder()}. The record holds values, not judgements: {@link #validate(String, String)} checks
  * them against the ranges Docker and the kernel accept, and should run before anything
  * is created. Unlike Docker, an unset {@code memorySwap} does not default to twice the
  * memory limit: swap stays as the kernel has it (unlimited).
@@ -24,7 +25,7 @@ import java.util.TreeSet;
  * @param memoryReservation soft limit in bytes that the kernel reclaims down to under
  *                          memory pressure (docker {@code --memory-reservation})
  * @param cpuQuota CPU time in microseconds the container may use per {@code cpuPeriod}
- *                 (see {@link #withCpus(double)})
+ *                 (see {@link Builder#cpus(double)})
  * @param cpuPeriod the accounting period in microseconds, 1000 to 1000000; 100000 when
  *                  only the quota is set
  * @param cpuShares relative CPU weight, 2 to 262144, 1024 being the default (docker
@@ -48,7 +49,7 @@ public record CgroupLimits(
         Integer ioWeight) {
 
     /** No limits at all. */
-    public static final CgroupLimits NONE = new CgroupLimits(null, null, null, null, null, null, null, null, null, null);
+    public static final CgroupLimits NONE = builder().build();
 
     /** Docker's smallest memory limit (and reservation): 6 MiB. Below that a container barely starts. */
     public static final long MIN_MEMORY = 6L * 1024 * 1024;
@@ -71,72 +72,105 @@ public record CgroupLimits(
         return equals(NONE);
     }
 
-    /** These limits with a hard memory limit ({@code --memory}). */
-    public CgroupLimits withMemoryLimit(long bytes) {
-        return new CgroupLimits(bytes, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, cpusetMems, pidsLimit, ioWeight);
-    }
-
-    /** These limits with a memory-plus-swap limit ({@code --memory-swap}); -1 for unlimited swap. */
-    public CgroupLimits withMemorySwap(long bytes) {
-        return new CgroupLimits(memoryLimit, bytes, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, cpusetMems, pidsLimit, ioWeight);
-    }
-
-    /** These limits with a soft memory limit ({@code --memory-reservation}). */
-    public CgroupLimits withMemoryReservation(long bytes) {
-        return new CgroupLimits(memoryLimit, memorySwap, bytes, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, cpusetMems, pidsLimit, ioWeight);
-    }
-
-    /** A CPU quota of {@code quota} microseconds per {@code period} microseconds. */
-    public CgroupLimits withCpuQuota(long quota, long period) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, quota, period, cpuShares,
-                cpusetCpus, cpusetMems, pidsLimit, ioWeight);
+    /** A builder for limits, with every option unset; {@link Builder#build()} makes the record once. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * At most {@code cpus} CPUs' worth of time, like docker {@code --cpus}: a quota of
-     * {@code cpus * 100000} microseconds per 100000 (0.2 is 20000 per 100000).
-     *
-     * @throws IllegalArgumentException if {@code cpus} is not a number above 0
+     * Collects the options one by one. It holds values only: {@link #validate()} judges them,
+     * once all are known, since some are only wrong together (swap below memory).
      */
-    public CgroupLimits withCpus(double cpus) {
-        if (!(cpus > 0) || Double.isInfinite(cpus)) {
-            throw new IllegalArgumentException("cpus " + cpus + " must be a number of CPUs above 0,"
-                    + " like 0.5 for half of one CPU or 2 for two");
+    public static final class Builder {
+        private Long memoryLimit;
+        private Long memorySwap;
+        private Long memoryReservation;
+        private Long cpuQuota;
+        private Long cpuPeriod;
+        private Integer cpuShares;
+        private String cpusetCpus;
+        private String cpusetMems;
+        private Long pidsLimit;
+        private Integer ioWeight;
+
+        private Builder() {
         }
-        return withCpuQuota(Math.round(cpus * DEFAULT_CPU_PERIOD), DEFAULT_CPU_PERIOD);
-    }
 
-    /** These limits with a relative CPU weight ({@code --cpu-shares}). */
-    public CgroupLimits withCpuShares(int shares) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, shares,
-                cpusetCpus, cpusetMems, pidsLimit, ioWeight);
-    }
+        /** A hard memory limit ({@code --memory}). */
+        public Builder memoryLimit(long bytes) {
+            memoryLimit = bytes;
+            return this;
+        }
 
-    /** These limits with the CPUs allowed ({@code --cpuset-cpus}), like {@code 0-1,3}. */
-    public CgroupLimits withCpusetCpus(String cpus) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpus, cpusetMems, pidsLimit, ioWeight);
-    }
+        /** A memory-plus-swap limit ({@code --memory-swap}); -1 for unlimited swap. */
+        public Builder memorySwap(long bytes) {
+            memorySwap = bytes;
+            return this;
+        }
 
-    /** These limits with the memory nodes allowed ({@code --cpuset-mems}), like {@code 0}. */
-    public CgroupLimits withCpusetMems(String mems) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, mems, pidsLimit, ioWeight);
-    }
+        /** A soft memory limit ({@code --memory-reservation}). */
+        public Builder memoryReservation(long bytes) {
+            memoryReservation = bytes;
+            return this;
+        }
 
-    /** These limits with a cap on processes and threads ({@code --pids-limit}). */
-    public CgroupLimits withPidsLimit(long max) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, cpusetMems, max, ioWeight);
-    }
+        /** A CPU quota of {@code quota} microseconds per {@code period} microseconds. */
+        public Builder cpuQuota(long quota, long period) {
+            cpuQuota = quota;
+            cpuPeriod = period;
+            return this;
+        }
 
-    /** These limits with a relative block I/O weight ({@code --blkio-weight}). */
-    public CgroupLimits withIoWeight(int weight) {
-        return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
-                cpusetCpus, cpusetMems, pidsLimit, weight);
+        /**
+         * At most {@code cpus} CPUs' worth of time, like docker {@code --cpus}: a quota of
+         * {@code cpus * 100000} microseconds per 100000 (0.2 is 20000 per 100000).
+         *
+         * @throws IllegalArgumentException if {@code cpus} is not a number above 0, which
+         *         no quota could express (unlike the quota's range, checked by validate)
+         */
+        public Builder cpus(double cpus) {
+            if (!(cpus > 0) || Double.isInfinite(cpus)) {
+                throw new IllegalArgumentException("cpus " + cpus + " must be a number of CPUs above 0,"
+                        + " like 0.5 for half of one CPU or 2 for two");
+            }
+            return cpuQuota(Math.round(cpus * DEFAULT_CPU_PERIOD), DEFAULT_CPU_PERIOD);
+        }
+
+        /** A relative CPU weight ({@code --cpu-shares}). */
+        public Builder cpuShares(int shares) {
+            cpuShares = shares;
+            return this;
+        }
+
+        /** The CPUs allowed ({@code --cpuset-cpus}), like {@code 0-1,3}. */
+        public Builder cpusetCpus(String cpus) {
+            cpusetCpus = Objects.requireNonNull(cpus, "cpus");
+            return this;
+        }
+
+        /** The memory nodes allowed ({@code --cpuset-mems}), like {@code 0}. */
+        public Builder cpusetMems(String mems) {
+            cpusetMems = Objects.requireNonNull(mems, "mems");
+            return this;
+        }
+
+        /** A cap on processes and threads ({@code --pids-limit}). */
+        public Builder pidsLimit(long max) {
+            pidsLimit = max;
+            return this;
+        }
+
+        /** A relative block I/O weight ({@code --blkio-weight}). */
+        public Builder ioWeight(int weight) {
+            ioWeight = weight;
+            return this;
+        }
+
+        /** The limits set so far; the builder stays usable, and later calls do not change them. */
+        public CgroupLimits build() {
+            return new CgroupLimits(memoryLimit, memorySwap, memoryReservation, cpuQuota, cpuPeriod, cpuShares,
+                    cpusetCpus, cpusetMems, pidsLimit, ioWeight);
+        }
     }
 
     /** The period that applies: {@code cpuPeriod}, else 100000 when a quota is set; null when neither is. */

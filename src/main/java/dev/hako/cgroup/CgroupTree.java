@@ -154,6 +154,17 @@ final class CgroupTree {
         return dir;
     }
 
+    /** The pids in {@code dirs} and every cgroup below them. */
+    static Set<Long> pids(List<Path> dirs) throws IOException {
+        Set<Long> pids = new TreeSet<>();
+        for (Path dir : dirs) {
+            for (Path d : subtree(dir)) {
+                pids.addAll(CgroupFiles.pids(d.resolve("cgroup.procs")));
+            }
+        }
+        return pids;
+    }
+
     /**
      * {@code dir} and every cgroup below it, deepest first, so that rmdir can go in this order;
      * empty if {@code dir} is gone. A container with its own cgroup namespace and a writable

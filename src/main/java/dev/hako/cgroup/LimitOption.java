@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The one place that says which file each limit is written to on cgroup v1 and v2, in
- * which order and in which format. {@link ContainerCgroup} writes what {@link #writes}
+ * which order and in which format. {@link LimitWriter} writes what {@link #writes}
  * returns; {@link #markdownTable()} renders the same facts for the README.
  *
  * <p>Order matters on v1: {@code memory.memsw.limit_in_bytes} cannot go below

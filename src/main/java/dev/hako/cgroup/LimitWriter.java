@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Checks that limits can be applied, and applies them, one {@link FileWrite} at a time. */
+/**
+ * Checks that limits can be applied, and applies them, one {@link FileWrite} at a time.
+ * Which file and value on which version is {@link LimitOption}'s to say; this only finds
+ * the directory and reports what went wrong.
+ */
 final class LimitWriter {
     private LimitWriter() {
     }
@@ -23,6 +27,23 @@ final class LimitWriter {
                 throw new CgroupException(option.option() + " needs the " + name + " controller, which is not"
                         + " mounted/enabled on this machine (" + layout + "): leave " + option.option()
                         + " unset, or mount the controller");
+            }
+        }
+    }
+
+    /**
+     * Writes every limit that is set, in {@link LimitOption} order (across hierarchies too,
+     * so that the first failure reported does not depend on the layout), each in the
+     * directory and the format of the hierarchy version its controller is on.
+     */
+    static void apply(CgroupPaths paths, CgroupLimits limits) throws IOException {
+        for (LimitOption option : LimitOption.values()) {
+            if (!option.isSet(limits)) {
+                continue;
+            }
+            Controller c = option.controller();
+            for (FileWrite write : option.writes(limits, paths.onV2(c))) {
+                write(paths.directoryFor(c), write);
             }
         }
     }

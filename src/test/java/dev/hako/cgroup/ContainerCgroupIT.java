@@ -147,9 +147,9 @@ class ContainerCgroupIT {
     @Test
     void limitsLandInTheV1FilesAndTheProcessInEveryHierarchy() throws Exception {
         assumeTrue(layout.location(Controller.MEMORY) == Location.V1, "needs v1 controllers: " + layout);
-        CgroupLimits limits = CgroupLimits.NONE.withMemoryLimit(64 * M).withMemorySwap(128 * M)
-                .withMemoryReservation(32 * M).withCpus(0.5).withCpuShares(512).withCpusetCpus("0")
-                .withCpusetMems("0").withPidsLimit(50).withIoWeight(500);
+        CgroupLimits limits = CgroupLimits.builder().memoryLimit(64 * M).memorySwap(128 * M)
+                .memoryReservation(32 * M).cpus(0.5).cpuShares(512).cpusetCpus("0")
+                .cpusetMems("0").pidsLimit(50).ioWeight(500).build();
         limits.validate();
         ContainerCgroup cgroup = create(limits);
         Process sleep = start("sleep", "100");
@@ -194,7 +194,7 @@ class ContainerCgroupIT {
 
     @Test
     void statsReadSaneValues() throws Exception {
-        ContainerCgroup cgroup = create(CgroupLimits.NONE.withMemoryLimit(64 * M));
+        ContainerCgroup cgroup = create(CgroupLimits.builder().memoryLimit(64 * M).build());
         Process sh = start("sh", "-c", "read go; x=$(head -c 3000000 /dev/zero | tr '\\0' a); echo ready; sleep 100");
         cgroup.addProcess(sh.pid(), true);
         try (OutputStream in = sh.getOutputStream()) {
@@ -214,7 +214,7 @@ class ContainerCgroupIT {
 
     @Test
     void oomKillsAreCounted() throws Exception {
-        ContainerCgroup cgroup = create(CgroupLimits.NONE.withMemoryLimit(8 * M).withMemorySwap(8 * M));
+        ContainerCgroup cgroup = create(CgroupLimits.builder().memoryLimit(8 * M).memorySwap(8 * M).build());
         Process sh = start("sh", "-c", "read go; x=$(head -c 50000000 /dev/zero | tr '\\0' a); echo survived");
         cgroup.addProcess(sh.pid(), true);
         try (OutputStream in = sh.getOutputStream()) {
@@ -291,9 +291,10 @@ class ContainerCgroupIT {
 
         // and forced onto the v1 path while the process is in the v2 cgroup too
         cgroup.addProcess(sh.pid(), true);
-        cgroup.freezeV1();
+        V1Freezer v1 = new V1Freezer(v1(cgroup, Controller.FREEZER));
+        v1.freeze();
         assertEquals("FROZEN", read(state));
-        cgroup.thawV1();
+        v1.thaw();
         assertEquals("again", ask(sh, out, "again").get(10, TimeUnit.SECONDS));
     }
 
@@ -315,7 +316,7 @@ class ContainerCgroupIT {
         assumeTrue(layout.unifiedMount().isPresent(), "needs a cgroup v2 mount: " + layout);
         ContainerCgroup cgroup = create(CgroupLimits.NONE);
         Set<Long> pids = family(cgroup, true);
-        cgroup.killAllV2();
+        new V2Killer(cgroup.unifiedDirectory().orElseThrow()).killAll();
         assertTrue(Files.readAllLines(cgroup.unifiedDirectory().orElseThrow().resolve("cgroup.events"))
                 .contains("populated 0"));
         await("every process is dead", () -> {
@@ -344,7 +345,7 @@ class ContainerCgroupIT {
     @Test
     void theV1WalkKillsAProcessThatKeepsForking() throws Exception {
         assumeTrue(layout.location(Controller.FREEZER) == Location.V1, "needs the v1 freezer: " + layout);
-        ContainerCgroup cgroup = create(CgroupLimits.NONE.withPidsLimit(1000));
+        ContainerCgroup cgroup = create(CgroupLimits.builder().pidsLimit(1000).build());
         // forks about 100 sleeps a second, and is still forking when the walk begins
         Process sh = start("sh", "-c", "read go; while :; do sleep 100 & sleep 0.01; done");
         cgroup.addProcess(sh.pid(), true);
@@ -352,7 +353,7 @@ class ContainerCgroupIT {
             in.write('\n');
         }
         await("it has forked 50 times", () -> procs(cgroup).size() >= 50);
-        cgroup.killAllV1();
+        new V1Killer(cgroup.paths(), new V1Freezer(v1(cgroup, Controller.FREEZER))).killAll();
         assertEquals(Set.of(), procs(cgroup));
         assertEquals(137, sh.waitFor());
     }
@@ -379,7 +380,7 @@ class ContainerCgroupIT {
     @Test
     void aFailingCreateLeavesNothingBehind() throws Exception {
         CgroupException e = assertThrows(CgroupException.class,
-                () -> create(CgroupLimits.NONE.withMemoryLimit(64 * M).withPidsLimit(10).withCpusetCpus("99")));
+                () -> create(CgroupLimits.builder().memoryLimit(64 * M).pidsLimit(10).cpusetCpus("99").build()));
         String m = e.getMessage();
         assertTrue(m.startsWith("cannot set cpusetCpus: writing \"99\" to ") && m.contains("/cpuset.cpus failed: ")
                 && (m.contains("Invalid argument") || m.contains("Numerical result out of range"))

@@ -77,7 +77,7 @@ class ContainerCgroupTest {
     @Test
     void v1CpusetCopiesWhatIsNotSetFromTheParent() throws IOException {
         FakeCgroupfs fs = legacy();
-        create(fs, CgroupLimits.NONE.withCpusetCpus("2-3"));
+        create(fs, CgroupLimits.builder().cpusetCpus("2-3").build());
         assertEquals("2-3", read("cpuset/hako/c1/cpuset.cpus"));
         assertEquals("0", read("cpuset/hako/c1/cpuset.mems"), "copied: an empty cpuset.mems admits no task");
     }
@@ -112,7 +112,7 @@ class ContainerCgroupTest {
     @Test
     void v2FallsBackToBfqWeight() throws IOException {
         FakeCgroupfs fs = unified().without("io.weight").with("io.bfq.weight");
-        create(fs, CgroupLimits.NONE.withIoWeight(500));
+        create(fs, CgroupLimits.builder().ioWeight(500).build());
         assertEquals("default 500", read("unified/hako/c1/io.bfq.weight"), "BFQ takes Docker's weight as it is");
     }
 
@@ -120,7 +120,7 @@ class ContainerCgroupTest {
     void hybridMakesV1DirectoriesAndOneV2Directory() throws IOException {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("cpu", "cpu").v1("cpuacct", "cpuacct")
                 .v1("pids", "pids").v1("freezer", "freezer").unified("unified", "hugetlb");
-        ContainerCgroup cgroup = create(fs, CgroupLimits.NONE.withMemoryLimit(64 * M).withPidsLimit(10));
+        ContainerCgroup cgroup = create(fs, CgroupLimits.builder().memoryLimit(64 * M).pidsLimit(10).build());
         assertEquals(List.of("memory/hako/c1", "cpu/hako/c1", "cpuacct/hako/c1", "pids/hako/c1", "freezer/hako/c1",
                 "unified/hako/c1"), relative(cgroup.directories()));
         assertEquals("", read("unified/cgroup.subtree_control"), "no controller of ours is on v2");
@@ -133,7 +133,7 @@ class ContainerCgroupTest {
     void aMissingFileIsAClearErrorAndLeavesNothingBehind() throws IOException {
         FakeCgroupfs fs = legacy().without("memory.memsw.limit_in_bytes");
         CgroupException e = assertThrows(CgroupException.class,
-                () -> create(fs, CgroupLimits.NONE.withPidsLimit(5).withMemoryLimit(64 * M).withMemorySwap(-1)));
+                () -> create(fs, CgroupLimits.builder().pidsLimit(5).memoryLimit(64 * M).memorySwap(-1).build()));
         assertEquals("cannot set memorySwapLimit: memory.memsw.limit_in_bytes does not exist in "
                 + root.resolve("memory/hako/c1") + "; the kernel does not account swap: boot it with"
                 + " swapaccount=1 (v1) or use a kernel with CONFIG_MEMCG_SWAP, or leave memorySwapLimit unset",
@@ -145,7 +145,7 @@ class ContainerCgroupTest {
     @Test
     void missingWeightFilesNameBoth() throws IOException {
         FakeCgroupfs fs = legacy().without("blkio.bfq.weight");
-        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.NONE.withIoWeight(100)));
+        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.builder().ioWeight(100).build()));
         assertTrue(e.getMessage().startsWith("cannot set ioWeight: none of blkio.weight, blkio.bfq.weight exists in "
                 + root.resolve("blkio/hako/c1") + "; no weight file exists"), e.getMessage());
         assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));
@@ -154,14 +154,14 @@ class ContainerCgroupTest {
     @Test
     void aMissingControllerFailsBeforeAnythingIsMade() throws IOException {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("pids", "pids");
-        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.NONE.withIoWeight(100)));
+        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.builder().ioWeight(100).build()));
         assertTrue(e.getMessage().startsWith("ioWeight needs the blkio (io on cgroup v2) controller, which is not"
                 + " mounted/enabled on this machine (legacy cgroup layout: v1 memory at "), e.getMessage());
         assertEquals(List.of("memory", "pids"), fs.directories(), "not even the parent was made");
 
         FakeCgroupfs v2 = new FakeCgroupfs(root).unified("unified", "memory pids");
         e = assertThrows(CgroupException.class, () -> ContainerCgroup.create(v2.layout(), "/hako", "c1",
-                CgroupLimits.NONE.withCpus(1), v2));
+                CgroupLimits.builder().cpus(1).build(), v2));
         assertTrue(e.getMessage().startsWith("cpus needs the cpu controller"), e.getMessage());
     }
 
@@ -174,7 +174,7 @@ class ContainerCgroupTest {
         Files.writeString(root.resolve("unified/hako/cgroup.subtree_control"), "memory pids\n");
         Files.writeString(root.resolve("unified/cgroup.subtree_control"), "memory pids\n");
         Files.createFile(root.resolve("unified/hako/cgroup.procs"));
-        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.NONE.withCpus(1)));
+        CgroupException e = assertThrows(CgroupException.class, () -> create(fs, CgroupLimits.builder().cpus(1).build()));
         assertEquals("cannot delegate cpu to the cgroups below " + root.resolve("unified/hako")
                 + ": its cgroup.controllers offers only \"memory pids\"; enable them in cgroup.subtree_control of"
                 + " the cgroup above it (under systemd: Delegate=yes for the unit), or leave the limits that need"
@@ -244,7 +244,7 @@ class ContainerCgroupTest {
     @Test
     void destroyRemovesEveryDirectoryOnceAndKeepsTheParents() throws IOException {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("cpuset", "cpuset").unified("unified", "");
-        ContainerCgroup cgroup = create(fs, CgroupLimits.NONE.withCpusetCpus("1"));
+        ContainerCgroup cgroup = create(fs, CgroupLimits.builder().cpusetCpus("1").build());
         assertEquals(3, StaleCgroups.leftovers(fs.layout(), "/hako").size());
         cgroup.destroy();
         assertEquals(Set.of(), StaleCgroups.leftovers(fs.layout(), "/hako"));

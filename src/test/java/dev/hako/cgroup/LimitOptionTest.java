@@ -12,9 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LimitOptionTest {
     private static final long M = 1024 * 1024;
-    static final CgroupLimits ALL = CgroupLimits.NONE.withMemoryLimit(64 * M).withMemorySwap(128 * M)
-            .withMemoryReservation(32 * M).withCpus(0.5).withCpuShares(512).withCpusetCpus("1")
-            .withCpusetMems("0").withPidsLimit(100).withIoWeight(500);
+    static final CgroupLimits ALL = CgroupLimits.builder().memoryLimit(64 * M).memorySwap(128 * M)
+            .memoryReservation(32 * M).cpus(0.5).cpuShares(512).cpusetCpus("1")
+            .cpusetMems("0").pidsLimit(100).ioWeight(500).build();
 
     /** Every write as "file=value", alternatives joined with " | ". */
     private static List<String> writes(CgroupLimits limits, boolean v2) {
@@ -58,7 +58,7 @@ class LimitOptionTest {
 
     @Test
     void unlimitedSwapAndPeriodAlone() {
-        CgroupLimits l = CgroupLimits.NONE.withMemoryLimit(64 * M).withMemorySwap(-1);
+        CgroupLimits l = CgroupLimits.builder().memoryLimit(64 * M).memorySwap(-1).build();
         assertEquals(List.of("memory.limit_in_bytes=67108864", "memory.memsw.limit_in_bytes=-1"), writes(l, false));
         assertEquals(List.of("memory.max=67108864", "memory.swap.max=max"), writes(l, true));
         CgroupLimits periodOnly = new CgroupLimits(null, null, null, null, 50000L, null, null, null, null, null);
@@ -67,7 +67,7 @@ class LimitOptionTest {
         assertEquals(List.of(), writes(CgroupLimits.NONE, false));
         assertEquals(List.of(), writes(CgroupLimits.NONE, true));
         String m = assertThrows(IllegalArgumentException.class,
-                () -> LimitOption.MEMORY_SWAP.writes(CgroupLimits.NONE.withMemorySwap(M), true)).getMessage();
+                () -> LimitOption.MEMORY_SWAP.writes(CgroupLimits.builder().memorySwap(M).build(), true)).getMessage();
         assertTrue(m.startsWith("memorySwapLimit 1048576 needs memoryLimit"), m);
     }
 
