@@ -135,12 +135,20 @@ public final class ContainerProcess extends Process {
     }
 
     /**
-     * Sends any signal to the process through its pidfd. Does nothing once it has exited.
-     *
-     * @param signal a signal number, for example 10 for SIGUSR1 on x86_64
+     * Sends a signal to the process through its pidfd, like {@code kill -s}. Does nothing
+     * once it has exited.
      */
-    public void signal(int signal) {
-        launched.signal(signal);
+    public void signal(Signal signal) {
+        launched.signal(signal.number());
+    }
+
+    /**
+     * Sends the signal called {@code name} ({@code "USR1"}, {@code "SIGUSR1"}, ...).
+     *
+     * @throws IllegalArgumentException for a name that is no signal
+     */
+    public void signal(String name) {
+        signal(Signal.of(name));
     }
 
     @Override

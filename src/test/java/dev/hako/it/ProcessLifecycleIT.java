@@ -3,6 +3,7 @@ package dev.hako.it;
 import dev.hako.Container;
 import dev.hako.ContainerProcess;
 import dev.hako.ExitStatus;
+import dev.hako.Signal;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ProcessLifecycleIT {
 
     private static final int SIGKILL = 9;
-    private static final int SIGUSR1 = 10; // x86_64 and aarch64 alike
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 42})
@@ -92,7 +92,7 @@ class ProcessLifecycleIT {
                 "trap 'exit 5' USR1; echo ready; while :; do sleep 1 & wait $!; done").build()) {
             ContainerProcess p = c.start();
             awaitLine(p, "ready");
-            p.signal(SIGUSR1);
+            p.signal(Signal.USR1);
             assertTrue(p.waitFor(10, TimeUnit.SECONDS));
             assertEquals(ExitStatus.exited(5), p.exitStatus());
         }
