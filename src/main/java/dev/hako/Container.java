@@ -2,6 +2,7 @@ package dev.hako;
 
 import dev.hako.cgroup.ByteSizes;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.cgroup.CgroupTree;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
@@ -471,12 +472,7 @@ public final class Container implements AutoCloseable {
          * in every hierarchy, as a path from the hierarchy's root. Default: {@code /hako}.
          */
         public Builder cgroupParent(String path) {
-            Objects.requireNonNull(path, "path");
-            if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("cgroupParent '" + path + "' must be an absolute cgroup path"
-                        + " without '..', like /hako or /myapp/containers");
-            }
-            this.cgroupParent = path;
+            this.cgroupParent = Objects.requireNonNull(path, "cgroupParent");
             return this;
         }
 
@@ -542,6 +538,7 @@ public final class Container implements AutoCloseable {
                 throw new IllegalArgumentException("working directory '" + workingDir
                         + "' must be an absolute path inside the container, like /app");
             }
+            CgroupTree.parentPath(cgroupParent);
             CgroupLimits theLimits = limits.build();
             try {
                 theLimits.validate();

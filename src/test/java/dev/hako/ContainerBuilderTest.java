@@ -55,8 +55,9 @@ class ContainerBuilderTest {
     void refusesPidsAndIoWeightOutOfRange() {
         assertMentions(refused(b -> b.pidsLimit(0)), "pidsLimit");
         assertMentions(refused(b -> b.ioWeight(5)), "ioWeight", "10", "1000");
-        assertMentions(assertThrows(IllegalArgumentException.class, () -> Container.builder().cgroupParent("relative"))
-                .getMessage(), "cgroupParent");
+        for (String parent : new String[] {"relative", "/", "/a/./b", "/a/../b"}) {
+            assertMentions(refused(b -> b.cgroupParent(parent)), "cgroupParent", parent);
+        }
     }
 
     @Test

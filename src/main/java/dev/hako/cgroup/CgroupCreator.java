@@ -15,7 +15,6 @@ final class CgroupCreator {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(limits, "limits");
         List<String> parentPath = CgroupTree.parentPath(parent);
-        CgroupTree.checkId(id);
         // Before anything is made, so that a missing controller leaves no trace.
         LimitWriter.requireControllers(layout, limits);
 

@@ -21,35 +21,29 @@ import java.util.stream.Stream;
  * made: present, with CPUs and memory nodes on v1 cpuset, and passing the controllers down
  * on v2.
  */
-final class CgroupTree {
+public final class CgroupTree {
     private CgroupTree() {
     }
 
-    /** The components of a parent path like {@code /hako} or {@code /a/b}. */
-    static List<String> parentPath(String parent) {
-        Objects.requireNonNull(parent, "parent");
+    /**
+     * The components of a parent path like {@code /hako} or {@code /a/b}: the one rule for
+     * what a cgroup parent may be, which {@code Container.Builder.build()} runs so that a
+     * bad parent fails there, naming the option.
+     */
+    public static List<String> parentPath(String parent) {
+        Objects.requireNonNull(parent, "cgroupParent");
         List<String> parts = Arrays.stream(parent.split("/")).filter(s -> !s.isEmpty()).toList();
-        if (parts.isEmpty()) {
-            throw new IllegalArgumentException("cgroup parent \"" + parent + "\" is the root of the hierarchy:"
-                    + " name a directory below it, like /hako, so that containers' cgroups stay together");
+        if (!parent.startsWith("/") || parts.isEmpty()) {
+            throw new IllegalArgumentException("cgroupParent \"" + parent + "\" must be an absolute path below the"
+                    + " root of the hierarchy, like /hako or /myapp/containers, so that containers' cgroups stay together");
         }
         for (String part : parts) {
             if (part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("cgroup parent \"" + parent + "\" has the component \""
+                throw new IllegalArgumentException("cgroupParent \"" + parent + "\" has the component \""
                         + part + "\": use plain names, like /hako or /myapp/containers");
             }
         }
         return parts;
-    }
-
-    /** Refuses an id that cannot be one directory name. */
-    static void checkId(String id) {
-        Objects.requireNonNull(id, "id");
-        if (id.isEmpty() || id.equals(".") || id.equals("..") || id.indexOf('/') >= 0 || id.indexOf('\0') >= 0
-                || id.length() > 255) {
-            throw new IllegalArgumentException("container id \"" + id + "\" cannot name a cgroup directory:"
-                    + " use 1 to 255 characters without '/', and not . or ..");
-        }
     }
 
     /**

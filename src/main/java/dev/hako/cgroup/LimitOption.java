@@ -32,10 +32,6 @@ public enum LimitOption {
             if (swap == null) {
                 return List.of();
             }
-            if (l.memoryLimit() == null) {
-                throw new IllegalArgumentException("memorySwapLimit " + swap + " needs memoryLimit: it is the limit"
-                        + " on memory plus swap, so set memoryLimit too (or leave memorySwapLimit unset)");
-            }
             if (!v2) {
                 return List.of(one("memory.memsw.limit_in_bytes", swap));
             }

@@ -198,18 +198,13 @@ class ContainerCgroupTest {
     void badParentsAndIds() throws IOException {
         FakeCgroupfs fs = legacy();
         CgroupLayout layout = fs.layout();
-        for (String parent : new String[] {"/", "", "/a/../b", "./x"}) {
+        for (String parent : new String[] {"/", "", "/a/../b", "./x", "/a/./b", "hako"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ContainerCgroup.create(layout, parent, "c1", CgroupLimits.NONE, fs), parent);
-            assertTrue(e.getMessage().startsWith("cgroup parent \"" + parent + "\""), e.getMessage());
+            assertTrue(e.getMessage().startsWith("cgroupParent \"" + parent + "\""), e.getMessage());
         }
-        for (String id : new String[] {"", ".", "..", "a/b", "x".repeat(256)}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ContainerCgroup.create(layout, "/hako", id, CgroupLimits.NONE, fs), id);
-            assertTrue(e.getMessage().contains("cannot name a cgroup directory"), e.getMessage());
-        }
-        ContainerCgroup.create(layout, "hako/nested/", "c1", CgroupLimits.NONE, fs);
-        assertTrue(Files.isDirectory(root.resolve("memory/hako/nested/c1")), "relative parents are from the root");
+        ContainerCgroup.create(layout, "/hako/nested/", "c1", CgroupLimits.NONE, fs);
+        assertTrue(Files.isDirectory(root.resolve("memory/hako/nested/c1")), "a trailing slash is harmless");
     }
 
     @Test
