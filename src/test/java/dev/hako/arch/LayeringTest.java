@@ -100,7 +100,7 @@ class LayeringTest {
     private static Map<String, List<Path>> sources() throws IOException {
         Map<String, List<Path>> byPackage = new TreeMap<>();
         try (Stream<Path> files = Files.walk(MAIN)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("module-info.java")).toList()) {
                 String pkg = MAIN.relativize(f.getParent()).toString().replace('/', '.');
                 byPackage.computeIfAbsent(pkg, k -> new ArrayList<>()).add(f);
             }

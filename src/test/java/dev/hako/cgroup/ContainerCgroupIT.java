@@ -40,8 +40,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @KernelTest
 class ContainerCgroupIT {
-    /** Its own parent, removed at the end, so that nothing of this test stays on the machine. */
-    private static final String PARENT = "/hako-cgroup-it";
+    /**
+     * Its own parent, named after this JVM so that test runs beside each other on one machine
+     * never see each other's cgroups, and removed at the end, so that nothing stays behind.
+     */
+    private static final String PARENT = "/hako-cgroup-it-" + ProcessHandle.current().pid();
     private static final long M = 1024 * 1024;
 
     private static CgroupLayout layout;
@@ -51,7 +54,7 @@ class ContainerCgroupIT {
     @BeforeAll
     static void detect() throws IOException {
         layout = CgroupLayout.detect();
-        assertEquals(Set.of(), StaleCgroups.leftovers(layout, PARENT), "left by an earlier run");
+        assertEquals(Set.of(), StaleCgroups.leftovers(layout, PARENT), "left by an earlier run of this JVM");
     }
 
     @AfterEach

@@ -32,11 +32,31 @@ class ChildJvmIT {
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(holderClassPath());
         cmd.add(ContainerHolder.class.getName());
         cmd.add(TestRootfs.path().toString());
         cmd.add(mode);
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /**
+     * The holder runs on the class path: this JVM's module path (hako and Jackson) and class
+     * path, plus the test classes, which the test plugins patch into hako's module.
+     */
+    private static String holderClassPath() {
+        List<String> entries = new ArrayList<>();
+        for (String property : List.of("jdk.module.path", "java.class.path")) {
+            String value = System.getProperty(property, "");
+            if (!value.isEmpty()) {
+                entries.add(value);
+            }
+        }
+        try {
+            entries.add(Path.of(ContainerHolder.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static String firstLine(Process p) throws IOException {

@@ -74,6 +74,41 @@ class CliJarIT {
     }
 
     @Test
+    void onTheModulePathEnableNativeAccessForDevHakoKeepsItQuiet() throws Exception {
+        String jackson = java.util.Arrays.stream(System.getProperty("jdk.module.path", "").split(java.io.File.pathSeparator))
+                .filter(e -> e.contains("jackson")).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        assertFalse(jackson.isEmpty(), "Jackson is not on this JVM's module path: " + System.getProperty("jdk.module.path"));
+        Path jar = Path.of(System.getProperty("hako.jar", "target/hako.jar")).toAbsolutePath();
+        String modulePath = jar + java.io.File.pathSeparator + jackson;
+        Run quiet = java(List.of("--module-path", modulePath, "--enable-native-access=dev.hako",
+                "-m", "dev.hako/dev.hako.cli.Main", "demo"));
+        assertEquals(0, quiet.code(), quiet.stdout() + quiet.stderr());
+        assertTrue(quiet.stdout().contains("hostname: hako-demo"), quiet.stdout());
+        assertEquals("", quiet.stderr(), "--enable-native-access=dev.hako must cover every restricted call");
+        // The control: without the flag the JVM names the module, so the check above can fail.
+        Run warned = java(List.of("--module-path", modulePath, "-m", "dev.hako/dev.hako.cli.Main", "demo"));
+        assertTrue(warned.stderr().contains("--enable-native-access=dev.hako"), warned.stderr());
+    }
+
+    private static Run java(List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).directory(Path.of("/").toFile()).start();
+        p.getOutputStream().close();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "java did not end");
+        return new Run(p.exitValue(), out, err.join());
+    }
+
+    @Test
     void helpListsTheCommands() throws Exception {
         Run r = javaJar(List.of(), "help");
         assertEquals(0, r.code(), r.stderr());
