@@ -4,7 +4,9 @@ import dev.hako.cgroup.ByteSizes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A filesystem mounted into the container, in the order given to
@@ -27,7 +29,7 @@ public sealed interface Mount {
         if (!Files.exists(absolute)) {
             throw new IllegalArgumentException("bind mount source " + absolute + " does not exist");
         }
-        return new Bind(absolute, checkTarget(target), false, true, Propagation.PRIVATE);
+        return new Bind(absolute, checkTarget(target), false, true, Propagation.PRIVATE, Set.of());
     }
 
     /** An empty tmpfs at {@code target}: mode 1777, the kernel's default size (half of RAM), unless changed. */
@@ -45,26 +47,59 @@ public sealed interface Mount {
         SHARED
     }
 
+    /** What a bind may refuse inside the container, as mount(8)'s options of the same names. */
+    enum Restriction {
+        /** setuid and setgid bits and file capabilities are ignored. */
+        NOSUID,
+        /** Device files cannot be opened. */
+        NODEV,
+        /** Nothing can be executed from it. */
+        NOEXEC
+    }
+
     /** A bind mount of a host path. */
-    record Bind(Path source, String target, boolean readonly, boolean recursive, Propagation propagation) implements Mount {
+    record Bind(Path source, String target, boolean readonly, boolean recursive, Propagation propagation,
+                Set<Restriction> restrictions) implements Mount {
         public Bind {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(target, "target");
             Objects.requireNonNull(propagation, "propagation");
+            restrictions = Set.copyOf(restrictions);
         }
 
         /** Read-only inside the container (recursively, for a recursive bind). */
         public Bind readOnly() {
-            return new Bind(source, target, true, recursive, propagation);
+            return new Bind(source, target, true, recursive, propagation, restrictions);
         }
 
         /** Binds only the source's own mount, not the mounts below it. */
         public Bind nonRecursive() {
-            return new Bind(source, target, readonly, false, propagation);
+            return new Bind(source, target, readonly, false, propagation, restrictions);
         }
 
         public Bind propagation(Propagation p) {
-            return new Bind(source, target, readonly, recursive, p);
+            return new Bind(source, target, readonly, recursive, p, restrictions);
+        }
+
+        /** {@code nosuid}: setuid bits and file capabilities on it do nothing (recursively, for a recursive bind). */
+        public Bind noSuid() {
+            return restrict(Restriction.NOSUID);
+        }
+
+        /** {@code nodev}: device files on it cannot be opened. */
+        public Bind noDev() {
+            return restrict(Restriction.NODEV);
+        }
+
+        /** {@code noexec}: nothing on it can be executed. */
+        public Bind noExec() {
+            return restrict(Restriction.NOEXEC);
+        }
+
+        private Bind restrict(Restriction r) {
+            EnumSet<Restriction> more = EnumSet.of(r);
+            more.addAll(restrictions);
+            return new Bind(source, target, readonly, recursive, propagation, more);
         }
 
         /** True when the source is a file, not a directory. */

@@ -7,6 +7,7 @@ import dev.hako.program.ChildProgram;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Bind mounts (the caller's, and the generated /etc files) and tmpfs mounts.
@@ -19,7 +20,7 @@ import java.util.List;
 public final class MountSetup {
     /** A bind whose source is open as {@code fd} in the child. */
     private record Opened(int fd, Path source, String target, boolean isFile, boolean readOnly, boolean recursive,
-                          Mount.Propagation propagation, String option) {
+                          Mount.Propagation propagation, Set<Mount.Restriction> restrictions, String option) {
     }
 
     private final List<Opened> opened = new ArrayList<>();
@@ -28,7 +29,8 @@ public final class MountSetup {
     public void openSources(ChildProgram.Builder p, List<Mount> mounts) {
         for (Mount m : mounts) {
             if (m instanceof Mount.Bind b) {
-                open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(), "mount");
+                open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(), b.restrictions(),
+                        "mount");
             }
         }
     }
@@ -36,17 +38,18 @@ public final class MountSetup {
     /** Opens the /etc files the child has written onto the staging tmpfs. */
     public void openEtcFiles(ChildProgram.Builder p, List<EtcFiles.Entry> etcFiles) {
         for (EtcFiles.Entry e : etcFiles) {
-            open(p, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE, "etcFiles");
+            open(p, Path.of(e.staged()), e.target(), true, false, false, Mount.Propagation.PRIVATE, Set.of(), "etcFiles");
         }
     }
 
     private void open(ChildProgram.Builder p, Path source, String target, boolean isFile, boolean readOnly,
-                      boolean recursive, Mount.Propagation propagation, String option) {
+                      boolean recursive, Mount.Propagation propagation, Set<Mount.Restriction> restrictions,
+                      String option) {
         p.setsUp("bind " + source + " (host) at " + target, option);
         int flags = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC() | (recursive ? linux_h.AT_RECURSIVE() : 0);
         int fd = p.openTree(source.toString(), flags);
         p.note("a detached copy of the source");
-        opened.add(new Opened(fd, source, target, isFile, readOnly, recursive, propagation, option));
+        opened.add(new Opened(fd, source, target, isFile, readOnly, recursive, propagation, restrictions, option));
     }
 
     /** After the pivot: every mount in order, then the /etc files. */
@@ -78,8 +81,25 @@ public final class MountSetup {
         } else {
             p.mkdir(target, 0755).mayFail();
         }
+        // On the detached copy, before it is attached: the container never sees it without them.
+        long attrs = 0;
+        List<String> names = new ArrayList<>();
         if (o.readOnly()) {
-            p.mountSetattr(o.fd(), o.recursive(), linux_h.MOUNT_ATTR_RDONLY(), "MOUNT_ATTR_RDONLY");
+            attrs |= linux_h.MOUNT_ATTR_RDONLY();
+            names.add("MOUNT_ATTR_RDONLY");
+        }
+        for (Mount.Restriction r : List.of(Mount.Restriction.values())) {
+            if (o.restrictions().contains(r)) {
+                attrs |= switch (r) {
+                    case NOSUID -> linux_h.MOUNT_ATTR_NOSUID();
+                    case NODEV -> linux_h.MOUNT_ATTR_NODEV();
+                    case NOEXEC -> linux_h.MOUNT_ATTR_NOEXEC();
+                };
+                names.add("MOUNT_ATTR_" + r);
+            }
+        }
+        if (attrs != 0) {
+            p.mountSetattr(o.fd(), o.recursive(), attrs, String.join("|", names));
         }
         p.moveMount(o.fd(), target).note("bind " + o.source() + " (host) at " + target + " (container)")
                 .close(o.fd());
