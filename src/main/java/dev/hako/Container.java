@@ -2,7 +2,6 @@ package dev.hako;
 
 import dev.hako.cgroup.ByteSizes;
 import dev.hako.cgroup.CgroupLimits;
-import dev.hako.cgroup.CgroupTree;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
@@ -27,7 +26,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * A Linux container: a command run in its own namespaces with its own root filesystem.
@@ -180,8 +178,6 @@ public final class Container implements AutoCloseable {
 
     /** Builds a {@link Container}. Setters return the builder; {@link #build()} validates. */
     public static final class Builder {
-        private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-        private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
         static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
         private String id;
@@ -484,10 +480,7 @@ public final class Container implements AutoCloseable {
          */
         public Container build() {
             String theId = id != null ? id : HexFormat.of().formatHex(randomBytes(6));
-            if (!ID.matcher(theId).matches()) {
-                throw new IllegalArgumentException("container id '" + theId + "' is invalid:"
-                        + " use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
-            }
+            ConfigRules.id(theId);
             ImageConfig imageConfig = image == null ? null : image.config();
             Rootfs theRootfs = rootfs != null ? rootfs : image != null ? Rootfs.overlay(image.layers()) : null;
             if (theRootfs == null) {
@@ -502,49 +495,12 @@ public final class Container implements AutoCloseable {
                     : imageConfig != null && !imageConfig.workingDir().isEmpty() ? imageConfig.workingDir() : "/";
             String user = this.user != null ? this.user
                     : imageConfig != null && !imageConfig.user().isEmpty() ? imageConfig.user() : null;
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("no command: call command(...) with the program"
-                        + " to run inside the container and its arguments");
-            }
-            for (String arg : command) {
-                if (arg == null || arg.indexOf('\0') >= 0) {
-                    throw new IllegalArgumentException("command " + command
-                            + " has a null argument or one containing NUL");
-                }
-            }
-            if (command.get(0).isEmpty()) {
-                throw new IllegalArgumentException("command " + command
-                        + " starts with an empty program name: name the program to run");
-            }
-            if (!namespaces.contains(Namespace.MOUNT)) {
-                throw new IllegalArgumentException("namespaces " + namespaces + " lack MOUNT:"
-                        + " a container with a rootfs needs its own mount namespace, or pivot_root"
-                        + " would change the host's root");
-            }
-            String theHostname = hostname;
-            if (hostname != null) {
-                validateHostname(hostname);
-                if (!namespaces.contains(Namespace.UTS)) {
-                    throw new IllegalArgumentException("hostname '" + hostname + "' needs the UTS"
-                            + " namespace: add Namespace.UTS, or do not set a hostname");
-                }
-            } else if (namespaces.contains(Namespace.UTS)) {
-                theHostname = theId.length() > 12 ? theId.substring(0, 12) : theId;
-                if (!HOST_LABEL.matcher(theHostname).matches()) {
-                    theHostname = "container";
-                }
-            }
-            if (!workingDir.startsWith("/") || workingDir.indexOf('\0') >= 0) {
-                throw new IllegalArgumentException("working directory '" + workingDir
-                        + "' must be an absolute path inside the container, like /app");
-            }
-            CgroupTree.parentPath(cgroupParent);
-            CgroupLimits theLimits = limits.build();
-            try {
-                theLimits.validate();
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading this machine's online CPUs and memory nodes failed", e);
-            }
+            ConfigRules.command(command);
+            ConfigRules.namespaces(namespaces);
+            String theHostname = ConfigRules.hostname(hostname, namespaces, theId);
+            ConfigRules.workingDir(workingDir);
+            ConfigRules.cgroupParent(cgroupParent);
+            CgroupLimits theLimits = ConfigRules.limits(limits.build());
             User theUser;
             try {
                 theUser = user == null ? User.ROOT : User.resolve(user, theRootfs);
@@ -561,12 +517,7 @@ public final class Container implements AutoCloseable {
                 environment.putAll(imageConfig.env());
             }
             environment.putAll(env);
-            for (Map.Entry<String, String> e : environment.entrySet()) {
-                if (e.getValue().indexOf('\0') >= 0) {
-                    throw new IllegalArgumentException("environment variable " + e.getKey()
-                            + " contains a NUL character");
-                }
-            }
+            ConfigRules.environment(environment);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
@@ -600,20 +551,6 @@ public final class Container implements AutoCloseable {
                 }
             });
             return result;
-        }
-
-        private static void validateHostname(String name) {
-            boolean ok = !name.isEmpty() && name.length() <= 64;
-            if (ok) {
-                for (String label : name.split("\\.", -1)) {
-                    ok &= HOST_LABEL.matcher(label).matches();
-                }
-            }
-            if (!ok) {
-                throw new IllegalArgumentException("hostname '" + name + "' is invalid: use at most"
-                        + " 64 characters in dot-separated labels of letters, digits and '-'"
-                        + " (not starting or ending with '-')");
-            }
         }
 
         private static Redirect requireType(Redirect r, String option, Redirect.Type... refused) {

@@ -1,0 +1,117 @@
+package dev.hako;
+
+import dev.hako.cgroup.CgroupLimits;
+import dev.hako.cgroup.CgroupTree;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every rule a container's configuration must meet, each in one place, run by
+ * {@link Container.Builder#build()}: a bad option fails there, naming the option, never
+ * later in {@code start()}. (Rules on a single value, like a mount target or a byte size,
+ * stay with the value's own factory, where the value is made.)
+ */
+final class ConfigRules {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+
+    private ConfigRules() {
+    }
+
+    /** Letters, digits, {@code _ . -}, up to 64, starting with a letter or digit: also a valid cgroup name. */
+    static void id(String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("container id '" + id + "' is invalid:"
+                    + " use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        }
+    }
+
+    static void command(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command: call command(...) with the program"
+                    + " to run inside the container and its arguments");
+        }
+        for (String arg : command) {
+            if (arg == null || arg.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("command " + command + " has a null argument or one containing NUL");
+            }
+        }
+        if (command.get(0).isEmpty()) {
+            throw new IllegalArgumentException("command " + command
+                    + " starts with an empty program name: name the program to run");
+        }
+    }
+
+    static void namespaces(Set<Namespace> namespaces) {
+        if (!namespaces.contains(Namespace.MOUNT)) {
+            throw new IllegalArgumentException("namespaces " + namespaces + " lack MOUNT:"
+                    + " a container with a rootfs needs its own mount namespace, or pivot_root"
+                    + " would change the host's root");
+        }
+    }
+
+    /**
+     * The hostname to set: {@code hostname} checked, or by default the first 12 characters
+     * of the id when the container has a UTS namespace; null without one.
+     */
+    static String hostname(String hostname, Set<Namespace> namespaces, String id) {
+        if (hostname != null) {
+            boolean ok = !hostname.isEmpty() && hostname.length() <= 64;
+            if (ok) {
+                for (String label : hostname.split("\\.", -1)) {
+                    ok &= HOST_LABEL.matcher(label).matches();
+                }
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("hostname '" + hostname + "' is invalid: use at most"
+                        + " 64 characters in dot-separated labels of letters, digits and '-'"
+                        + " (not starting or ending with '-')");
+            }
+            if (!namespaces.contains(Namespace.UTS)) {
+                throw new IllegalArgumentException("hostname '" + hostname + "' needs the UTS"
+                        + " namespace: add Namespace.UTS, or do not set a hostname");
+            }
+            return hostname;
+        }
+        if (!namespaces.contains(Namespace.UTS)) {
+            return null;
+        }
+        String fromId = id.length() > 12 ? id.substring(0, 12) : id;
+        return HOST_LABEL.matcher(fromId).matches() ? fromId : "container";
+    }
+
+    static void workingDir(String workingDir) {
+        if (!workingDir.startsWith("/") || workingDir.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("working directory '" + workingDir
+                    + "' must be an absolute path inside the container, like /app");
+        }
+    }
+
+    /** The cgroup layer's own rule for parents (absolute, below the root, plain names). */
+    static void cgroupParent(String parent) {
+        CgroupTree.parentPath(parent);
+    }
+
+    /** The limits against Docker's and the kernel's ranges, and this machine's CPUs and memory nodes. */
+    static CgroupLimits limits(CgroupLimits limits) {
+        try {
+            limits.validate();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading this machine's online CPUs and memory nodes failed", e);
+        }
+        return limits;
+    }
+
+    static void environment(Map<String, String> environment) {
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            if (e.getValue().indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("environment variable " + e.getKey() + " contains a NUL character");
+            }
+        }
+    }
+}
