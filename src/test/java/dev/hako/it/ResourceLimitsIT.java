@@ -70,17 +70,70 @@ class ResourceLimitsIT {
         }
     }
 
-    @Test
-    void cpuQuotaHoldsABusyLoopToItsShare() throws Exception {
-        try (Container c = builder().cpus(0.2).command("/bin/sh", "-c", "yes > /dev/null & sleep 2; kill $!").build()) {
-            long start = System.nanoTime();
+    /** What a container's cgroup says about the CPU it used and the throttling it met. */
+    private record CpuCounters(long periods, long throttled, long throttledMicros, long usageMicros, long periodMicros) {
+        double usagePerPeriodMicros() {
+            return (double) usageMicros / periods;
+        }
+    }
+
+    /**
+     * Runs a one-second busy loop (and a shell waiting for it) and reads, after it ended but
+     * while its cgroup still exists, the kernel's own counters: v1 {@code cpu.stat}
+     * (nr_periods, nr_throttled, throttled_time in ns) with {@code cpuacct.usage}, or v2
+     * {@code cpu.stat} (nr_periods, nr_throttled, throttled_usec, usage_usec).
+     */
+    private static CpuCounters busyLoop(Container.Builder limits) throws Exception {
+        try (Container c = limits.command("/bin/sh", "-c", "yes > /dev/null & sleep 1; kill $!").build()) {
             ContainerProcess p = c.start();
             assertEquals(0, p.waitFor());
-            double wall = (System.nanoTime() - start) / 1e9;
-            double cpu = c.stats().cpuTime().toNanos() / 1e9;
-            double share = cpu / wall;
-            assertTrue(share > 0.1 && share < 0.3, "0.2 cores allowed, used " + share + " (" + cpu + " s CPU in " + wall + " s)");
+            Path cpu = TestCgroups.containerDir(Controller.CPU, c.id());
+            String stat = Files.readString(cpu.resolve("cpu.stat"));
+            if (stat.contains("throttled_usec")) { // v2
+                String[] max = Files.readString(cpu.resolve("cpu.max")).trim().split(" ");
+                return new CpuCounters(key(stat, "nr_periods"), key(stat, "nr_throttled"), key(stat, "throttled_usec"),
+                        key(stat, "usage_usec"), Long.parseLong(max[1]));
+            }
+            long usageNanos = Long.parseLong(Files.readString(
+                    TestCgroups.containerDir(Controller.CPUACCT, c.id()).resolve("cpuacct.usage")).trim());
+            return new CpuCounters(key(stat, "nr_periods"), key(stat, "nr_throttled"), key(stat, "throttled_time") / 1000,
+                    usageNanos / 1000, Long.parseLong(Files.readString(cpu.resolve("cpu.cfs_period_us")).trim()));
         }
+    }
+
+    private static long key(String stat, String key) {
+        return stat.lines().filter(l -> l.startsWith(key + " ")).mapToLong(l -> Long.parseLong(l.substring(key.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + key + " in cpu.stat:\n" + stat));
+    }
+
+    /** The most a quota of {@code cpus} may give per period on average: a tenth of it more, for the tick the kernel charges late. */
+    private static double allowedPerPeriod(double cpus, CpuCounters c) {
+        return cpus * c.periodMicros() * 1.1;
+    }
+
+    @Test
+    void cpuQuotaHoldsABusyLoopToItsShare() throws Exception {
+        CpuCounters c = busyLoop(builder().cpus(0.2));
+        assertTrue(c.periods() > 0, "the quota counted no periods: " + c);
+        assertTrue(c.throttled() > 0, "a busy loop under 0.2 CPUs was never throttled: " + c);
+        assertTrue(c.throttledMicros() > 0, "throttled for no time: " + c);
+        assertTrue(c.usagePerPeriodMicros() <= allowedPerPeriod(0.2, c),
+                "0.2 CPUs allow " + (long) (0.2 * c.periodMicros()) + " µs per period, the loop used "
+                        + (long) c.usagePerPeriodMicros() + ": " + c);
+    }
+
+    @Test
+    void withoutACpuLimitTheSameLoopIsNotThrottled() throws Exception {
+        CpuCounters free = busyLoop(builder());
+        assertEquals(0, free.throttled(), "throttled without a CPU limit: " + free);
+        assertEquals(0, free.throttledMicros(), "throttled without a CPU limit: " + free);
+        // A quota of the whole machine counts periods but never holds one loop back: the loop
+        // then uses more per period than 0.2 CPUs allow, so the check above can fail.
+        CpuCounters wide = busyLoop(builder().cpus(Runtime.getRuntime().availableProcessors()));
+        assertTrue(wide.periods() > 0, "the quota counted no periods: " + wide);
+        assertEquals(0, wide.throttled(), "one loop throttled by a quota of every CPU: " + wide);
+        assertTrue(wide.usagePerPeriodMicros() > allowedPerPeriod(0.2, wide),
+                "an unthrottled loop used only " + (long) wide.usagePerPeriodMicros() + " µs per period: " + wide);
     }
 
     @Test
