@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -136,6 +137,13 @@ class ResourceLimitsIT {
                 "an unthrottled loop used only " + (long) wide.usagePerPeriodMicros() + " µs per period: " + wide);
     }
 
+    /**
+     * Paused, the kernel says the cgroup is frozen and shows each of its tasks stopped; resumed,
+     * it says thawed and the shell's counter moves on. Which freezer applies is read from the
+     * kernel too: v2's cgroup.freeze where /proc/PID/cgroup puts the shell in the container's v2
+     * cgroup (then a frozen task sleeps in the signal path, state S), else the v1 freezer (then
+     * a frozen task is in the refrigerator, state D). A busy loop is otherwise always R.
+     */
     @Test
     void pauseStopsProgressAndResumeContinuesIt() throws Exception {
         try (Container c = builder().command("/bin/sh", "-c",
@@ -143,15 +151,68 @@ class ResourceLimitsIT {
             ContainerProcess p = c.start();
             Path counter = Path.of("/proc/" + p.pid() + "/root/dev/shm/counter");
             long before = awaitCounter(counter, 1);
+            Freezer freezer = Freezer.of(c.id(), p.pid());
+            assertEquals(freezer.thawed(), freezer.state(), freezer + " before pause");
+
             c.pause();
             long paused = readCounter(counter);
-            Thread.sleep(300);
-            assertEquals(paused, readCounter(counter), "the counter moved while paused");
+            assertEquals(freezer.frozen(), freezer.state(), freezer + " after pause");
+            List<Long> tasks = freezer.tasks();
+            assertEquals(List.of(p.pid()), tasks, "the shell alone (echo is a builtin) is in " + freezer);
+            for (long task : tasks) {
+                String state = procState(task);
+                assertEquals(freezer.frozenTaskState(), state.charAt(0), "task " + task + " of a paused container is "
+                        + state + " (wchan " + Files.readString(Path.of("/proc/" + task + "/wchan")) + ") in " + freezer);
+            }
+            assertEquals(paused, readCounter(counter), "the counter moved while the tasks were frozen");
             assertTrue(p.isAlive(), () -> "paused container died: " + p.exitStatus());
+
             c.resume();
+            assertEquals(freezer.thawed(), freezer.state(), freezer + " after resume");
             // A freeze may catch the shell between truncating and writing the file (-1).
             awaitCounter(counter, Math.max(before, paused) + 100);
         }
+    }
+
+    /** The freezer that holds a container's processes, as the kernel reports it. */
+    private record Freezer(Path dir, boolean v2) {
+        static Freezer of(String id, long pid) throws IOException {
+            Optional<Path> unified = TestCgroups.unifiedDir(id);
+            boolean inV2 = unified.isPresent() && Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).contains(
+                    "0::/" + unified.get().getParent().getFileName() + "/" + id);
+            return inV2 ? new Freezer(unified.get(), true) : new Freezer(TestCgroups.containerDir(Controller.FREEZER, id), false);
+        }
+
+        /** v2: the {@code frozen} line of cgroup.events; v1: freezer.state. */
+        String state() throws IOException {
+            if (v2) {
+                return Files.readAllLines(dir.resolve("cgroup.events")).stream().filter(l -> l.startsWith("frozen "))
+                        .findFirst().orElseThrow(() -> new AssertionError("no frozen line in " + dir.resolve("cgroup.events")));
+            }
+            return Files.readString(dir.resolve("freezer.state")).trim();
+        }
+
+        String frozen() {
+            return v2 ? "frozen 1" : "FROZEN";
+        }
+
+        String thawed() {
+            return v2 ? "frozen 0" : "THAWED";
+        }
+
+        char frozenTaskState() {
+            return v2 ? 'S' : 'D';
+        }
+
+        List<Long> tasks() throws IOException {
+            return Files.readAllLines(dir.resolve("cgroup.procs")).stream().map(Long::parseLong).toList();
+        }
+    }
+
+    /** The state letter of /proc/PID/stat, like R, S or D. */
+    private static String procState(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     }
 
     @Test
