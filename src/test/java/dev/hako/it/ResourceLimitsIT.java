@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,6 +29,7 @@ import static dev.hako.testing.Containers.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** cgroup limits as a container's processes feel them, on the real (hybrid) hierarchy. */
 @KernelTest
@@ -175,6 +178,46 @@ class ResourceLimitsIT {
         }
     }
 
+    /**
+     * close() of a paused container kills it: a task frozen by the v1 freezer does not act on
+     * SIGKILL until thawed, so close() must thaw it. Should close() hang, the test thaws the
+     * container's freezers itself to let it finish, and fails.
+     */
+    @Test
+    void closeEndsAPausedContainer() throws Exception {
+        Container c = builder().command("/bin/sh", "-c", "sleep 1000 & echo ready; wait").build();
+        ContainerProcess p;
+        List<Freezer> freezers;
+        try {
+            p = c.start();
+            assertEquals("ready\n", new String(p.getInputStream().readNBytes(6), StandardCharsets.UTF_8));
+            freezers = Freezer.all(c.id());
+            c.pause();
+            List<String> states = new ArrayList<>();
+            boolean frozen = false;
+            for (Freezer f : freezers) {
+                states.add(f.state());
+                frozen |= f.state().equals(f.frozen());
+            }
+            assertTrue(frozen, "no freezer says frozen after pause: " + freezers + " " + states);
+        } catch (Throwable t) {
+            c.close();
+            throw t;
+        }
+        CompletableFuture<Void> closed = CompletableFuture.runAsync(c::close);
+        try {
+            closed.get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            for (Freezer f : freezers) {
+                f.thaw();
+            }
+            closed.get(10, TimeUnit.SECONDS);
+            fail("close() of a paused container did not return within 10 s: its processes stayed frozen in " + freezers);
+        }
+        assertFalse(p.isAlive());
+        assertEquals(ExitStatus.killed(9), p.exitStatus());
+    }
+
     /** The freezer that holds a container's processes, as the kernel reports it. */
     private record Freezer(Path dir, boolean v2) {
         static Freezer of(String id, long pid) throws IOException {
@@ -182,6 +225,17 @@ class ResourceLimitsIT {
             boolean inV2 = unified.isPresent() && Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).contains(
                     "0::/" + unified.get().getParent().getFileName() + "/" + id);
             return inV2 ? new Freezer(unified.get(), true) : new Freezer(TestCgroups.containerDir(Controller.FREEZER, id), false);
+        }
+
+        /** Every freezer of the container: its v2 directory, and its v1 freezer cgroup, where they exist. */
+        static List<Freezer> all(String id) {
+            List<Freezer> all = new ArrayList<>();
+            TestCgroups.unifiedDir(id).filter(d -> Files.exists(d.resolve("cgroup.freeze"))).ifPresent(d -> all.add(new Freezer(d, true)));
+            Path v1 = TestCgroups.containerDir(Controller.FREEZER, id);
+            if (Files.exists(v1.resolve("freezer.state"))) {
+                all.add(new Freezer(v1, false));
+            }
+            return all;
         }
 
         /** v2: the {@code frozen} line of cgroup.events; v1: freezer.state. */
@@ -195,6 +249,11 @@ class ResourceLimitsIT {
 
         String frozen() {
             return v2 ? "frozen 1" : "FROZEN";
+        }
+
+        /** Thaws it directly, past hako. */
+        void thaw() throws IOException {
+            Files.writeString(dir.resolve(v2 ? "cgroup.freeze" : "freezer.state"), v2 ? "0" : "THAWED");
         }
 
         String thawed() {
