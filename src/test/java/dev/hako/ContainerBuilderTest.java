@@ -3,17 +3,99 @@ package dev.hako;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Resource limits are checked by build(), before anything exists in the kernel: no root needed. */
+/**
+ * Wrong configurations fail in the builder, before anything exists in the kernel: no root
+ * needed. What needs a running system (a command looked up in the rootfs, starting twice)
+ * is in {@code BadInputIT}.
+ */
 class ContainerBuilderTest {
     @TempDir
     Path rootfs;
+
+    @TempDir
+    Path tmp;
+
+    /** A builder with a rootfs (an empty directory: nothing is started here). */
+    private Container.Builder builder() {
+        return Container.builder().rootfs(rootfs);
+    }
+
+    private static void assertMessage(Throwable e, String... parts) {
+        assertMentions(String.valueOf(e.getMessage()), parts);
+    }
+
+    @Test
+    void missingRootfs() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Container.builder().rootfs(Path.of("/nonexistent-hako-rootfs")));
+        assertMessage(e, "/nonexistent-hako-rootfs", "does not exist");
+    }
+
+    @Test
+    void rootfsThatIsAFile() throws Exception {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        var e = assertThrows(IllegalArgumentException.class, () -> Container.builder().rootfs(file));
+        assertMessage(e, file.toString(), "is not a directory");
+    }
+
+    @Test
+    void noRootfs() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Container.builder().command("true").build());
+        assertMessage(e, "no rootfs");
+    }
+
+    @Test
+    void emptyCommand() {
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().build()), "no command");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().command(List.of()).build()),
+                "no command");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().command("").build()),
+                "empty program name");
+    }
+
+    @Test
+    void invalidHostname() {
+        for (String name : List.of("bad_host!", "-leading-dash", "a".repeat(65), "")) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> builder().hostname(name).command("true").build(), name);
+            assertMessage(e, "hostname '" + name + "'", "invalid");
+        }
+    }
+
+    @Test
+    void hostnameWithoutUtsNamespace() {
+        var e = assertThrows(IllegalArgumentException.class, () -> builder()
+                .namespaces(Namespace.MOUNT, Namespace.PID).hostname("box").command("true").build());
+        assertMessage(e, "hostname 'box'", "UTS");
+    }
+
+    @Test
+    void relativeWorkingDirectoryAndWrongRedirects() {
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> builder().workingDir("app").command("true").build()), "'app'", "absolute");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> builder().redirectInput(Redirect.to(tmp.resolve("x").toFile()))), "redirectInput");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> builder().env("A=B", "c")), "'A=B'");
+    }
+
+    @Test
+    void startAfterClose() {
+        // Never started, so close() has nothing to release and start() must refuse before any syscall.
+        Container c = builder().command("true").build();
+        c.close();
+        assertMessage(assertThrows(IllegalStateException.class, c::start), c.id(), "closed");
+    }
 
     private String refused(UnaryOperator<Container.Builder> limits) {
         Container.Builder b = limits.apply(Container.builder().rootfs(rootfs).command("/bin/true"));

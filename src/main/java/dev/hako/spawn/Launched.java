@@ -26,6 +26,8 @@ public final class Launched {
     private final ContainerCgroup cgroup;
     private final Object lock = new Object();
     private boolean released;
+    /** Set by {@link #pause()} until {@link #resume()}: close() must thaw, or a v1-frozen process never dies. */
+    private volatile boolean paused;
 
     Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup) {
         this.pid = pid;
@@ -52,11 +54,13 @@ public final class Launched {
     }
 
     public void pause() throws IOException {
+        paused = true; // before freezing: a freeze that fails half-way is thawed again by close() too
         cgroup.freeze();
     }
 
     public void resume() throws IOException {
         cgroup.thaw();
+        paused = false;
     }
 
     public void killAll() throws IOException {
@@ -109,6 +113,16 @@ public final class Launched {
      */
     public void killAndRelease() {
         signal(linux_h.SIGKILL());
+        if (paused) {
+            // A task frozen by the v1 freezer does not act on SIGKILL until it is thawed (v2's
+            // freezer lets it die); thawed after the signal, it dies before running any code.
+            try {
+                cgroup.thaw();
+            } catch (IOException e) {
+                System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
+                        "could not thaw paused container process " + pid + " to kill it: " + e.getMessage());
+            }
+        }
         boolean interrupted = false;
         while (true) {
             try {

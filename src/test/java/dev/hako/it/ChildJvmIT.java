@@ -3,6 +3,7 @@ package dev.hako.it;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.StaleCgroups;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.ProcState;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -105,7 +105,8 @@ class ChildJvmIT {
             String line = firstLine(jvm);
             assertTrue(line.startsWith("pid "), line);
             long pid = Long.parseLong(line.substring(4));
-            assertFalse(goneWithin(pid, 100), "the container runs while its JVM does");
+            ProcState.awaitSleeping(pid);
+            ProcState.assertAsleepWithNoKillPending(pid, "the container while its JVM runs");
             List<Path> cgroups = cgroupsOf(pid);
             jvm.destroyForcibly().waitFor();
             assertTrue(goneWithin(pid, 10_000), "container " + pid + " outlived its JVM");
@@ -123,20 +124,25 @@ class ChildJvmIT {
     void containerOutlivesItsJvmWhenAskedTo() throws Exception {
         Process jvm = holder(List.of(), "survive");
         long pid = -1;
+        List<Path> cgroups = List.of();
         try {
             String line = firstLine(jvm);
             assertTrue(line.startsWith("pid "), line);
             pid = Long.parseLong(line.substring(4));
+            ProcState.awaitSleeping(pid);
+            cgroups = cgroupsOf(pid); // now, so that the cleanup below does not depend on how it ends
             jvm.destroyForcibly().waitFor();
-            assertFalse(goneWithin(pid, 300), "container " + pid + " died with its JVM despite dieWithJvm(false)");
+            // A parent-death signal is sent as the spawner thread exits, before the JVM can be
+            // reaped: by now it would have woken the sleep with SIGKILL pending, or ended it.
+            ProcState.assertAsleepWithNoKillPending(pid, "container " + pid + " after its JVM died, with dieWithJvm(false)");
         } finally {
             jvm.destroyForcibly();
             if (pid > 0) {
-                List<Path> cgroups = cgroupsOf(pid);
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 assertTrue(goneWithin(pid, 10_000), "could not clean up container " + pid);
                 StaleCgroups.remove(CgroupLayout.detect(), "/hako", Duration.ZERO);
-                assertTrue(cgroups.stream().noneMatch(Files::exists), "stale cgroups not removed: " + cgroups);
+                List<Path> left = cgroups;
+                assertTrue(left.stream().noneMatch(Files::exists), "stale cgroups not removed: " + left);
             }
         }
     }

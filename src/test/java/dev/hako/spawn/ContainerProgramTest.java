@@ -9,14 +9,23 @@ import dev.hako.linux.linux_h;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,10 +41,15 @@ class ContainerProgramTest {
 
     private static LaunchConfig config(Rootfs rootfs, List<Mount> mounts, Set<Namespace> namespaces, String hostname,
                                        boolean readonly, Redirect out, boolean merge) {
+        return config(rootfs, mounts, namespaces, hostname, readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge);
+    }
+
+    private static LaunchConfig config(Rootfs rootfs, List<Mount> mounts, Set<Namespace> namespaces, String hostname,
+                                       boolean readonly, Redirect in, Redirect out, Redirect err, boolean merge) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/bin:/bin");
         return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
-                env, "/work/dir", readonly, Redirect.INHERIT, out, Redirect.INHERIT, merge, true,
+                env, "/work/dir", readonly, in, out, err, merge, true,
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
                 MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT);
     }
@@ -128,10 +142,68 @@ class ContainerProgramTest {
                 "dup3(1, 2, 0)");
     }
 
+    /**
+     * With every stream piped, the child's 0, 1 and 2 must come from the pipes the parent
+     * made, not from the JVM's own 0, 1 and 2 (as with inherit). So for each target the plan
+     * is followed back through its staging copy to the parent fd it dup3s from, and that fd
+     * is shown to be the other end of the JVM's stream: bytes written to the JVM's stdin
+     * come out of it, bytes written into it come out of the JVM's stdout or stderr. Each
+     * read first asks the pipe how much it holds, so a wrong pipe fails instead of blocking.
+     */
     @Test
     void pipesGiveTheChildItsEnds() throws Exception {
-        String plan = plan(config(Namespace.all(), null, false, Redirect.PIPE, false));
-        assertTrue(plan.matches("(?s).*dup3\\(\\d+, \\d+, 0\\).*dup3\\(\\d+, 1, 0\\).*"), plan);
+        LaunchConfig piped = config(new Rootfs.Directory(Path.of("/srv/root")), List.of(), Namespace.all(), null, false,
+                Redirect.PIPE, Redirect.PIPE, Redirect.PIPE, false);
+        try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(piped)) {
+            try {
+                String plan = ContainerProgram.build(arena, piped, stdio, 40, 41, ETC).toString();
+                int in = dup3SourceOf(plan, 0);
+                int out = dup3SourceOf(plan, 1);
+                int err = dup3SourceOf(plan, 2);
+                assertEquals(3, new HashSet<>(List.of(in, out, err)).size(), "three different pipes:\n" + plan);
+                for (int fd : new int[] {in, out, err}) {
+                    assertTrue(fd > 2, "a piped stream dup3s from the JVM's own fd " + fd + ":\n" + plan);
+                    assertTrue(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("pipe:"),
+                            "fd " + fd + " is not a pipe");
+                }
+
+                stdio.stdin().write("to the child\n".getBytes(StandardCharsets.US_ASCII));
+                stdio.stdin().flush();
+                try (FileInputStream childStdin = new FileInputStream("/proc/self/fd/" + in)) {
+                    assertEquals(13, childStdin.available(), "fd " + in + " is not the read end of the JVM's stdin pipe");
+                    assertEquals("to the child\n", new String(childStdin.readNBytes(13), StandardCharsets.US_ASCII));
+                }
+                assertEndOf(out, stdio.stdout(), "stdout");
+                assertEndOf(err, stdio.stderr(), "stderr");
+            } finally {
+                stdio.closeChildEnds();
+            }
+        }
+    }
+
+    /** Writes through the child's end {@code fd} and expects the bytes on the JVM's stream. */
+    private static void assertEndOf(int fd, InputStream jvmEnd, String name) throws IOException {
+        byte[] bytes = ("from the child's " + name + "\n").getBytes(StandardCharsets.US_ASCII);
+        try (FileOutputStream childEnd = new FileOutputStream("/proc/self/fd/" + fd)) {
+            childEnd.write(bytes);
+        }
+        assertEquals(bytes.length, jvmEnd.available(), "fd " + fd + " is not the write end of the JVM's " + name + " pipe");
+        assertEquals(new String(bytes, StandardCharsets.US_ASCII),
+                new String(jvmEnd.readNBytes(bytes.length), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * The parent fd that the child's {@code target} comes from: the plan dup3s each source to
+     * a staging number first ({@code dup3(source, staging, 0)}), then the staging number to
+     * the target ({@code dup3(staging, target, 0)}).
+     */
+    private static int dup3SourceOf(String plan, int target) {
+        Matcher last = Pattern.compile("dup3\\((\\d+), " + target + ", 0\\)").matcher(plan);
+        assertTrue(last.find(), "no dup3 to fd " + target + ":\n" + plan);
+        String staging = last.group(1);
+        Matcher first = Pattern.compile("dup3\\((\\d+), " + staging + ", 0\\)").matcher(plan);
+        assertTrue(first.find() && first.start() < last.start(), "nothing dup3'd to staging fd " + staging + ":\n" + plan);
+        return Integer.parseInt(first.group(1));
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +47,12 @@ public final class TestCgroups {
             case NONE -> throw new IllegalStateException(controller + " is not mounted on this machine: " + layout);
         };
         return hierarchy.resolve(PARENT.substring(1)).resolve(containerId);
+    }
+
+    /** A container's directory in the unified (v2) hierarchy, where this machine has one. */
+    public static Optional<Path> unifiedDir(String containerId) {
+        parent();
+        return layout.unifiedMount().map(m -> m.resolve(PARENT.substring(1)).resolve(containerId));
     }
 
     /** Every container cgroup under this JVM's parent, in every hierarchy. */
