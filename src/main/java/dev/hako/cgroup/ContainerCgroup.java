@@ -75,6 +75,14 @@ public final class ContainerCgroup {
         return paths.unified();
     }
 
+    /**
+     * Marks this cgroup as belonging to this JVM, so that once the JVM is gone the next
+     * sweep of the parent kills whatever of the container is left ({@link StaleCgroups}).
+     */
+    public void markOwnedByThisJvm() throws IOException {
+        Orphans.markThisJvm(directories());
+    }
+
     /** Every directory of this cgroup that exists now: the v1 ones, then the v2 one. */
     public synchronized List<Path> directories() {
         return own.list();

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,8 +14,10 @@ import java.util.stream.Stream;
 
 /**
  * Container cgroups that outlived their container. hako has no daemon: when a JVM dies
- * without closing its containers, they die with it (PR_SET_PDEATHSIG) but their empty
- * cgroup directories stay. The next JVM that starts a container removes them.
+ * without closing its containers, their first processes die with it (PR_SET_PDEATHSIG) but
+ * their cgroup directories stay, and without a PID namespace so do the first process's
+ * children. The next JVM that starts a container under the same parent kills what is left
+ * in cgroups whose JVM is gone ({@link Orphans}) and removes them.
  */
 public final class StaleCgroups {
     private StaleCgroups() {
@@ -26,16 +27,28 @@ public final class StaleCgroups {
      * Removes the container cgroups under {@code parent}, in every hierarchy, that hold no
      * process and were made more than {@code minAge} ago. The age spares a cgroup another
      * JVM has just made and not yet filled; the kernel refuses to remove one with processes.
+     * A container marked with a JVM that is no longer running is killed first, whatever
+     * its age.
      *
      * @return the directories removed
      */
     public static List<Path> remove(CgroupLayout layout, String parent, Duration minAge) throws IOException {
         Instant cutoff = Instant.now().minus(minAge);
         List<Path> removed = new ArrayList<>();
-        for (Path container : leftovers(layout, parent)) {
+        Set<Path> containers = leftovers(layout, parent);
+        // A container whose JVM is gone: the same id in every hierarchy, marked in each.
+        Set<String> orphaned = new TreeSet<>();
+        for (Path container : containers) {
+            if (Orphans.ownerIsGone(container)) {
+                orphaned.add(container.getFileName().toString());
+            }
+        }
+        for (Path container : containers) {
             try {
-                FileTime made = Files.getLastModifiedTime(container);
-                if (made.toInstant().isAfter(cutoff)) {
+                boolean orphan = orphaned.contains(container.getFileName().toString());
+                if (orphan) {
+                    Orphans.kill(container);
+                } else if (Files.getLastModifiedTime(container).toInstant().isAfter(cutoff)) {
                     continue;
                 }
                 for (Path dir : CgroupTree.subtree(container)) {

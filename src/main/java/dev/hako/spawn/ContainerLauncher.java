@@ -93,6 +93,9 @@ public final class ContainerLauncher {
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc);
             cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
                     config.limits());
+            if (config.dieWithJvm()) {
+                cgroup.markOwnedByThisJvm();
+            }
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);

@@ -121,6 +121,34 @@ class ChildJvmIT {
     }
 
     @Test
+    void withoutAPidNamespaceWhatOutlivesTheJvmIsKilledByTheNextSweep() throws Exception {
+        Process jvm = holder(List.of(), "orphans");
+        long child = -1;
+        try {
+            String line = firstLine(jvm);
+            assertTrue(line.matches("pid \\d+ child \\d+"), line);
+            long shell = Long.parseLong(line.split(" ")[1]);
+            child = Long.parseLong(line.split(" ")[3]);
+            ProcState.awaitSleeping(child);
+            List<Path> cgroups = cgroupsOf(shell);
+            jvm.destroyForcibly().waitFor();
+            assertTrue(goneWithin(shell, 10_000), "the shell got PR_SET_PDEATHSIG");
+            // Only the container's first process gets the parent-death signal: its child lives on.
+            assertTrue(ProcessHandle.of(child).isPresent(), "without a PID namespace the child outlives the JVM");
+            // The next sweep (as the next hako start on the machine runs it) kills it, whatever
+            // the cgroup's age, since its JVM is gone, and removes the cgroup.
+            StaleCgroups.remove(CgroupLayout.detect(), "/hako", Duration.ofHours(1));
+            assertTrue(goneWithin(child, 10_000), "the sweep must kill what a dead JVM's container left");
+            assertTrue(cgroups.stream().noneMatch(Files::exists), "cgroups not removed: " + cgroups);
+        } finally {
+            jvm.destroyForcibly();
+            if (child > 0) {
+                ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
     void containerOutlivesItsJvmWhenAskedTo() throws Exception {
         Process jvm = holder(List.of(), "survive");
         long pid = -1;

@@ -11,13 +11,18 @@ import java.nio.file.Path;
  * {@code sleep 1000} and prints its host pid, then waits for stdin to close. Or, when
  * starting fails, prints the exception's message.
  *
- * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm.
+ * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm, or
+ * {@code orphans} (see {@link #orphans}).
  */
 public final class ContainerHolder {
     private ContainerHolder() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[1].equals("orphans")) {
+            orphans(Path.of(args[0]));
+            return;
+        }
         Container container = Container.builder().rootfs(Path.of(args[0]))
                 .dieWithJvm(args[1].equals("die"))
                 .command("sleep", "1000").build();
@@ -27,6 +32,22 @@ public final class ContainerHolder {
         } catch (ContainerException e) {
             System.out.println("failed " + e.getMessage());
         }
+        System.out.flush();
+        System.in.read();
+    }
+
+    /**
+     * {@code orphans}: a container without a PID namespace whose shell starts a child, so
+     * that PDEATHSIG ends the shell with the JVM but not the child. Prints "pid P child C".
+     */
+    private static void orphans(Path rootfs) throws Exception {
+        java.util.Set<dev.hako.Namespace> noPid = java.util.EnumSet.allOf(dev.hako.Namespace.class);
+        noPid.remove(dev.hako.Namespace.PID);
+        Container container = Container.builder().rootfs(rootfs).namespaces(noPid)
+                .command("/bin/sh", "-c", "sleep 1000 & echo $!; wait").build();
+        ContainerProcess p = container.start();
+        String child = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+        System.out.println("pid " + p.pid() + " child " + child);
         System.out.flush();
         System.in.read();
     }

@@ -1,0 +1,105 @@
+package dev.hako.cgroup;
+
+import dev.hako.linux.FileCalls;
+import dev.hako.linux.SyscallException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The processes a container leaves behind when its JVM dies. PR_SET_PDEATHSIG reaches only
+ * the container's first process; without a PID namespace (where the kernel ends the rest
+ * with PID 1) its children live on. A container that is to die with its JVM is marked with
+ * its JVM (pid and start time, as a {@code trusted.} xattr on its cgroup directories,
+ * which cgroupfs keeps); the next JVM that sweeps the parent kills whatever is still in a
+ * cgroup whose JVM is gone.
+ */
+final class Orphans {
+    static final String OWNER_XATTR = "trusted.hako.owner";
+    private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+    private Orphans() {
+    }
+
+    /** What marks {@code jvm} as the owner: its pid and start time, so a reused pid never matches. */
+    static String ownerOf(ProcessHandle jvm) {
+        long started = jvm.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+        return jvm.pid() + " " + started;
+    }
+
+    /** This JVM as an owner, read once: its start time costs a read of /proc. */
+    private static final byte[] THIS_JVM = ownerOf(ProcessHandle.current()).getBytes(StandardCharsets.US_ASCII);
+
+    /** Marks {@code dirs} as belonging to this JVM. */
+    static void markThisJvm(List<Path> dirs) throws IOException {
+        byte[] owner = THIS_JVM;
+        for (Path dir : dirs) {
+            try {
+                FileCalls.lsetxattr(dir, OWNER_XATTR, owner, 0);
+            } catch (SyscallException e) {
+                throw new CgroupException("cannot mark cgroup " + dir + " with the JVM that owns it: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Whether {@code dir} names an owner JVM that is no longer running. */
+    static boolean ownerIsGone(Path dir) {
+        Optional<byte[]> recorded;
+        try {
+            recorded = FileCalls.lgetxattr(dir, OWNER_XATTR);
+        } catch (SyscallException e) {
+            return false; // not readable: leave it to the age rule
+        }
+        if (recorded.isEmpty()) {
+            return false; // not marked: a container meant to outlive its JVM, or from an older hako
+        }
+        String[] f = new String(recorded.get(), StandardCharsets.US_ASCII).split(" ");
+        try {
+            long pid = Long.parseLong(f[0]);
+            return ProcessHandle.of(pid).map(p -> !ownerOf(p).equals(String.join(" ", f))).orElse(true);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Kills every process in {@code container}'s subtree (thawing a frozen v1 freezer, or
+     * the kill would wait) and waits until none is left.
+     *
+     * @return whether the subtree is empty now
+     */
+    static boolean kill(Path container) throws IOException {
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        while (true) {
+            List<Long> pids = new ArrayList<>();
+            for (Path dir : CgroupTree.subtree(container)) {
+                pids.addAll(CgroupFiles.pids(dir.resolve("cgroup.procs")));
+                Path state = dir.resolve("freezer.state");
+                if (Files.exists(state) && !Files.readString(state).strip().equals("THAWED")) {
+                    Files.writeString(state, "THAWED");
+                }
+            }
+            if (pids.isEmpty()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            for (long pid : pids) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+}
