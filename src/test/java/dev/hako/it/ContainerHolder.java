@@ -4,6 +4,7 @@ import dev.hako.Container;
 import dev.hako.ContainerException;
 import dev.hako.ContainerProcess;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -11,13 +12,21 @@ import java.nio.file.Path;
  * {@code sleep 1000} and prints its host pid, then waits for stdin to close. Or, when
  * starting fails, prints the exception's message.
  *
- * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm.
+ * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm; or
+ * {@code groups}: prints the Groups line of this JVM's /proc/self/status, then the one a
+ * default container's command sees, and exits.
  */
 public final class ContainerHolder {
     private ContainerHolder() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[1].equals("groups")) {
+            String inside = Container.builder().rootfs(Path.of(args[0])).command("cat", "/proc/self/status").run().stdout();
+            System.out.println("jvm " + groupsLine(Files.readString(Path.of("/proc/self/status"))));
+            System.out.println("container " + groupsLine(inside));
+            return;
+        }
         Container container = Container.builder().rootfs(Path.of(args[0]))
                 .dieWithJvm(args[1].equals("die"))
                 .command("sleep", "1000").build();
@@ -29,5 +38,10 @@ public final class ContainerHolder {
         }
         System.out.flush();
         System.in.read();
+    }
+
+    private static String groupsLine(String status) {
+        return status.lines().filter(l -> l.startsWith("Groups:")).map(l -> l.substring(7).strip()).findFirst()
+                .orElse("(no Groups line)");
     }
 }
