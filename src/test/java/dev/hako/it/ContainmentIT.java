@@ -4,6 +4,7 @@ import dev.hako.Container;
 import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -97,6 +98,17 @@ class ContainmentIT {
     }
 
     @Test
+    void aNonRootUserGivenNetBindServiceBindsPort80() throws Exception {
+        assumeTrue(Files.isExecutable(TestRootfs.host("/bin/nc")) || Files.isExecutable(TestRootfs.host("/usr/bin/nc")),
+                "the test rootfs has no nc (busybox-static brings one)");
+        String script = "nc -l -p 80 </dev/null 2>&1 & p=$!; sleep 0.3;"
+                + " if kill -0 $p 2>/dev/null; then kill $p; echo bound; else wait $p; echo refused; fi";
+        assertTrue(ok(sh(builder().user("1000:1000").capDrop("ALL").capAdd("NET_BIND_SERVICE"), script)).endsWith("bound\n"));
+        assertTrue(ok(sh(builder().user("1000:1000"), script)).endsWith("refused\n"),
+                "control: without capAdd a non-root user cannot bind port 80");
+    }
+
+    @Test
     void nonRootUserKeepsOnlyWhatCapAddNamedWithDockersBoundingSet() throws Exception {
         Map<String, String> status = status(builder().user("1000:1000"));
         assertEquals(Long.toHexString(DOCKER_MASK), Long.toHexString(Long.parseUnsignedLong(status.get("CapBnd"), 16)));
@@ -113,6 +125,41 @@ class ContainmentIT {
     @Test
     void noNewPrivilegesCanBeTurnedOff() throws Exception {
         assertEquals("0", status(builder().noNewPrivileges(false)).get("NoNewPrivs"));
+    }
+
+    /** Uid, Gid, Groups, the capability sets and NoNewPrivs of every thread of this JVM. */
+    private static Map<String, String> jvmThreads() throws Exception {
+        Map<String, String> all = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String wanted = Files.readAllLines(task.resolve("status")).stream()
+                            .filter(l -> l.matches("(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs):.*"))
+                            .reduce("", (a, b) -> a + b + "\n");
+                    all.put(task.getFileName().toString(), wanted);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return all;
+    }
+
+    @Test
+    void theJvmKeepsItsOwnIdsAndCapabilities() throws Exception {
+        // the child shares the JVM's memory (CLONE_VM) but its credentials are its own
+        Map<String, String> before = jvmThreads();
+        ok(builder().user("1000:1000").capDrop("ALL").capAdd("NET_BIND_SERVICE").rlimit("NOFILE", 10, 10)
+                .command("true").run());
+        ok(builder().command("true").run());
+        Map<String, String> after = jvmThreads();
+        after.keySet().retainAll(before.keySet());
+        for (Map.Entry<String, String> e : after.entrySet()) {
+            assertEquals(before.get(e.getKey()), e.getValue(), "thread " + e.getKey() + " of the JVM changed");
+        }
+        assertTrue(after.size() > 1, "no thread of the JVM lived through both containers: " + after.keySet());
+        long[] nofile = Libc.getrlimit(linux_h.RLIMIT_NOFILE());
+        assertTrue(nofile[0] != 10 && nofile[1] != 10, "the JVM's own RLIMIT_NOFILE changed");
     }
 
     /** Runs {@code script} and returns its exit code with what it printed on stderr. */
