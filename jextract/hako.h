@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <stddef.h>
 
 enum {
@@ -54,6 +55,15 @@ enum {
     /* capget(2) / capset(2) */
     HAKO_CAP_DATA_SIZE = sizeof(struct __user_cap_data_struct),
     HAKO_CAP_HEADER_SIZE = sizeof(struct __user_cap_header_struct),
+    HAKO_CAP_HEADER_VERSION = offsetof(struct __user_cap_header_struct, version),
+    HAKO_CAP_HEADER_PID = offsetof(struct __user_cap_header_struct, pid),
+    HAKO_CAP_DATA_EFFECTIVE = offsetof(struct __user_cap_data_struct, effective),
+    HAKO_CAP_DATA_PERMITTED = offsetof(struct __user_cap_data_struct, permitted),
+    HAKO_CAP_DATA_INHERITABLE = offsetof(struct __user_cap_data_struct, inheritable),
+    /* struct rlimit for setrlimit(2) / getrlimit(2) */
+    HAKO_RLIMIT_SIZE = sizeof(struct rlimit),
+    HAKO_RLIM_CUR = offsetof(struct rlimit, rlim_cur),
+    HAKO_RLIM_MAX = offsetof(struct rlimit, rlim_max),
 };
 
 /* dev.hako.image unpacks layers with the file calls Java's file API lacks (FileCalls) */

@@ -3,8 +3,16 @@ package dev.hako;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.CgroupTree;
 
+import dev.hako.linux.Kernel;
+import dev.hako.linux.Libc;
+import dev.hako.linux.SyscallException;
+import dev.hako.linux.linux_h;
+import dev.hako.security.Capabilities;
+import dev.hako.security.ResourceLimit;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -113,5 +121,53 @@ final class ConfigRules {
                 throw new IllegalArgumentException("environment variable " + e.getKey() + " contains a NUL character");
             }
         }
+    }
+
+    /** An rlimit as the builder was given it, checked by {@link #rlimits}. */
+    record RawLimit(String name, long soft, long hard) {
+    }
+
+    /** Docker's defaults with {@code add} added and {@code drop} taken away; an unknown name fails naming capAdd or capDrop. */
+    static Capabilities capabilities(List<String> add, List<String> drop) {
+        return Capabilities.of(add, drop);
+    }
+
+    /**
+     * Each limit checked (a known name, soft at most hard), one per resource (the last
+     * given wins), and none whose hard value is above the JVM's own hard limit unless both
+     * the JVM and the container have CAP_SYS_RESOURCE: the kernel would refuse it in the
+     * child.
+     */
+    static List<ResourceLimit> rlimits(List<RawLimit> raw, Capabilities capabilities) {
+        Map<Integer, ResourceLimit> byResource = new LinkedHashMap<>();
+        for (RawLimit r : raw) {
+            ResourceLimit limit = ResourceLimit.of(r.name(), r.soft(), r.hard());
+            byResource.remove(limit.resource());
+            byResource.put(limit.resource(), limit);
+        }
+        int sysResource = linux_h.CAP_SYS_RESOURCE();
+        for (ResourceLimit limit : byResource.values()) {
+            long jvmHard;
+            try {
+                jvmHard = Libc.getrlimit(limit.resource())[1];
+            } catch (SyscallException e) {
+                throw new IllegalStateException("reading the JVM's own RLIMIT_" + limit.name() + " failed", e);
+            }
+            if (Long.compareUnsigned(limit.hard(), jvmHard) <= 0) {
+                continue;
+            }
+            String raising = "rlimit(\"" + limit.name() + "\", " + ResourceLimit.show(limit.soft()) + ", "
+                    + ResourceLimit.show(limit.hard()) + ") raises the hard limit above the JVM's own ("
+                    + ResourceLimit.show(jvmHard) + "), which needs CAP_SYS_RESOURCE";
+            if (!Kernel.hasCapability(sysResource)) {
+                throw new IllegalArgumentException(raising + ", and this JVM lacks it (it is not in its"
+                        + " effective set, see CapEff in /proc/self/status): lower the hard limit to at most "
+                        + ResourceLimit.show(jvmHard) + ", or raise the JVM's own");
+            }
+            if (!capabilities.has(sysResource)) {
+                throw new IllegalArgumentException(raising + " in the container: add capAdd(\"SYS_RESOURCE\")");
+            }
+        }
+        return List.copyOf(byResource.values());
     }
 }

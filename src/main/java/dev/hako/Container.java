@@ -5,6 +5,8 @@ import dev.hako.cgroup.CgroupLimits;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
+import dev.hako.security.Capabilities;
+import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
@@ -202,6 +204,10 @@ public final class Container implements AutoCloseable {
         private boolean etcFiles = true;
         private String user;
         private String cgroupParent = "/hako";
+        private final List<String> capAdd = new ArrayList<>();
+        private final List<String> capDrop = new ArrayList<>();
+        private boolean noNewPrivileges = true;
+        private final List<ConfigRules.RawLimit> rlimits = new ArrayList<>();
 
         private Builder() {
         }
@@ -373,6 +379,46 @@ public final class Container implements AutoCloseable {
         }
 
         /**
+         * Adds capabilities to Docker's default set, like {@code docker run --cap-add}: names
+         * like {@code NET_ADMIN} or {@code CAP_NET_ADMIN} (any case), or {@code ALL}. Checked
+         * in {@link #build()}.
+         */
+        public Builder capAdd(String... capabilities) {
+            capAdd.addAll(List.of(capabilities));
+            return this;
+        }
+
+        /**
+         * Removes capabilities from the container's set, like {@code docker run --cap-drop}
+         * ({@code ALL} for every one); applied after {@link #capAdd}. Checked in {@link #build()}.
+         */
+        public Builder capDrop(String... capabilities) {
+            capDrop.addAll(List.of(capabilities));
+            return this;
+        }
+
+        /**
+         * Whether the command runs with no_new_privs, so that setuid programs and file
+         * capabilities inside grant nothing. Default: true.
+         */
+        public Builder noNewPrivileges(boolean noNewPrivileges) {
+            this.noNewPrivileges = noNewPrivileges;
+            return this;
+        }
+
+        /**
+         * A resource limit of the command, like {@code docker run --ulimit}: {@code name} is
+         * an {@code RLIMIT_*} with or without the prefix ({@code "NOFILE"}, any case);
+         * {@code -1} means unlimited. A later call for the same resource replaces an earlier
+         * one. Lowering always works; raising the hard limit above the JVM's own needs
+         * CAP_SYS_RESOURCE. Checked in {@link #build()}.
+         */
+        public Builder rlimit(String name, long soft, long hard) {
+            rlimits.add(new ConfigRules.RawLimit(name, soft, hard));
+            return this;
+        }
+
+        /**
          * Whether the container gets generated /etc/hostname, /etc/hosts and
          * /etc/resolv.conf (the host's, less loopback nameservers), bind-mounted over its
          * own, as Docker does. Default: true.
@@ -518,11 +564,14 @@ public final class Container implements AutoCloseable {
             }
             environment.putAll(env);
             ConfigRules.environment(environment);
+            Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
+            List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
-                    List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser);
+                    List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
+                    capabilities, noNewPrivileges, theRlimits);
             return new Container(config);
         }
 

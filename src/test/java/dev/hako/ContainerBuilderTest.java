@@ -143,6 +143,16 @@ class ContainerBuilderTest {
     }
 
     @Test
+    void refusesUnknownCapabilitiesAndBadRlimitsInBuild() {
+        assertMentions(refused(b -> b.capAdd("NET_ADMINN")), "capAdd", "NET_ADMINN", "no such capability");
+        assertMentions(refused(b -> b.capDrop("sys_admin", "bogus")), "capDrop", "bogus");
+        assertMentions(refused(b -> b.rlimit("NOFILE", 200, 100)), "rlimit", "NOFILE", "soft limit is above the hard limit");
+        assertMentions(refused(b -> b.rlimit("FILES", 1, 1)), "rlimit", "FILES", "no such resource");
+        assertDoesNotThrow(() -> builder().command("/bin/true").capAdd("cap_net_admin").capDrop("ALL")
+                .rlimit("rlimit_nofile", 64, 64).rlimit("CORE", 0, 0).noNewPrivileges(false).build().close());
+    }
+
+    @Test
     void acceptsSensibleLimits() {
         assertDoesNotThrow(() -> Container.builder().rootfs(rootfs).command("/bin/true")
                 .memoryLimit("64m").memorySwapLimit("128m").memoryReservation("32m")

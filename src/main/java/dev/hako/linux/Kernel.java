@@ -84,4 +84,23 @@ public final class Kernel {
             return 0;
         }
     }
+
+    private static volatile int lastCapability = -1;
+
+    /**
+     * The highest capability number the running kernel knows ({@code /proc/sys/kernel/cap_last_cap}),
+     * read once; the headers' {@code CAP_LAST_CAP} when the file cannot be read.
+     */
+    public static int lastCapability() {
+        int last = lastCapability;
+        if (last < 0) {
+            try {
+                last = Integer.parseInt(SmallFiles.read(Path.of("/proc/sys/kernel/cap_last_cap")).trim());
+            } catch (IOException | NumberFormatException e) {
+                last = linux_h.CAP_LAST_CAP();
+            }
+            lastCapability = last;
+        }
+        return last;
+    }
 }

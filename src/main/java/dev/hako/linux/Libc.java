@@ -11,6 +11,7 @@ import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The C library calls the parent side makes, over the generated bindings, with errno
@@ -38,6 +39,7 @@ public final class Libc {
     private static final MethodHandle EPOLL_CTL = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
     private static final MethodHandle EPOLL_WAIT = link(linux_h.epoll_wait$address(), linux_h.epoll_wait$descriptor());
     private static final MethodHandle OPENDIR = link(linux_h.opendir$address(), linux_h.opendir$descriptor());
+    private static final MethodHandle GETRLIMIT = link(linux_h.getrlimit$address(), linux_h.getrlimit$descriptor());
     private static final MethodHandle CLOSEDIR = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
 
     private Libc() {
@@ -203,5 +205,17 @@ public final class Libc {
             });
         }
         return new OpenDirectory(dir[0], linux_h.dirfd(dir[0]));
+    }
+
+    /**
+     * {@code getrlimit(resource)} of this process (the JVM): {soft, hard}, with
+     * {@code RLIM_INFINITY} as -1 (compare them unsigned).
+     */
+    public static long[] getrlimit(int resource) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(linux_h.HAKO_RLIMIT_SIZE(), 8);
+            call(() -> "getrlimit(" + resource + ")", s -> (int) GETRLIMIT.invoke(s, resource, limit));
+            return new long[] {limit.get(JAVA_LONG, linux_h.HAKO_RLIM_CUR()), limit.get(JAVA_LONG, linux_h.HAKO_RLIM_MAX())};
+        }
     }
 }

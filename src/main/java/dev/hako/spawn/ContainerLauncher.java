@@ -20,6 +20,7 @@ import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
 import dev.hako.process.Reaper;
+import dev.hako.security.Privileges;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -234,8 +235,14 @@ public final class ContainerLauncher {
         if (COMMAND.equals(purpose.option())) {
             return execFailed(config, program);
         }
+        String hint = "";
+        if (Privileges.RLIMIT_OPTION.equals(purpose.option()) && f.errno() == linux_h.EPERM()) {
+            hint = ": raising a hard limit needs CAP_SYS_RESOURCE, which the container's process lacks"
+                    + (Kernel.hasCapability(linux_h.CAP_SYS_RESOURCE()) ? " (capAdd(\"SYS_RESOURCE\"))"
+                    : " (this JVM has none to give: it is not in its effective set)");
+        }
         return new ContainerException("setting up container " + config.id() + " failed at " + purpose + ": " + f
-                + " (child " + status + ")\nchild program:\n" + program.describeRun());
+                + hint + " (child " + status + ")\nchild program:\n" + program.describeRun());
     }
 
     /** Explains a failed execvp the way a shell would: not found, not executable, or not a program. */

@@ -9,7 +9,7 @@ import dev.hako.fs.MountSetup;
 import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
-import dev.hako.security.User;
+import dev.hako.security.Privileges;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -87,10 +87,8 @@ final class ContainerProgram {
             p.unshare(linux_h.CLONE_NEWCGROUP())
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
         }
-        if (!config.user().equals(User.ROOT)) {
-            p.setsUp("the user " + config.user(), "user");
-            config.user().addSteps(p);
-        }
+        // Always, also for root: setgroups clears the JVM's supplementary groups.
+        Privileges.addSteps(p, config.user(), config.capabilities(), config.noNewPrivileges(), config.rlimits());
         p.setsUp("the working directory " + config.workingDir(), "workingDir");
         p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
         p.setsUpInternals("the signal mask");

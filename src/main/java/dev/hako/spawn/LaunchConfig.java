@@ -4,6 +4,8 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.security.Capabilities;
+import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
 
 import java.lang.ProcessBuilder.Redirect;
@@ -32,7 +34,10 @@ public record LaunchConfig(
         List<String> maskedPaths,
         List<String> readonlyPaths,
         boolean etcFiles,
-        User user) {
+        User user,
+        Capabilities capabilities,
+        boolean noNewPrivileges,
+        List<ResourceLimit> rlimits) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

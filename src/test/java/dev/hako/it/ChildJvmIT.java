@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What happens across JVMs: containers die with the JVM that started them (unless told
- * otherwise), and a JVM without CAP_SYS_ADMIN gets a clear error instead of a container.
+ * otherwise), a JVM without CAP_SYS_ADMIN gets a clear error instead of a container, and
+ * a JVM's supplementary groups do not reach a container's root.
  */
 @KernelTest
 class ChildJvmIT {
@@ -185,6 +186,22 @@ class ChildJvmIT {
         } finally {
             jvm.getOutputStream().close();
             jvm.waitFor(10, TimeUnit.SECONDS);
+            jvm.destroyForcibly();
+        }
+    }
+
+    @Test
+    void rootInAContainerKeepsNoneOfTheJvmsSupplementaryGroups() throws Exception {
+        // A JVM that has supplementary groups (setpriv gives it two), starting a default container as root
+        Process jvm = holder(List.of("setpriv", "--groups=27,44"), "groups");
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            String jvmLine = r.readLine();
+            String containerLine = r.readLine();
+            assertTrue("jvm 27 44".equals(jvmLine), "control: the JVM itself has the groups: " + jvmLine);
+            assertTrue("container".equals(containerLine.strip()), "the container's root has groups: " + containerLine);
+        } finally {
+            jvm.waitFor(30, TimeUnit.SECONDS);
             jvm.destroyForcibly();
         }
     }

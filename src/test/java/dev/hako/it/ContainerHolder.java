@@ -4,6 +4,7 @@ import dev.hako.Container;
 import dev.hako.ContainerException;
 import dev.hako.ContainerProcess;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -11,8 +12,9 @@ import java.nio.file.Path;
  * {@code sleep 1000} and prints its host pid, then waits for stdin to close. Or, when
  * starting fails, prints the exception's message.
  *
- * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm, or
- * {@code orphans} (see {@link #orphans}).
+ * <p>Arguments: rootfs path, then {@code die} or {@code survive} for dieWithJvm; or
+ * {@code orphans} (see {@link #orphans}); or {@code groups}: prints the Groups line of this
+ * JVM's /proc/self/status, then the one a default container's command sees, and exits.
  */
 public final class ContainerHolder {
     private ContainerHolder() {
@@ -21,6 +23,12 @@ public final class ContainerHolder {
     public static void main(String[] args) throws Exception {
         if (args[1].equals("orphans")) {
             orphans(Path.of(args[0]));
+            return;
+        }
+        if (args[1].equals("groups")) {
+            String inside = Container.builder().rootfs(Path.of(args[0])).command("cat", "/proc/self/status").run().stdout();
+            System.out.println("jvm " + groupsLine(Files.readString(Path.of("/proc/self/status"))));
+            System.out.println("container " + groupsLine(inside));
             return;
         }
         Container container = Container.builder().rootfs(Path.of(args[0]))
@@ -50,5 +58,10 @@ public final class ContainerHolder {
         System.out.println("pid " + p.pid() + " child " + child);
         System.out.flush();
         System.in.read();
+    }
+
+    private static String groupsLine(String status) {
+        return status.lines().filter(l -> l.startsWith("Groups:")).map(l -> l.substring(7).strip()).findFirst()
+                .orElse("(no Groups line)");
     }
 }

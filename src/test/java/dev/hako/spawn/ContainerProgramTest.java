@@ -6,6 +6,9 @@ import dev.hako.Rootfs;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.linux.linux_h;
+import dev.hako.security.Capabilities;
+import dev.hako.security.ResourceLimit;
+import dev.hako.security.User;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -51,7 +54,8 @@ class ContainerProgramTest {
         return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
                 env, "/work/dir", readonly, in, out, err, merge, true,
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT);
+                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT,
+                dev.hako.security.Capabilities.dockerDefault(), true, List.of());
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
@@ -111,11 +115,58 @@ class ContainerProgramTest {
                 "sethostname(\"box\", 3)",
                 "mkdirat(AT_FDCWD, \"/work\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/work/dir\", 0755)  [may fail]",
                 "read(3, buf, 1)  [0 fails]", "unshare(CLONE_NEWCGROUP)",
+                "prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH)", "prctl(PR_SET_KEEPCAPS, 1)",
+                "setgroups(0, [])", "setresgid(0, 0, 0)", "setresuid(0, 0, 0)",
+                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=CAP_CHOWN|",
+                "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN)",
+                "prctl(PR_SET_NO_NEW_PRIVS, 1)",
                 "chdir(\"/work/dir\")",
                 "rt_sigprocmask(SIG_SETMASK, [], NULL, 8)",
                 "execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])  [may fail]",
                 "execve(\"/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])\n");
         assertFalse(plan.contains("mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)"), "not read-only");
+    }
+
+    @Test
+    void securityFollowsTheUserInTheDesignsOrderAndEachStepNamesItsOption() throws Exception {
+        LaunchConfig base = config(Namespace.all(), null, false, Redirect.INHERIT, false);
+        LaunchConfig config = new LaunchConfig(base.id(), base.rootfs(), base.namespaces(), base.hostname(),
+                base.command(), base.env(), base.workingDir(), base.readonlyRootfs(), base.stdin(), base.stdout(),
+                base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
+                base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
+                new User(1000, 100, List.of(27, 44), "/home/u"),
+                Capabilities.of(List.of("NET_BIND_SERVICE"), List.of("ALL")), false,
+                List.of(ResourceLimit.of("NOFILE", 100, 200)));
+        String plan = plan(config);
+        assertInOrder(plan,
+                "read(3, buf, 1)  [0 fails]",
+                "-- the capability bounding set CAP_NET_BIND_SERVICE (capAdd/capDrop)",
+                "prctl(PR_CAPBSET_DROP, CAP_CHOWN)", "prctl(PR_CAPBSET_DROP, CAP_NET_BROADCAST)",
+                "prctl(PR_SET_KEEPCAPS, 1)",
+                "(user)", "setgroups(2, [27, 44])", "setresgid(100, 100, 100)", "setresuid(1000, 1000, 1000)",
+                "(capAdd/capDrop)",
+                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=CAP_NET_BIND_SERVICE})",
+                "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE)",
+                "-- the limit RLIMIT_NOFILE=100:200 (rlimit)",
+                "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=100, rlim_max=200}, NULL)",
+                "rt_sigprocmask(SIG_SETMASK, [], NULL, 8)");
+        assertFalse(plan.contains("PR_CAPBSET_DROP, CAP_NET_BIND_SERVICE"), plan);
+        assertFalse(plan.contains("PR_SET_NO_NEW_PRIVS"), "noNewPrivileges(false):\n" + plan);
+    }
+
+    @Test
+    void aNonRootUserWithoutCapAddKeepsNoCapability() throws Exception {
+        LaunchConfig base = config(Namespace.all(), null, false, Redirect.INHERIT, false);
+        LaunchConfig config = new LaunchConfig(base.id(), base.rootfs(), base.namespaces(), base.hostname(),
+                base.command(), base.env(), base.workingDir(), base.readonlyRootfs(), base.stdin(), base.stdout(),
+                base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
+                base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
+                new User(1000, 1000, List.of(), "/"), Capabilities.dockerDefault(), true, List.of());
+        String plan = plan(config);
+        assertInOrder(plan, "setresuid(1000, 1000, 1000)",
+                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=0})",
+                "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+        assertFalse(plan.contains("PR_CAP_AMBIENT_RAISE"), plan);
     }
 
     @Test

@@ -75,13 +75,17 @@ public final class TestRootfs {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("sh", "dash");
         for (String c : List.of("cat", "ls", "stat", "readlink", "head", "wc", "mkdir", "pwd", "env", "dd", "yes",
-                "sleep", "id", "touch", "rm", "true", "echo", "printf")) {
+                "sleep", "id", "touch", "rm", "true", "echo", "printf", "mknod")) {
             m.put(c, "coreutils");
         }
         m.put("find", "findutils");
         m.put("grep", "grep");
         m.put("hostname", "hostname");
         m.put("ps", "procps");
+        // ContainmentIT: what the default capabilities refuse
+        m.put("mount", "mount");
+        m.put("umount", "mount");
+        m.put("unshare", "util-linux");
         return m;
     }
 }
