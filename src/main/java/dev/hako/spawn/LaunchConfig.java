@@ -4,6 +4,7 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.seccomp.Profile;
 import dev.hako.security.User;
 
 import java.lang.ProcessBuilder.Redirect;
@@ -32,7 +33,8 @@ public record LaunchConfig(
         List<String> maskedPaths,
         List<String> readonlyPaths,
         boolean etcFiles,
-        User user) {
+        User user,
+        Profile seccomp) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

@@ -51,7 +51,7 @@ class ContainerProgramTest {
         return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
                 env, "/work/dir", readonly, in, out, err, merge, true,
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT);
+                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT, dev.hako.seccomp.Profile.unconfined());
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
@@ -116,6 +116,18 @@ class ContainerProgramTest {
                 "execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])  [may fail]",
                 "execve(\"/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])\n");
         assertFalse(plan.contains("mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)"), "not read-only");
+    }
+
+    @Test
+    void seccompIsTheLastStepBeforeExecve() throws Exception {
+        LaunchConfig c = config(Namespace.all(), null, false, Redirect.INHERIT, false);
+        LaunchConfig s = new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(),
+                c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
+                c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
+                c.etcFiles(), c.user(), dev.hako.seccomp.Profile.dockerDefault());
+        String plan = plan(s);
+        assertInOrder(plan, "rt_sigprocmask(SIG_SETMASK, [], NULL", "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=", "execve(");
+        assertFalse(plan(c).contains("seccomp("), "unconfined: no filter");
     }
 
     @Test
