@@ -86,3 +86,21 @@ enum {
     HAKO_STATFS_SIZE = sizeof(struct statfs),
     HAKO_STATFS_F_TYPE = offsetof(struct statfs, f_type),
 };
+
+/* seccomp filters compiled in Java (dev.hako.seccomp): classic BPF, seccomp_data, audit arches */
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <linux/audit.h>
+#include <sys/personality.h>
+
+enum {
+    HAKO_SECCOMP_DATA_SIZE = sizeof(struct seccomp_data),
+    HAKO_SECCOMP_DATA_NR = offsetof(struct seccomp_data, nr),
+    HAKO_SECCOMP_DATA_ARCH = offsetof(struct seccomp_data, arch),
+    HAKO_SECCOMP_DATA_IP = offsetof(struct seccomp_data, instruction_pointer),
+    HAKO_SECCOMP_DATA_ARGS = offsetof(struct seccomp_data, args),
+    HAKO_SOCK_FILTER_SIZE = sizeof(struct sock_filter),
+    HAKO_SOCK_FPROG_SIZE = sizeof(struct sock_fprog),
+    HAKO_SOCK_FPROG_LEN = offsetof(struct sock_fprog, len),
+    HAKO_SOCK_FPROG_FILTER = offsetof(struct sock_fprog, filter),
+};

@@ -5,6 +5,9 @@ import dev.hako.cgroup.CgroupLimits;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
+import dev.hako.seccomp.Arch;
+import dev.hako.seccomp.Profile;
+import dev.hako.seccomp.SeccompException;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
@@ -202,6 +205,7 @@ public final class Container implements AutoCloseable {
         private List<String> maskedPaths = MaskedPaths.DEFAULT_MASKED;
         private List<String> readonlyPaths = MaskedPaths.DEFAULT_READONLY;
         private boolean etcFiles = true;
+        private Profile seccomp = Profile.unconfined();
         private String user;
         private String cgroupParent = "/hako";
         private final List<String> capAdd = new ArrayList<>();
@@ -428,6 +432,16 @@ public final class Container implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The seccomp profile the command runs under, installed as the last step before
+         * execve: {@link Profile#dockerDefault()}, an OCI profile ({@link Profile#parse}), or
+         * {@link Profile#unconfined()} (the default for now: no filter).
+         */
+        public Builder seccomp(Profile profile) {
+            this.seccomp = Objects.requireNonNull(profile, "seccomp");
+            return this;
+        }
+
         private static List<String> absolutePaths(List<String> paths, String option) {
             for (String p : paths) {
                 if (p == null || !p.startsWith("/")) {
@@ -566,12 +580,19 @@ public final class Container implements AutoCloseable {
             ConfigRules.environment(environment);
             Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
             List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
+            if (!seccomp.isUnconfined()) {
+                try {
+                    seccomp.compile(Arch.host()); // computed once here, cached for every start
+                } catch (SeccompException e) {
+                    throw new IllegalArgumentException("seccomp: " + e.getMessage(), e);
+                }
+            }
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
-                    capabilities, noNewPrivileges, theRlimits);
+                    capabilities, noNewPrivileges, theRlimits, seccomp);
             return new Container(config);
         }
 

@@ -55,6 +55,14 @@ class ContainerBuilderTest {
     }
 
     @Test
+    void seccompProfileThatCannotBeCompiledHereFailsInBuild() {
+        var arm = dev.hako.seccomp.Profile.parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": [\"SCMP_ARCH_ARM\"]}");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().command("true").seccomp(arm).build()),
+                "seccomp: architectures: the profile names only SCMP_ARCH_ARM");
+        assertDoesNotThrow(() -> builder().command("true").seccomp(dev.hako.seccomp.Profile.dockerDefault()).build().close());
+    }
+
+    @Test
     void emptyCommand() {
         assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().build()), "no command");
         assertMessage(assertThrows(IllegalArgumentException.class, () -> builder().command(List.of()).build()),

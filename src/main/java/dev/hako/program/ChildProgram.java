@@ -507,6 +507,20 @@ public final class ChildProgram {
                     linux_h.SIG_SETMASK(), empty.address(), 0, linux_h.HAKO_KERNEL_SIGSET_SIZE());
         }
 
+        /**
+         * {@code seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog)}: installs a compiled filter,
+         * whose bytes (an array of {@code struct sock_filter}) are copied into the program's memory.
+         */
+        public Builder seccompFilter(byte[] filter, int length, long flags, String what) {
+            MemorySegment insns = arena.allocate(filter.length, 8);
+            insns.copyFrom(MemorySegment.ofArray(filter));
+            MemorySegment fprog = arena.allocate(linux_h.HAKO_SOCK_FPROG_SIZE(), 8);
+            fprog.set(java.lang.foreign.ValueLayout.JAVA_SHORT, linux_h.HAKO_SOCK_FPROG_LEN(), (short) length);
+            fprog.set(ADDRESS, linux_h.HAKO_SOCK_FPROG_FILTER(), insns);
+            return step(linux_h.SYS_seccomp(), () -> "seccomp(SECCOMP_SET_MODE_FILTER, " + flags + ", {len=" + length
+                    + ", " + what + "})", linux_h.SECCOMP_SET_MODE_FILTER(), flags, fprog.address());
+        }
+
         public Builder execve(String path, long argv, List<String> argvText, long envp, int envCount) {
             return step(linux_h.SYS_execve(), () -> "execve(" + quote(path) + ", "
                             + argvText.stream().map(Builder::quote).collect(Collectors.joining(", ", "[", "]"))

@@ -4,6 +4,7 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.seccomp.Profile;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
@@ -37,7 +38,8 @@ public record LaunchConfig(
         User user,
         Capabilities capabilities,
         boolean noNewPrivileges,
-        List<ResourceLimit> rlimits) {
+        List<ResourceLimit> rlimits,
+        Profile seccomp) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

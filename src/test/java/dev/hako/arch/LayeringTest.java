@@ -31,7 +31,8 @@ class LayeringTest {
     static final List<Set<String>> LAYERS = List.of(
             Set.of("dev.hako.linux"),
             Set.of("dev.hako.program"),
-            Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.cgroup", "dev.hako.process",
+            Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
+                    "dev.hako.process",
                     "dev.hako.image"),
             Set.of("dev.hako.spawn"),
             Set.of("dev.hako"),
