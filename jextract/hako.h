@@ -76,3 +76,16 @@ enum {
     HAKO_STATFS_SIZE = sizeof(struct statfs),
     HAKO_STATFS_F_TYPE = offsetof(struct statfs, f_type),
 };
+
+/* looking up files inside a rootfs without leaving it (dev.hako.linux.RootedFiles) */
+#include <linux/openat2.h>
+
+enum {
+    /* struct stat as fstat(2) fills it in */
+    HAKO_STAT_SIZE = sizeof(struct stat),
+    HAKO_ST_DEV = offsetof(struct stat, st_dev),
+    HAKO_ST_INO = offsetof(struct stat, st_ino),
+    HAKO_ST_MODE = offsetof(struct stat, st_mode),
+    HAKO_ST_RDEV = offsetof(struct stat, st_rdev),
+    HAKO_ST_SIZE = offsetof(struct stat, st_size),
+};
