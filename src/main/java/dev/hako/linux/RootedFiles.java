@@ -3,7 +3,6 @@ package dev.hako.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -112,7 +111,7 @@ public final class RootedFiles {
             if (overlayLayer && opened.size() == 0 && Libc.fgetxattr(fd, Overlayfs.WHITEOUT_XATTR).isPresent()) {
                 return new Whiteout();
             }
-            return readAll(fd, maxBytes);
+            return readAll(fd, opened.size(), maxBytes);
         } finally {
             Libc.closeQuietly(fd);
         }
@@ -162,21 +161,22 @@ public final class RootedFiles {
         return e.errno() == linux_h.ENOENT() || e.errno() == linux_h.ENOTDIR();
     }
 
-    private static Found readAll(int fd, long maxBytes) throws SyscallException {
+    /** Reads the file of {@code size} bytes (as fstat said), refusing one that grows past it. */
+    private static Found readAll(int fd, long size, long maxBytes) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(maxBytes + 1);
+            MemorySegment buf = arena.allocate(Math.min(size, maxBytes) + 1);
             long total = 0;
-            while (total <= maxBytes) {
+            while (total < buf.byteSize()) {
                 long n = Libc.read(fd, buf.asSlice(total));
                 if (n == 0) {
                     break;
                 }
                 total += n;
             }
-            if (total > maxBytes) {
-                return new Refused("a file of more than " + maxBytes + " bytes");
+            if (total == buf.byteSize()) {
+                return new Refused("a file that grew while it was read (past " + size + " bytes)");
             }
-            return new Contents(Arrays.copyOf(buf.asSlice(0, total).toArray(JAVA_BYTE), (int) total));
+            return new Contents(buf.asSlice(0, total).toArray(JAVA_BYTE));
         }
     }
 
