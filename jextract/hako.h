@@ -104,3 +104,16 @@ enum {
     HAKO_SOCK_FPROG_LEN = offsetof(struct sock_fprog, len),
     HAKO_SOCK_FPROG_FILTER = offsetof(struct sock_fprog, filter),
 };
+
+/* looking up files inside a rootfs without leaving it (dev.hako.linux.RootedFiles) */
+#include <linux/openat2.h>
+
+enum {
+    /* struct stat as fstat(2) fills it in */
+    HAKO_STAT_SIZE = sizeof(struct stat),
+    HAKO_ST_DEV = offsetof(struct stat, st_dev),
+    HAKO_ST_INO = offsetof(struct stat, st_ino),
+    HAKO_ST_MODE = offsetof(struct stat, st_mode),
+    HAKO_ST_RDEV = offsetof(struct stat, st_rdev),
+    HAKO_ST_SIZE = offsetof(struct stat, st_size),
+};

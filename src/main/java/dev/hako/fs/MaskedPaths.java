@@ -3,16 +3,33 @@ package dev.hako.fs;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Docker's defaults for what a container must not read or change in /proc and /sys:
  * masked paths are covered (a file with /dev/null, a directory with an empty read-only
  * tmpfs), read-only paths are bound onto themselves read-only.
+ *
+ * <p>Everything is decided inside the container, by the child, on the paths as the
+ * container sees them (an image may have a path the host lacks, and the other way round),
+ * never by looking at the host. The child runs a straight list of syscalls with no
+ * branches, so each path takes a sequence whose last step can only succeed when the path
+ * is covered or is not there at all:
+ *
+ * <ol>
+ * <li>masked: bind /dev/null onto it (may fail: ENOTDIR for a directory), then mount the
+ *     read-only tmpfs (may fail: ENOTDIR for a file, now covered); read-only: bind it onto
+ *     itself (may fail);</li>
+ * <li>{@code openat(path, O_PATH)} (may fail: the path is not there), then
+ *     {@code openat("/sys", O_PATH)}, which gets the fd the path would have had if that
+ *     failed: fd numbers are the lowest free ones, so the next step's fd is the path's
+ *     top mount when it exists and /sys, read-only already, when it does not;</li>
+ * <li>{@code mount_setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY)}, which must not fail:
+ *     it fails with EINVAL unless the fd is the root of a mount, that is unless the mask
+ *     or the bind is there (or the path was missing and the fd is /sys). So a mask that
+ *     fails for any reason but the path not being there fails the start, as in runc, and
+ *     the error names the path and the option.</li>
+ * </ol>
  */
 public final class MaskedPaths {
     /** What Docker masks by default. */
@@ -24,41 +41,34 @@ public final class MaskedPaths {
     public static final List<String> DEFAULT_READONLY = List.of(
             "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
-    /** What each path is on this kernel: looked up once, as /proc and /sys do not change shape. */
-    private static final Map<String, Kind> KINDS = new ConcurrentHashMap<>();
-
-    private enum Kind { DIRECTORY, FILE, MISSING }
+    /** A mount that is always there and already read-only: it stands in for a missing path. */
+    private static final String STAND_IN = "/sys";
 
     private MaskedPaths() {
     }
 
-    private static Kind kind(String path) {
-        return KINDS.computeIfAbsent(path, p -> {
-            Path host = Path.of(p);
-            return Files.isDirectory(host) ? Kind.DIRECTORY : Files.exists(host) ? Kind.FILE : Kind.MISSING;
-        });
-    }
-
-    /**
-     * Adds the steps. Whether a path is a file or a directory is read from the host's
-     * /proc and /sys, which the same kernel lays out alike; a path the kernel does not have
-     * is skipped, and a step for one that vanished may fail.
-     */
+    /** Adds the steps, each path under its own purpose, after /proc, /sys and /dev are mounted. */
     public static void addSteps(ChildProgram.Builder p, List<String> masked, List<String> readonly) {
         for (String path : masked) {
-            Kind kind = kind(path);
-            if (kind == Kind.DIRECTORY) {
-                p.mount("tmpfs", path, "tmpfs", linux_h.MS_RDONLY(), null).mayFail().note("masked");
-            } else if (kind == Kind.FILE) {
-                p.mount("/dev/null", path, null, linux_h.MS_BIND(), null).mayFail().note("masked");
-            }
+            p.setsUp("masked path " + path, "maskedPaths");
+            p.mount("/dev/null", path, null, linux_h.MS_BIND(), null).mayFail().note("masked, if a file");
+            p.mount("tmpfs", path, "tmpfs", linux_h.MS_RDONLY(), null).mayFail().note("masked, if a directory");
+            checkCovered(p, path, "masked, or missing");
         }
         for (String path : readonly) {
-            if (kind(path) != Kind.MISSING) {
-                p.mount(path, path, null, linux_h.MS_BIND() | linux_h.MS_REC(), null).mayFail()
-                        .mount(null, path, null, linux_h.MS_REMOUNT() | linux_h.MS_BIND() | linux_h.MS_RDONLY(), null)
-                        .mayFail().note("read-only");
-            }
+            p.setsUp("read-only path " + path, "readonlyPaths");
+            p.mount(path, path, null, linux_h.MS_BIND() | linux_h.MS_REC(), null).mayFail().note("read-only");
+            checkCovered(p, path, "read-only, or missing");
         }
+    }
+
+    /** The fd trick of the class comment: fails unless {@code path} is a mount's root, or not there. */
+    private static void checkCovered(ChildProgram.Builder p, String path, String note) {
+        int fd = p.open(path, linux_h.O_PATH() | linux_h.O_CLOEXEC(), 0);
+        p.mayFail().note("missing: " + STAND_IN + " gets fd " + fd + " instead");
+        int standIn = p.open(STAND_IN, linux_h.O_PATH() | linux_h.O_DIRECTORY() | linux_h.O_CLOEXEC(), 0);
+        p.mountSetattr(fd, false, linux_h.MOUNT_ATTR_RDONLY(), "MOUNT_ATTR_RDONLY").note(note);
+        p.close(fd);
+        p.close(standIn).mayFail().note("open only if " + path + " was there");
     }
 }

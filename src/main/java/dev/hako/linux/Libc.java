@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.function.Supplier;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -41,6 +42,17 @@ public final class Libc {
     private static final MethodHandle OPENDIR = link(linux_h.opendir$address(), linux_h.opendir$descriptor());
     private static final MethodHandle GETRLIMIT = link(linux_h.getrlimit$address(), linux_h.getrlimit$descriptor());
     private static final MethodHandle CLOSEDIR = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
+    private static final MethodHandle FSTAT = link(linux_h.fstat$address(), linux_h.fstat$descriptor());
+    private static final MethodHandle FGETXATTR = link(linux_h.fgetxattr$address(), linux_h.fgetxattr$descriptor());
+    /**
+     * The C library's {@code syscall(number, dirfd, path, how, size)}, for openat2, which
+     * glibc has no wrapper for. {@code syscall} is variadic, which the generated bindings
+     * leave out (see DESIGN.md), so it is linked here with its variadic part spelled out.
+     */
+    private static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
     private Libc() {
     }
@@ -216,6 +228,64 @@ public final class Libc {
             MemorySegment limit = arena.allocate(linux_h.HAKO_RLIMIT_SIZE(), 8);
             call(() -> "getrlimit(" + resource + ")", s -> (int) GETRLIMIT.invoke(s, resource, limit));
             return new long[] {limit.get(JAVA_LONG, linux_h.HAKO_RLIM_CUR()), limit.get(JAVA_LONG, linux_h.HAKO_RLIM_MAX())};
+        }
+    }
+
+    /**
+     * {@code openat2(dirfd, path, {flags, 0, resolve}, sizeof(struct open_how))}: returns
+     * the new descriptor. {@code resolve} takes the {@code RESOLVE_*} bits, such as
+     * {@code RESOLVE_IN_ROOT}, which resolves every component and symlink of {@code path}
+     * as if {@code dirfd} were the root.
+     */
+    public static int openat2(int dirfd, String path, long flags, long resolve) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocateFrom(path);
+            MemorySegment how = open_how.allocate(arena);
+            open_how.flags(how, flags);
+            open_how.mode(how, 0);
+            open_how.resolve(how, resolve);
+            return (int) call(() -> "openat2(" + dirfd + ", " + path + ", {flags=" + Flags.openFlags((int) flags)
+                            + ", resolve=0x" + Long.toHexString(resolve) + "})",
+                    s -> (long) SYSCALL_OPENAT2.invoke(s, (long) linux_h.SYS_openat2(), (long) dirfd, cPath, how,
+                            open_how.sizeof()));
+        }
+    }
+
+    /** What {@code fstat} says about an open file: the fields hako reads. */
+    public record FileStatus(long device, long inode, int mode, long rdev, long size) {
+        /** The file type bits ({@code S_IFMT}) of {@link #mode}. */
+        public int type() {
+            return mode & linux_h.S_IFMT();
+        }
+    }
+
+    /** {@code fstat(fd)}. */
+    public static FileStatus fstat(int fd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment st = arena.allocate(linux_h.HAKO_STAT_SIZE(), 8);
+            call(() -> "fstat(" + fd + ")", s -> (int) FSTAT.invoke(s, fd, st));
+            return new FileStatus(st.get(JAVA_LONG, linux_h.HAKO_ST_DEV()), st.get(JAVA_LONG, linux_h.HAKO_ST_INO()),
+                    st.get(JAVA_INT, linux_h.HAKO_ST_MODE()), st.get(JAVA_LONG, linux_h.HAKO_ST_RDEV()),
+                    st.get(JAVA_LONG, linux_h.HAKO_ST_SIZE()));
+        }
+    }
+
+    /**
+     * {@code fgetxattr(fd, name)}: the attribute's value, or empty when the file has no
+     * such attribute (ENODATA) or its filesystem has none at all (EOPNOTSUPP).
+     */
+    public static java.util.Optional<byte[]> fgetxattr(int fd, String name) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cName = arena.allocateFrom(name);
+            MemorySegment value = arena.allocate(256);
+            long n = call(() -> "fgetxattr(" + fd + ", " + name + ")",
+                    s -> (long) FGETXATTR.invoke(s, fd, cName, value, value.byteSize()));
+            return java.util.Optional.of(value.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        } catch (SyscallException e) {
+            if (e.errno() == linux_h.ENODATA() || e.errno() == linux_h.EOPNOTSUPP()) {
+                return java.util.Optional.empty();
+            }
+            throw e;
         }
     }
 }

@@ -1,11 +1,14 @@
 package dev.hako.security;
 
 import dev.hako.Rootfs;
+import dev.hako.linux.RootedFiles;
+import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +43,8 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
         if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
             throw new IllegalArgumentException("user '" + spec + "' is not a user: write uid, uid:gid, name or name:group");
         }
-        List<String[]> passwd = table(rootfs, "passwd");
-        List<String[]> group = table(rootfs, "group");
+        List<String[]> passwd = table(rootfs, "passwd", spec);
+        List<String[]> group = table(rootfs, "group", spec);
         String[] entry = find(passwd, parts[0], 0, 2);
         int uid;
         if (entry != null) {
@@ -106,12 +109,15 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
         return null;
     }
 
+    /** The largest /etc/passwd or /etc/group that is read; anything bigger is refused. */
+    public static final long MAX_TABLE_BYTES = 4L << 20;
+
     /** /etc/{name} as the container will see it, split into fields. */
-    private static List<String[]> table(Rootfs rootfs, String name) throws IOException {
-        Optional<Path> file = etcFile(rootfs, name);
+    private static List<String[]> table(Rootfs rootfs, String name, String spec) throws IOException {
+        Optional<String> file = etcFile(rootfs, name, spec);
         List<String[]> rows = new ArrayList<>();
         if (file.isPresent()) {
-            for (String line : Files.readAllLines(file.get())) {
+            for (String line : (Iterable<String>) file.get().lines()::iterator) {
                 if (!line.isBlank() && !line.startsWith("#")) {
                     rows.add(line.split(":", -1));
                 }
@@ -120,12 +126,22 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
         return rows;
     }
 
-    private static Optional<Path> etcFile(Rootfs rootfs, String name) {
+    /**
+     * The text of /etc/{name} as the container will see it, looked up without leaving the
+     * rootfs: in each root (the layers of an overlay top first, as overlayfs joins them)
+     * with every symlink resolved inside that root ({@link RootedFiles}). A whiteout in an
+     * upper layer, or an upper etc that hides the lower ones, means there is none.
+     *
+     * @throws IllegalArgumentException naming the user option and the path, when the file
+     *         there is not a regular file of at most {@link #MAX_TABLE_BYTES}
+     */
+    private static Optional<String> etcFile(Rootfs rootfs, String name, String spec) throws IOException {
+        boolean layered = rootfs instanceof Rootfs.Overlay;
         List<Path> roots = switch (rootfs) {
             case Rootfs.Directory d -> List.of(d.path());
             case Rootfs.Overlay o -> {
                 List<Path> layers = new ArrayList<>();
-                if (o.upper() != null) {
+                if (o.upper() != null && Files.isDirectory(o.upper())) {
                     layers.add(o.upper());
                 }
                 layers.addAll(o.lowers());
@@ -133,10 +149,30 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
             }
             case Rootfs.Host h -> List.of(Path.of("/"));
         };
+        String relative = "etc/" + name;
         for (Path root : roots) {
-            Path f = root.resolve("etc").resolve(name);
-            if (Files.isRegularFile(f)) {
-                return Optional.of(f);
+            RootedFiles.Found found;
+            try {
+                found = RootedFiles.read(root, relative, layered, MAX_TABLE_BYTES);
+            } catch (SyscallException e) {
+                throw new IllegalArgumentException("user '" + spec + "': the container's /etc/" + name + " ("
+                        + root.resolve(relative) + ") cannot be looked up: " + e.getMessage(), e);
+            }
+            switch (found) {
+                case RootedFiles.Contents c -> {
+                    return Optional.of(new String(c.bytes(), StandardCharsets.UTF_8));
+                }
+                case RootedFiles.Whiteout w -> {
+                    return Optional.empty();
+                }
+                case RootedFiles.Refused r -> throw new IllegalArgumentException("user '" + spec
+                        + "': the container's /etc/" + name + " (" + root.resolve(relative) + ") is " + r.what()
+                        + ", not read: it must be a regular file of at most " + (MAX_TABLE_BYTES >> 20) + " MiB");
+                case RootedFiles.Missing m -> {
+                    if (layered && RootedFiles.hidesLowerLayers(root, "etc")) {
+                        return Optional.empty();
+                    }
+                }
             }
         }
         return Optional.empty();

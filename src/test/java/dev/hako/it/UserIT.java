@@ -1,7 +1,13 @@
 package dev.hako.it;
 
+import dev.hako.Rootfs;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static dev.hako.testing.Containers.builder;
 import static dev.hako.testing.Containers.ok;
@@ -35,5 +41,23 @@ class UserIT {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder().user("nosuchuser").command("/bin/true").build());
         assertTrue(e.getMessage().contains("nosuchuser") && e.getMessage().contains("/etc/passwd"), e.getMessage());
+    }
+
+    @Test
+    void anImagesLinkedPasswdIsReadInsideItsRootfsNeverTheHosts(@TempDir Path layer) throws Exception {
+        // An image layer whose /etc/passwd and /etc/group are absolute links into the image
+        // itself; the host has /etc/passwd (with daemon) but no /usr/lib/hako-passwd.
+        Files.createDirectories(layer.resolve("usr/lib"));
+        Files.createDirectories(layer.resolve("etc"));
+        Files.writeString(layer.resolve("usr/lib/hako-passwd"), "app:x:4242:4343::/home/app:/bin/sh\n");
+        Files.writeString(layer.resolve("usr/lib/hako-group"), "app:x:4343:\nextra:x:5000:app\n");
+        Files.createSymbolicLink(layer.resolve("etc/passwd"), Path.of("/usr/lib/hako-passwd"));
+        Files.createSymbolicLink(layer.resolve("etc/group"), Path.of("../../../../usr/lib/hako-group"));
+        Rootfs image = Rootfs.overlay(layer, TestRootfs.path());
+        assertEquals("4242 4343 4343 5000 /home/app\n", ok(builder().rootfs(image).user("app")
+                .command("/bin/sh", "-c", "echo $(id -u) $(id -g) $(id -G) $HOME").run()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> builder().rootfs(image).user("daemon").command("/bin/true").build());
+        assertTrue(e.getMessage().contains("'daemon' is not in the container's /etc/passwd"), e.getMessage());
     }
 }

@@ -1,0 +1,54 @@
+package dev.hako.it;
+
+import dev.hako.testing.KernelTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static dev.hako.testing.Containers.builder;
+import static dev.hako.testing.Containers.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Nothing of the host leaks into a container through descriptors, the working directory
+ * or the environment: the JVM has dozens of fds open (jars, sockets, pipes), its own cwd
+ * and environment, and none of it shows inside.
+ */
+@KernelTest
+class FdHygieneIT {
+
+    @Test
+    void onlyStdioIsOpenInTheContainer() throws Exception {
+        // ls's own fds: 0, 1, 2 and the directory it is reading (3), nothing else.
+        assertEquals("0\n1\n2\n3\n", ok(builder().command("/bin/ls", "/proc/self/fd").run()));
+        // PID 1 (the shell, kept alive by the second command) as execve left it: no fd of
+        // the JVM, none of the sync or error pipes.
+        assertEquals("0\n1\n2\n", ok(builder().command("/bin/sh", "-c", "ls /proc/1/fd; true").run()));
+        assertEquals("0\n1\n2\n3\n", ok(builder().command("/bin/ls", "/proc/self/fd").run()),
+                "the same with a different container, as often as it starts");
+    }
+
+    @Test
+    void theCommandStartsInItsWorkingDirectory() throws Exception {
+        assertEquals("/tmp\n/tmp\n", ok(builder().workingDir("/tmp").command("/bin/sh", "-c",
+                "readlink /proc/1/cwd; readlink /proc/self/cwd").run()));
+        assertEquals("/\n", ok(builder().command("/bin/readlink", "/proc/1/cwd").run()), "the default is /");
+    }
+
+    @Test
+    void theEnvironmentIsTheDefaultsPlusWhatWasSet() throws Exception {
+        String environ = ok(builder().hostname("envbox").env("GREETING", "hello")
+                .command("/bin/cat", "/proc/1/environ").run());
+        Map<String, String> env = new TreeMap<>();
+        for (String line : environ.split("\0")) {
+            int eq = line.indexOf('=');
+            env.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        assertEquals(Map.of("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOSTNAME", "envbox", "HOME", "/root", "GREETING", "hello"), env);
+        assertEquals(List.of("GREETING", "HOME", "HOSTNAME", "PATH"), List.copyOf(env.keySet()),
+                "none of the JVM's own environment (" + System.getenv().keySet() + ") is passed on");
+    }
+}
