@@ -109,19 +109,7 @@ final class CDeclarations {
     }
 
     private int matching(int open) {
-        int depth = 0;
-        for (int i = open; i < tokens.size(); i++) {
-            switch (tokens.get(i)) {
-                case "(", "[", "{" -> depth++;
-                case ")", "]", "}" -> {
-                    if (--depth == 0) {
-                        return i;
-                    }
-                }
-                default -> { }
-            }
-        }
-        throw new GeneratorException("unbalanced brackets in '" + String.join(" ", tokens) + "'");
+        return CParser.matching(tokens, open);
     }
 
     private static boolean isName(String t) {

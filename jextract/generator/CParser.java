@@ -79,14 +79,7 @@ final class CParser {
 
     /** The type of function {@code name} as declared (parameters not decayed), or null. */
     CDeclarations.Function functionType(String name) {
-        for (List<String> raw : declarations) {
-            if (!raw.contains(name)) {
-                continue;
-            }
-            List<String> decl = clean(raw);
-            if (decl.isEmpty() || decl.get(0).equals("typedef")) {
-                continue;
-            }
+        for (List<String> decl : declarationsNaming(name)) {
             for (CDeclarations.Declarator d : CDeclarations.parse(decl, typedefs.keySet())) {
                 if (name.equals(d.name()) && d.type() instanceof CDeclarations.Function f) {
                     return f;
@@ -228,7 +221,7 @@ final class CParser {
     }
 
     /** Index of the bracket closing the one at {@code open}. */
-    private static int matching(List<String> tokens, int open) {
+    static int matching(List<String> tokens, int open) {
         int depth = 0;
         for (int i = open; i < tokens.size(); i++) {
             switch (tokens.get(i)) {
@@ -248,14 +241,7 @@ final class CParser {
 
     /** The first prototype of function {@code name}, or null when it is not declared. */
     Prototype function(String name) {
-        for (List<String> raw : declarations) {
-            if (!raw.contains(name)) {
-                continue;
-            }
-            List<String> decl = clean(raw);
-            if (decl.isEmpty() || decl.get(0).equals("typedef")) {
-                continue;
-            }
+        for (List<String> decl : declarationsNaming(name)) {
             int depth = 0;
             for (int i = 0; i < decl.size() - 1; i++) {
                 String t = decl.get(i);
@@ -269,6 +255,20 @@ final class CParser {
             }
         }
         return null;
+    }
+
+    /** The declarations, cleaned, that mention {@code name} and are not typedefs, in header order. */
+    private List<List<String>> declarationsNaming(String name) {
+        List<List<String>> found = new ArrayList<>();
+        for (List<String> raw : declarations) {
+            if (raw.contains(name)) {
+                List<String> decl = clean(raw);
+                if (!decl.isEmpty() && !decl.get(0).equals("typedef")) {
+                    found.add(decl);
+                }
+            }
+        }
+        return found;
     }
 
     private static Prototype prototype(String name, List<String> decl, int at) {

@@ -6,6 +6,7 @@ import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
 import dev.hako.seccomp.Arch;
+import dev.hako.seccomp.Filter;
 import dev.hako.seccomp.Profile;
 import dev.hako.seccomp.SeccompException;
 import dev.hako.security.Capabilities;
@@ -580,9 +581,10 @@ public final class Container implements AutoCloseable {
             ConfigRules.environment(environment);
             Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
             List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
+            Filter theFilter = null; // unconfined
             if (!seccomp.isUnconfined()) {
                 try {
-                    seccomp.compile(Arch.host()); // computed once here, cached for every start
+                    theFilter = seccomp.compile(Arch.host()); // once per configuration; a start only copies its bytes
                 } catch (SeccompException e) {
                     throw new IllegalArgumentException("seccomp: " + e.getMessage(), e);
                 }
@@ -592,7 +594,7 @@ public final class Container implements AutoCloseable {
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
-                    capabilities, noNewPrivileges, theRlimits, seccomp);
+                    capabilities, noNewPrivileges, theRlimits, theFilter);
             return new Container(config);
         }
 

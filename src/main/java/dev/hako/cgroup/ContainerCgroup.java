@@ -80,7 +80,10 @@ public final class ContainerCgroup {
      * sweep of the parent kills whatever of the container is left ({@link StaleCgroups}).
      */
     public void markOwnedByThisJvm() throws IOException {
-        Orphans.markThisJvm(directories());
+        List<Path> dirs = directories();
+        if (!dirs.isEmpty()) {
+            Orphans.markThisJvm(dirs.getFirst());
+        }
     }
 
     /** Every directory of this cgroup that exists now: the v1 ones, then the v2 one. */

@@ -16,7 +16,7 @@ import java.util.Optional;
  * The processes a container leaves behind when its JVM dies. PR_SET_PDEATHSIG reaches only
  * the container's first process; without a PID namespace (where the kernel ends the rest
  * with PID 1) its children live on. A container that is to die with its JVM is marked with
- * its JVM (pid and start time, as a {@code trusted.} xattr on its cgroup directories,
+ * its JVM (pid and start time, as a {@code trusted.} xattr on one of its cgroup directories,
  * which cgroupfs keeps); the next JVM that sweeps the parent kills whatever is still in a
  * cgroup whose JVM is gone.
  */
@@ -36,15 +36,15 @@ final class Orphans {
     /** This JVM as an owner, read once: its start time costs a read of /proc. */
     private static final byte[] THIS_JVM = ownerOf(ProcessHandle.current()).getBytes(StandardCharsets.US_ASCII);
 
-    /** Marks {@code dirs} as belonging to this JVM. */
-    static void markThisJvm(List<Path> dirs) throws IOException {
-        byte[] owner = THIS_JVM;
-        for (Path dir : dirs) {
-            try {
-                FileCalls.lsetxattr(dir, OWNER_XATTR, owner, 0);
-            } catch (SyscallException e) {
-                throw new CgroupException("cannot mark cgroup " + dir + " with the JVM that owns it: " + e.getMessage(), e);
-            }
+    /**
+     * Marks {@code dir} as belonging to this JVM. One directory of a container is enough:
+     * the sweep knows a container by its name, the same in every hierarchy.
+     */
+    static void markThisJvm(Path dir) throws IOException {
+        try {
+            FileCalls.lsetxattr(dir, OWNER_XATTR, THIS_JVM, 0);
+        } catch (SyscallException e) {
+            throw new CgroupException("cannot mark cgroup " + dir + " with the JVM that owns it: " + e.getMessage(), e);
         }
     }
 

@@ -25,8 +25,9 @@ public final class Filter {
 
     private final Arch arch;
     private final byte[] bytes;
+    private final long flagBits;
 
-    Filter(Arch arch, List<int[]> insns) {
+    Filter(Arch arch, List<int[]> insns, long flagBits) {
         if (INSN_SIZE != Short.BYTES + 2 * Byte.BYTES + Integer.BYTES) {
             throw new IllegalStateException("struct sock_filter is " + INSN_SIZE + " bytes on this build");
         }
@@ -36,10 +37,16 @@ public final class Filter {
             b.putShort((short) insn[0]).put((byte) insn[1]).put((byte) insn[2]).putInt(insn[3]);
         }
         this.bytes = b.array();
+        this.flagBits = flagBits;
     }
 
     public Arch arch() {
         return arch;
+    }
+
+    /** The profile's {@code SECCOMP_FILTER_FLAG_*} bits, which {@code seccomp(2)} installs it with. */
+    public long flagBits() {
+        return flagBits;
     }
 
     /** The number of instructions ({@code sock_fprog.len}). */
@@ -91,12 +98,12 @@ public final class Filter {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Filter f && f.arch == arch && Arrays.equals(f.bytes, bytes);
+        return o instanceof Filter f && f.arch == arch && f.flagBits == flagBits && Arrays.equals(f.bytes, bytes);
     }
 
     @Override
     public int hashCode() {
-        return arch.hashCode() * 31 + Arrays.hashCode(bytes);
+        return (arch.hashCode() * 31 + Long.hashCode(flagBits)) * 31 + Arrays.hashCode(bytes);
     }
 
     @Override

@@ -136,7 +136,7 @@ final class FilterCompiler {
                         + arch.bindingsName() + ", more than the kernel's limit of " + Filter.MAX_INSTRUCTIONS
                         + " (BPF_MAXINSNS): use fewer argument rules");
             }
-            return new Filter(arch, insns);
+            return new Filter(arch, insns, profile.flagBits());
         }
 
         /** Numbers from {@code start} up to the next range's start go to {@code target}. */

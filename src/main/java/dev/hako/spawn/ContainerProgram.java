@@ -10,7 +10,6 @@ import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
 import dev.hako.security.Privileges;
-import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.User;
 
@@ -96,10 +95,10 @@ final class ContainerProgram {
         p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
         p.setsUpInternals("the signal mask");
         p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
-        if (!config.seccomp().isUnconfined()) {
-            Filter filter = config.seccomp().compile(Arch.host());
+        Filter filter = config.seccomp();
+        if (filter != null) {
             p.setsUp("the seccomp filter", "seccomp");
-            p.seccompFilter(filter.bytes(), filter.length(), config.seccomp().flagBits(), filter.toString())
+            p.seccompFilter(filter.bytes(), filter.length(), filter.flagBits(), filter.toString())
                     .note("last before execve, so the profile only has to allow execve itself");
         }
         p.setsUp("the command " + config.command().get(0), ContainerLauncher.COMMAND);

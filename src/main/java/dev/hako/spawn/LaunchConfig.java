@@ -4,7 +4,7 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
-import dev.hako.seccomp.Profile;
+import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
@@ -39,7 +39,8 @@ public record LaunchConfig(
         Capabilities capabilities,
         boolean noNewPrivileges,
         List<ResourceLimit> rlimits,
-        Profile seccomp) {
+        /* compiled once in build(); null: unconfined */
+        Filter seccomp) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {
