@@ -1,14 +1,15 @@
 package dev.hako.cgroup;
 
 import dev.hako.linux.FileCalls;
+import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
+import dev.hako.linux.linux_h;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -69,6 +70,32 @@ final class Orphans {
     }
 
     /**
+     * Kills the processes {@code pids} read from {@code procs}, each through a pidfd taken
+     * before the pid is checked once more: a pid can be reused between reading the file and
+     * the kill, but once the pidfd is open and the pid is still listed, the pidfd names the
+     * member (a member that died since only makes the signal fail with ESRCH).
+     */
+    private static void killMembers(Path procs, List<Long> pids) throws IOException {
+        for (long pid : pids) {
+            int pidfd;
+            try {
+                pidfd = Libc.pidfdOpen(pid);
+            } catch (SyscallException e) {
+                continue; // gone already
+            }
+            try {
+                if (CgroupFiles.pids(procs).contains(pid)) {
+                    Libc.pidfdSendSignal(pidfd, linux_h.SIGKILL());
+                }
+            } catch (SyscallException e) {
+                // it died between the check and the signal
+            } finally {
+                Libc.closeQuietly(pidfd);
+            }
+        }
+    }
+
+    /**
      * Kills every process in {@code container}'s subtree (thawing a frozen v1 freezer, or
      * the kill would wait) and waits until none is left.
      *
@@ -77,22 +104,24 @@ final class Orphans {
     static boolean kill(Path container) throws IOException {
         long deadline = System.nanoTime() + KILL_WAIT.toNanos();
         while (true) {
-            List<Long> pids = new ArrayList<>();
+            boolean empty = true;
             for (Path dir : CgroupTree.subtree(container)) {
-                pids.addAll(CgroupFiles.pids(dir.resolve("cgroup.procs")));
+                Path procs = dir.resolve("cgroup.procs");
+                List<Long> pids = CgroupFiles.pids(procs);
                 Path state = dir.resolve("freezer.state");
                 if (Files.exists(state) && !Files.readString(state).strip().equals("THAWED")) {
                     Files.writeString(state, "THAWED");
                 }
+                empty &= pids.isEmpty();
+                if (System.nanoTime() <= deadline) {
+                    killMembers(procs, pids);
+                }
             }
-            if (pids.isEmpty()) {
+            if (empty) {
                 return true;
             }
             if (System.nanoTime() > deadline) {
                 return false;
-            }
-            for (long pid : pids) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
             try {
                 Thread.sleep(10);

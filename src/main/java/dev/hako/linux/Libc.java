@@ -35,6 +35,7 @@ public final class Libc {
     private static final MethodHandle MMAP = link(linux_h.mmap$address(), linux_h.mmap$descriptor());
     private static final MethodHandle MPROTECT = link(linux_h.mprotect$address(), linux_h.mprotect$descriptor());
     private static final MethodHandle WAITID = link(linux_h.waitid$address(), linux_h.waitid$descriptor());
+    private static final MethodHandle PIDFD_OPEN = link(linux_h.pidfd_open$address(), linux_h.pidfd_open$descriptor());
     private static final MethodHandle PIDFD_SEND_SIGNAL = link(linux_h.pidfd_send_signal$address(), linux_h.pidfd_send_signal$descriptor());
     private static final MethodHandle EPOLL_CREATE1 = link(linux_h.epoll_create1$address(), linux_h.epoll_create1$descriptor());
     private static final MethodHandle EPOLL_CTL = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
@@ -166,6 +167,11 @@ public final class Libc {
             info.fill((byte) 0);
             return (int) WAITID.invoke(s, linux_h.P_PIDFD(), pidfd, info, options);
         });
+    }
+
+    /** {@code pidfd_open(pid, 0)}: a descriptor that keeps naming this process even after its pid is reused. */
+    public static int pidfdOpen(long pid) throws SyscallException {
+        return (int) call(() -> "pidfd_open(" + pid + ", 0)", s -> (int) PIDFD_OPEN.invoke(s, (int) pid, 0));
     }
 
     /** {@code pidfd_send_signal(pidfd, signal, NULL, 0)}. */
