@@ -29,8 +29,16 @@ class SeccompIT {
     }
 
     @Test
-    void unconfinedByDefault() throws Exception {
-        assertEquals("mode=0\n", ok(builder().command("/bin/sh", "-c", MODE).run()));
+    void dockersProfileByDefaultUnconfinedTurnsItOff() throws Exception {
+        assertEquals("mode=2\nmkdir=0\n", ok(builder().command("/bin/sh", "-c", MODE + "; " + MKDIR).run()));
+        assertEquals("mode=0\n", ok(builder().seccomp(Profile.unconfined()).command("/bin/sh", "-c", MODE).run()));
+    }
+
+    @Test
+    void withoutNoNewPrivsTheFilterIsInstalledWhileTheChildMayStill() throws Exception {
+        // seccomp(2) without no_new_privs needs CAP_SYS_ADMIN: installed before the capabilities go
+        assertEquals("mode=2\nmkdir=0\n", ok(builder().noNewPrivileges(false).command("/bin/sh", "-c", MODE + "; " + MKDIR).run()));
+        assertEquals("mode=2\n", ok(builder().noNewPrivileges(false).user("1000:1000").command("/bin/sh", "-c", MODE).run()));
     }
 
     @Test
