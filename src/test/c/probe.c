@@ -4,7 +4,10 @@
  * hides the errno). Compiled at test time with gcc -static by dev.hako.testing.Probe, so it
  * runs inside any container rootfs. Never committed as a binary.
  *
- *   probe CALL ARGS...
+ *   probe [-u UID] CALL ARGS...
+ *
+ * With -u, the probe first sets its groups, gid and uid to UID (it needs CAP_SETUID and
+ * CAP_SETGID for that), so that one call can be made as another user.
  *
  * prints one line: "ok RESULT [details]" when the call succeeded, "errno N NAME" when it
  * failed (N from errno, NAME like EPERM), and exits 0 in both cases; a usage error exits 2.
@@ -25,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 #include <linux/keyctl.h>
 
@@ -268,8 +272,16 @@ static const struct call CALLS[] = {
 };
 
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "-u") == 0) {
+        uid_t id = (uid_t) strtoul(argv[2], NULL, 0);
+        if (setgroups(0, NULL) != 0 || setresgid(id, id, id) != 0 || setresuid(id, id, id) != 0) {
+            usage("-u: cannot change to that user");
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
-        usage("probe CALL ARGS...");
+        usage("probe [-u UID] CALL ARGS...");
     }
     for (size_t i = 0; i < sizeof CALLS / sizeof CALLS[0]; i++) {
         if (strcmp(CALLS[i].name, argv[1]) == 0) {
