@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * (chown32, socketcall, the *_time64 family...) are left out, since hako filters only the
  * native x86_64 and aarch64 ABIs and kills every other (Docker lets i386 and x32 calls
  * through its list); Docker's {@code minKernel 4.8} on ptrace always holds, as hako needs
- * 5.10. A name the build's headers do not know is left out of that architecture's filter,
- * so a call newer than the headers gets EPERM ({@link #ALLOWED_NEWER}).
+ * 5.10. A name the build's headers do not know is left out of that architecture's filter
+ * ({@link #ALLOWED_NEWER}); a number above the headers' last call gets ENOSYS, so that libc
+ * falls back to an older call ({@link FilterCompiler}).
  */
 final class DockerDefault {
     /** Allowed outright (Docker's first rule, less the 32-bit-only names). */

@@ -171,6 +171,24 @@ class FilterCompilerTest {
 
     @ParameterizedTest
     @EnumSource(Arch.class)
+    void callsNewerThanTheHeadersGetEnosysUnlessTheDefaultAllows(Arch arch) {
+        requireBindings(arch);
+        int highest = arch.syscalls().values().stream().max(Integer::compare).orElseThrow();
+        Profile kill = Profile.of(Action.KILL_PROCESS, List.of(SyscallRule.of(Action.ALLOW, List.of("read"))));
+        Profile allow = Profile.of(Action.ALLOW, List.of(SyscallRule.of(Action.ERRNO, List.of("read"))));
+        Profile log = Profile.of(Action.LOG, List.of(SyscallRule.of(Action.ERRNO, List.of("read"))));
+        for (int nr : List.of(highest + 1, highest + 100)) {
+            assertEquals(ENOSYS, run(kill.compile(arch), new SeccompData(nr, arch.auditArch(), 0)), "number " + nr);
+            assertEquals(ENOSYS, run(Profile.dockerDefault().compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+            assertEquals(ALLOW, run(allow.compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+            assertEquals(Action.LOG.returnValue(0), run(log.compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+        }
+        assertEquals(KILL, run(kill.compile(arch), new SeccompData(highest, arch.auditArch(), 0)), "a known call: the default");
+        assertEquals(ALLOW, run(kill.compile(arch), new Call("read").on(arch)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
     void otherArchitecturesAndX32AreKilled(Arch arch) {
         requireBindings(arch);
         Filter f = Profile.dockerDefault().compile(arch);
@@ -187,9 +205,9 @@ class FilterCompilerTest {
             assertEquals(KILL, run(f, new SeccompData(-1, arch.auditArch(), 0)));
         } else {
             assertTrue(arch.x32SyscallBit().isEmpty());
-            assertEquals(EPERM, run(f, new SeccompData(-1, arch.auditArch(), 0)), "an unknown number gets the default");
+            assertEquals(ENOSYS, run(f, new SeccompData(-1, arch.auditArch(), 0)), "a number above every known call");
         }
-        assertEquals(EPERM, run(f, new SeccompData(0x3fff_0000, arch.auditArch(), 0)));
+        assertEquals(ENOSYS, run(f, new SeccompData(0x3fff_0000, arch.auditArch(), 0)));
     }
 
     @ParameterizedTest
@@ -212,7 +230,7 @@ class FilterCompilerTest {
             if (conditional.contains(nr)) {
                 continue;
             }
-            int want = allowed.contains(nr) ? ALLOW : EPERM;
+            int want = allowed.contains(nr) ? ALLOW : nr > highest ? ENOSYS : EPERM;
             assertEquals(want, run(f, new SeccompData(nr, arch.auditArch(), 0)), "number " + nr);
         }
     }
