@@ -6,8 +6,8 @@ import dev.hako.program.ChildProgram;
 import java.util.List;
 
 /**
- * {@code /sys/fs/cgroup} inside a container, as Docker lays it out: every hierarchy the
- * host has, mounted afresh and read-only. Mounted after the child has unshared its cgroup
+ * {@code /sys/fs/cgroup} inside a container, as Docker lays it out: the host's hierarchies
+ * (those the container has a cgroup of its own in), mounted afresh and read-only. Mounted after the child has unshared its cgroup
  * namespace, each mount's root is the container's own cgroup, so the container sees its
  * own limits and processes and nothing above them. Read-only twice over: a process inside
  * cannot write a limit (EROFS), and without CAP_SYS_ADMIN it cannot remount or mount a
@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>On v1 (and hybrid) machines a tmpfs holds one mount per hierarchy at the name the host
  * gives it ({@code memory}, {@code cpu,cpuacct} with links {@code cpu} and {@code cpuacct},
- * {@code systemd}, {@code unified} for the v2 one), and is made read-only once they are
+ * {@code unified} for the v2 one), and is made read-only once they are
  * there; on a v2-only machine the one hierarchy is {@code /sys/fs/cgroup} itself.
  *
  * <p>Each mount is made read-write, then bound read-only: the mount shares the host's

@@ -92,12 +92,12 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             CgroupLayout cgroups = cgroupLayout(config.cgroupParent());
-            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc,
-                    CgroupViews.of(cgroups));
             cgroup = ContainerCgroup.create(cgroups, config.cgroupParent(), config.id(), config.limits());
             if (config.dieWithJvm()) {
                 cgroup.markOwnedByThisJvm();
             }
+            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc,
+                    CgroupViews.of(cgroups, cgroup.directories()));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);

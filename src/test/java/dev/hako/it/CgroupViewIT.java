@@ -35,35 +35,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CgroupViewIT {
     private static final long LIMIT = 64L << 20;
 
-    /** The hierarchies' directory names under the host's /sys/fs/cgroup. */
-    private static TreeSet<String> hostHierarchies() throws Exception {
+    /** The names of the host's hierarchies in which a container of {@code id} has a directory of its own. */
+    private static TreeSet<String> ownHierarchies(String id) throws Exception {
         TreeSet<String> names = new TreeSet<>();
         for (CgroupLayout.MountedHierarchy h : CgroupLayout.detect().mountedHierarchies()) {
-            names.add(h.mountPoint().getFileName().toString());
+            if (Files.isDirectory(h.mountPoint().resolve(TestCgroups.parent().substring(1)).resolve(id))) {
+                names.add(h.mountPoint().getFileName().toString());
+            }
         }
         return names;
     }
 
     @Test
-    void theContainerSeesItsOwnCgroupAsTheRootOfEveryHierarchyReadOnly() throws Exception {
-        String out = ok(builder().memoryLimit(LIMIT).command("/bin/sh", "-c",
-                "ls /sys/fs/cgroup; echo --; cat /proc/self/cgroup; echo --;"
-                        + " cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo --;"
-                        + " grep ' /sys/fs/cgroup' /proc/self/mountinfo").run());
-        String[] parts = out.split("--\n");
-        assertEquals(hostHierarchies(), new TreeSet<>(List.of(parts[0].split("\n"))),
-                "every hierarchy of the host, at its name");
-        for (String line : parts[1].split("\n")) {
-            assertTrue(line.endsWith(":/"), "the container's own cgroup is the namespace's root: " + parts[1]);
-        }
-        assertEquals(LIMIT + "\n", parts[2], "its own limit, at the root of its view");
-        List<String> mounts = List.of(parts[3].split("\n"));
-        assertEquals(hostHierarchies().size() + 1, mounts.size(), "the tmpfs and one mount per hierarchy: " + mounts);
-        for (String m : mounts) {
-            String[] f = m.split(" ");
-            assertTrue(f[5].startsWith("ro,"), "read-only mount: " + m);
-            if (!f[4].equals("/sys/fs/cgroup")) {
-                assertEquals("/", f[3], "each hierarchy shows the container's cgroup as its root: " + m);
+    void theContainerSeesItsOwnCgroupAsTheRootOfEachOfItsHierarchiesReadOnly() throws Exception {
+        String id = "cgview-own-" + ProcessHandle.current().pid();
+        String script = "ls /sys/fs/cgroup; echo --; cat /proc/self/cgroup; echo --;"
+                + " cat /sys/fs/cgroup/memory/memory.limit_in_bytes; echo --;"
+                + " grep ' /sys/fs/cgroup' /proc/self/mountinfo; echo --; read _; true";
+        try (Container c = builder().id(id).memoryLimit(LIMIT).command("/bin/sh", "-c", script).build()) {
+            ContainerProcess p = c.start();
+            BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<List<String>> parts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                List<String> part = new ArrayList<>();
+                for (String line = lines.readLine(); line != null && !line.equals("--"); line = lines.readLine()) {
+                    part.add(line);
+                }
+                parts.add(part);
+            }
+            TreeSet<String> own = ownHierarchies(id); // while it runs
+            p.getOutputStream().close();
+            assertEquals(0, p.waitFor());
+            assertTrue(own.containsAll(List.of("memory", "pids", "unified")), own.toString());
+            assertEquals(own, new TreeSet<>(parts.get(0)), "each hierarchy it has a cgroup of its own in, at its name");
+            for (String line : parts.get(1)) {
+                String[] f = line.split(":", 3);
+                if (f[1].isEmpty() || own.contains(f[1]) || own.contains(f[1].replace("name=", ""))) {
+                    assertEquals("/", f[2], "its own cgroup is the namespace's root: " + parts.get(1));
+                }
+            }
+            assertEquals(List.of(Long.toString(LIMIT)), parts.get(2), "its own limit, at the root of its view");
+            List<String> mounts = parts.get(3);
+            assertEquals(own.size() + 1, mounts.size(), "the tmpfs and one mount per hierarchy: " + mounts);
+            for (String m : mounts) {
+                String[] f = m.split(" ");
+                assertTrue(f[5].startsWith("ro,"), "read-only mount: " + m);
+                if (!f[4].equals("/sys/fs/cgroup")) {
+                    assertEquals("/", f[3], "each hierarchy shows the container's cgroup as its root: " + m);
+                }
             }
         }
     }

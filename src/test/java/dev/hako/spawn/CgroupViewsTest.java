@@ -6,6 +6,7 @@ import dev.hako.program.ChildProgram;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,7 +49,10 @@ class CgroupViewsTest {
 
     @Test
     void hybridGetsATmpfsWithEveryHierarchyReadOnlyAndLinksForCoMountedControllers() {
-        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""));
+        List<Path> own = List.of(Path.of("/sys/fs/cgroup/systemd/hako/c1"), Path.of("/sys/fs/cgroup/cpu,cpuacct/hako/c1"),
+                Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/cpuset/hako/c1"),
+                Path.of("/sys/fs/cgroup/unified/hako/c1"));
+        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""), own);
         assertEquals(List.of(
                 new CgroupView.Hierarchy("systemd", "cgroup", List.of("name=systemd")),
                 new CgroupView.Hierarchy("cpu,cpuacct", "cgroup", List.of("cpu", "cpuacct")),
@@ -73,7 +77,8 @@ class CgroupViewsTest {
 
     @Test
     void unifiedIsMountedAtSysFsCgroupItselfKeepingTheHostsFlags() {
-        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(UNIFIED, PROC_CGROUPS, "cpu memory pids"));
+        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(UNIFIED, PROC_CGROUPS, "cpu memory pids"),
+                List.of(Path.of("/sys/fs/cgroup/hako/c1")));
         assertEquals(List.of(new CgroupView.Hierarchy("", "cgroup2", List.of("nsdelegate", "memory_recursiveprot"))), view);
         String plan = plan(view);
         ContainerProgramTest.assertInOrder(plan,
@@ -83,8 +88,16 @@ class CgroupViewsTest {
     }
 
     @Test
+    void onlyTheHierarchiesInWhichTheContainerHasACgroupOfItsOwn() {
+        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""),
+                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/unified/hako/c1")));
+        assertEquals(List.of("memory", "unified"), view.stream().map(CgroupView.Hierarchy::name).toList(),
+                "in the others it is in the JVM's cgroup, which its view must not show");
+    }
+
+    @Test
     void noCgroupsNoSteps() {
-        assertEquals(List.of(), CgroupViews.of(CgroupLayout.parse("", PROC_CGROUPS, null)));
+        assertEquals(List.of(), CgroupViews.of(CgroupLayout.parse("", PROC_CGROUPS, null), List.of()));
         assertThrows(IllegalArgumentException.class, () -> new CgroupView.Hierarchy("../x", "cgroup", List.of()));
     }
 }
