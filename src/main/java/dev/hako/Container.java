@@ -206,7 +206,8 @@ public final class Container implements AutoCloseable {
         private List<String> maskedPaths = MaskedPaths.DEFAULT_MASKED;
         private List<String> readonlyPaths = MaskedPaths.DEFAULT_READONLY;
         private boolean etcFiles = true;
-        private Profile seccomp = Profile.unconfined();
+        /** Null: Docker's default profile for the container's capabilities. */
+        private Profile seccomp;
         private String user;
         private String cgroupParent = "/hako";
         private final List<String> capAdd = new ArrayList<>();
@@ -435,8 +436,10 @@ public final class Container implements AutoCloseable {
 
         /**
          * The seccomp profile the command runs under, installed as the last step before
-         * execve: {@link Profile#dockerDefault()}, an OCI profile ({@link Profile#parse}), or
-         * {@link Profile#unconfined()} (the default for now: no filter).
+         * execve: an OCI profile ({@link Profile#parse}), {@link Profile#unconfined()} (no
+         * filter), or {@link Profile#dockerDefault(java.util.Collection)}. Default: Docker's
+         * default profile for the container's capabilities, as {@code docker run} gives it
+         * (with {@code capAdd("SYS_ADMIN")} it also allows mount, unshare, setns, ...).
          */
         public Builder seccomp(Profile profile) {
             this.seccomp = Objects.requireNonNull(profile, "seccomp");
@@ -581,10 +584,11 @@ public final class Container implements AutoCloseable {
             ConfigRules.environment(environment);
             Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
             List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
+            Profile profile = seccomp != null ? seccomp : Profile.dockerDefault(capabilities.names());
             Filter theFilter = null; // unconfined
-            if (!seccomp.isUnconfined()) {
+            if (!profile.isUnconfined()) {
                 try {
-                    theFilter = seccomp.compile(Arch.host()); // once per configuration; a start only copies its bytes
+                    theFilter = profile.compile(Arch.host()); // once per configuration; a start only copies its bytes
                 } catch (SeccompException e) {
                     throw new IllegalArgumentException("seccomp: " + e.getMessage(), e);
                 }

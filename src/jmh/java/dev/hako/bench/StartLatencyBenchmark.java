@@ -3,6 +3,7 @@ package dev.hako.bench;
 import dev.hako.Container;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
+import dev.hako.seccomp.Profile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -46,6 +47,23 @@ public class StartLatencyBenchmark {
     @Benchmark
     public int hakoAllNamespaces(BenchRootfs fs) throws Exception {
         return runTrue(Container.builder().rootfs(fs.rootfs));
+    }
+
+    /** The defaults (Docker's capabilities, no_new_privs, Docker's seccomp profile) less the filter: before issue 10's default. */
+    @Benchmark
+    public int hakoAllNamespacesUnconfined(BenchRootfs fs) throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).seccomp(Profile.unconfined()));
+    }
+
+    /**
+     * Every containment step off: all capabilities (but SYS_RESOURCE, which root lacks on
+     * some machines, and capset cannot give what the JVM does not have), no no_new_privs,
+     * no filter.
+     */
+    @Benchmark
+    public int hakoAllNamespacesNoContainment(BenchRootfs fs) throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).capAdd("ALL").capDrop("SYS_RESOURCE").noNewPrivileges(false)
+                .seccomp(Profile.unconfined()));
     }
 
     @Benchmark

@@ -66,9 +66,28 @@ public final class CgroupLayout {
     private final Set<String> unifiedControllers;
     /** Controllers /proc/cgroups lists with enabled 0 (cgroup_disable= on the command line). */
     private final Set<String> disabled;
+    /** Every hierarchy mounted, named ones (name=systemd) too: what a container's view shows. */
+    private final List<MountedHierarchy> mounted;
+
+    /**
+     * One hierarchy as the host mounts it, for a container's own read-only view of it.
+     *
+     * @param mountPoint where the host has it, like {@code /sys/fs/cgroup/memory}
+     * @param fsType {@code cgroup} or {@code cgroup2}
+     * @param options what a new mount of the same hierarchy must say: for v1 its
+     *                controllers and {@code name=}, exactly, or the kernel refuses (EBUSY);
+     *                for v2 the host's own flags ({@code nsdelegate}...), since a cgroup2
+     *                mount outside a cgroup namespace sets them for the whole machine
+     */
+    public record MountedHierarchy(Path mountPoint, String fsType, List<String> options) {
+        public MountedHierarchy {
+            options = List.copyOf(options);
+        }
+    }
 
     private CgroupLayout(Map<Path, Set<String>> v1Hierarchies, Path unifiedMount, Set<String> unifiedControllers,
-            Set<String> disabled) {
+            Set<String> disabled, List<MountedHierarchy> mounted) {
+        this.mounted = mounted;
         this.v1Hierarchies = v1Hierarchies;
         this.unifiedMount = unifiedMount;
         this.unifiedControllers = unifiedControllers;
@@ -141,6 +160,18 @@ public final class CgroupLayout {
         }
         Map<Path, Set<String>> v1 = new LinkedHashMap<>();
         Path unified = null;
+        List<MountedHierarchy> mounted = new ArrayList<>();
+        Set<Path> seen = new LinkedHashSet<>();
+        for (MountInfo.Mount m : mounts) {
+            // a hierarchy's own mounts only, not a sub-cgroup bound elsewhere
+            if (m.root().equals("/") && seen.add(m.mountPoint())) {
+                List<String> options = m.superOptions().stream()
+                        .filter(o -> m.fsType().equals("cgroup2") ? !o.equals("rw") && !o.equals("ro")
+                                : known.contains(o) || o.startsWith("name="))
+                        .toList();
+                mounted.add(new MountedHierarchy(m.mountPoint(), m.fsType(), options));
+            }
+        }
         for (MountInfo.Mount m : mounts) {
             if (m.fsType().equals("cgroup2")) {
                 if (unified == null) {
@@ -168,7 +199,7 @@ public final class CgroupLayout {
             }
         }
         return new CgroupLayout(Collections.unmodifiableMap(v1), unified, Collections.unmodifiableSet(v2),
-                Collections.unmodifiableSet(disabled));
+                Collections.unmodifiableSet(disabled), List.copyOf(mounted));
     }
 
     /** The layout as a whole. */
@@ -211,6 +242,15 @@ public final class CgroupLayout {
     /** The mount point of the unified (v2) hierarchy, if one is mounted. */
     public Optional<Path> unifiedMount() {
         return Optional.ofNullable(unifiedMount);
+    }
+
+    /**
+     * Every cgroup hierarchy the host has mounted, in mountinfo order, each mount point
+     * once: the v1 ones (also those without controllers, like {@code name=systemd}) and
+     * the v2 one. A process is in one cgroup of each, so a container's view shows them all.
+     */
+    public List<MountedHierarchy> mountedHierarchies() {
+        return mounted;
     }
 
     /** The controllers the v2 root offers (its {@code cgroup.controllers}). */

@@ -18,6 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>the call number is dispatched by a balanced binary search over the profile's numbers,
  *     merged into ranges that share a target: a call costs about log2(ranges) jumps,
  *     not a scan of the list.</li>
+ * <li>a number above every call this architecture's headers know gets ENOSYS, not the
+ *     default action, unless that allows (ALLOW, LOG): a call newer than the build's
+ *     headers cannot be named, and libc falls back from a new call (fchmodat2, clone3)
+ *     on ENOSYS only, never on EPERM. runc does the same above the profile's last call.</li>
  * <li>a call with conditional rules runs them in order: the conditions of one rule all
  *     (AND), each a 64-bit comparison done on the two 32-bit halves (the low word of
  *     argument i at {@code args + 8i}, the high one 4 bytes on); the first rule that holds
@@ -117,6 +121,16 @@ final class FilterCompiler {
                 }
             }
             List<Range> ranges = ranges(targets, deflt);
+            if (profile.defaultAction() != Action.ALLOW && profile.defaultAction() != Action.LOG) {
+                long unknown = Integer.toUnsignedLong(arch.syscalls().values().stream().max(Integer::compare).orElse(0)) + 1;
+                Assembler.Label enosys = ret(Action.ERRNO.returnValue(linux_h.ENOSYS()));
+                Range last = ranges.getLast();
+                if (last.start == unknown && last.target == deflt) {
+                    ranges.set(ranges.size() - 1, new Range(unknown, enosys));
+                } else if (last.start < unknown) {
+                    ranges.add(new Range(unknown, enosys));
+                }
+            }
             if (ranges.size() == 1) {
                 asm.ja(ranges.getFirst().target);
             } else {

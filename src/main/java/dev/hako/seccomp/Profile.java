@@ -3,6 +3,7 @@ package dev.hako.seccomp;
 import dev.hako.linux.linux_h;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,13 +52,27 @@ public record Profile(Action defaultAction, Integer defaultErrnoRet, List<String
     }
 
     /**
-     * The default profile, equal in effect to Docker's default for a container without
-     * added capabilities: its allow-list, clone and unshare without namespace flags, the
-     * personalities it allows, clone3 failing with ENOSYS (so that libc falls back to
-     * clone, whose flags a filter can see), everything else EPERM.
+     * Docker's default profile for a container with Docker's default capabilities: its
+     * allow-list, clone without namespace flags, clone3 failing with ENOSYS (so that libc
+     * falls back to clone, whose flags a filter can see), socket without AF_ALG and
+     * AF_VSOCK, the personalities it allows, chroot (CAP_SYS_CHROOT is a default
+     * capability), everything else EPERM (mount, unshare, setns, keyctl, bpf,
+     * init_module, open_by_handle_at, ...). See {@link #dockerDefault(Collection)}.
      */
     public static Profile dockerDefault() {
         return DockerDefault.PROFILE;
+    }
+
+    /**
+     * Docker's default profile for a container whose bounding set holds
+     * {@code capabilities} (names, {@code CAP_} optional): as Docker does, a capability
+     * also allows its calls, such as mount, umount2, unshare, setns, sethostname and clone
+     * with namespace flags for SYS_ADMIN, ptrace and kcmp for SYS_PTRACE, init_module for
+     * SYS_MODULE, reboot for SYS_BOOT, clock_settime for SYS_TIME. This is the builder's
+     * default. Made once per set of the capabilities that matter to it.
+     */
+    public static Profile dockerDefault(Collection<String> capabilities) {
+        return DockerDefault.forCapabilities(capabilities);
     }
 
     /** Parses an OCI {@code linux.seccomp} object; errors name the JSON path. */

@@ -204,6 +204,11 @@ public final class Capabilities {
         }
     }
 
+    /** The names of the capabilities kept (the bounding set), like {@code CAP_CHOWN}. */
+    public List<String> names() {
+        return IntStream.of(kept).mapToObj(Capabilities::name).toList();
+    }
+
     /** The names, like {@code CAP_CHOWN|CAP_KILL}, or {@code 0} for none. */
     public String describe() {
         return describe(kept);

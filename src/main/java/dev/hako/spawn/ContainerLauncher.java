@@ -91,12 +91,13 @@ public final class ContainerLauncher {
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
-            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc);
-            cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
-                    config.limits());
+            CgroupLayout cgroups = cgroupLayout(config.cgroupParent());
+            cgroup = ContainerCgroup.create(cgroups, config.cgroupParent(), config.id(), config.limits());
             if (config.dieWithJvm()) {
                 cgroup.markOwnedByThisJvm();
             }
+            ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc,
+                    CgroupViews.of(cgroups, cgroup.directories()));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);

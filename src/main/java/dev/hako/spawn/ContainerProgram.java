@@ -3,6 +3,7 @@ package dev.hako.spawn;
 import dev.hako.program.ChildProgram;
 
 import dev.hako.Namespace;
+import dev.hako.fs.CgroupView;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.fs.MountSetup;
@@ -41,6 +42,12 @@ final class ContainerProgram {
 
     static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
                               List<EtcFiles.Entry> etcFiles) {
+        return build(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, List.of());
+    }
+
+    /** {@code cgroups}: the hierarchies of the container's read-only /sys/fs/cgroup ({@link CgroupView}). */
+    static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
+                              List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         rebuildFdTable(p, stdio, syncReadFd, errorWriteFd);
         p.setsUpInternals("the child's process attributes");
@@ -89,21 +96,32 @@ final class ContainerProgram {
             p.unshare(linux_h.CLONE_NEWCGROUP())
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
         }
+        // After the unshare, so that each hierarchy's root is the container's own cgroup.
+        p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
+        CgroupView.addSteps(p, cgroups);
+        Filter filter = config.seccomp();
+        if (filter != null && !config.noNewPrivileges()) {
+            // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: before the
+            // capabilities go, as runc does. The profile must then allow the steps below too.
+            installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
+        }
         // Always, also for root: setgroups clears the JVM's supplementary groups.
         Privileges.addSteps(p, config.user(), config.capabilities(), config.noNewPrivileges(), config.rlimits());
         p.setsUp("the working directory " + config.workingDir(), "workingDir");
         p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
         p.setsUpInternals("the signal mask");
         p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
-        Filter filter = config.seccomp();
-        if (filter != null) {
-            p.setsUp("the seccomp filter", "seccomp");
-            p.seccompFilter(filter.bytes(), filter.length(), filter.flagBits(), filter.toString())
-                    .note("last before execve, so the profile only has to allow execve itself");
+        if (filter != null && config.noNewPrivileges()) {
+            installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
         }
         p.setsUp("the command " + config.command().get(0), ContainerLauncher.COMMAND);
         exec(p, config);
         return p.build();
+    }
+
+    private static void installFilter(ChildProgram.Builder p, Filter filter, String why) {
+        p.setsUp("the seccomp filter", "seccomp");
+        p.seccompFilter(filter.bytes(), filter.length(), filter.flagBits(), filter.toString()).note(why);
     }
 
     /**

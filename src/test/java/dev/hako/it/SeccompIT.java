@@ -1,9 +1,12 @@
 package dev.hako.it;
 
+import dev.hako.linux.linux_h;
 import dev.hako.seccomp.Action;
+import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Profile;
 import dev.hako.seccomp.SyscallRule;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.Probe;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -29,8 +32,25 @@ class SeccompIT {
     }
 
     @Test
-    void unconfinedByDefault() throws Exception {
-        assertEquals("mode=0\n", ok(builder().command("/bin/sh", "-c", MODE).run()));
+    void dockersProfileByDefaultUnconfinedTurnsItOff() throws Exception {
+        assertEquals("mode=2\nmkdir=0\n", ok(builder().command("/bin/sh", "-c", MODE + "; " + MKDIR).run()));
+        assertEquals("mode=0\n", ok(builder().seccomp(Profile.unconfined()).command("/bin/sh", "-c", MODE).run()));
+    }
+
+    @Test
+    void withoutNoNewPrivsTheFilterIsInstalledWhileTheChildMayStill() throws Exception {
+        // seccomp(2) without no_new_privs needs CAP_SYS_ADMIN: installed before the capabilities go
+        assertEquals("mode=2\nmkdir=0\n", ok(builder().noNewPrivileges(false).command("/bin/sh", "-c", MODE + "; " + MKDIR).run()));
+        assertEquals("mode=2\n", ok(builder().noNewPrivileges(false).user("1000:1000").command("/bin/sh", "-c", MODE).run()));
+    }
+
+    @Test
+    void aCallNewerThanTheBuildsHeadersGetsEnosysSoLibcFallsBack() throws Exception {
+        int highest = Arch.host().syscalls().values().stream().max(Integer::compare).orElseThrow();
+        Probe.assertErrno(linux_h.ENOSYS(), Probe.run(builder(), "syscall", Integer.toString(highest + 1)),
+                "the first number the headers do not know");
+        Probe.assertErrno(linux_h.EPERM(), Probe.run(builder(), "syscall", Integer.toString(linux_h.SYS_kexec_load())),
+                "a known call the profile does not allow");
     }
 
     @Test

@@ -91,7 +91,19 @@ class FilterCompilerTest {
         table.put(new Call("setns"), EPERM);
         table.put(new Call("unshare", newUser), EPERM);
         table.put(new Call("unshare", linux_h.CLONE_NEWNS()), EPERM);
-        table.put(new Call("unshare", 0), ALLOW);
+        table.put(new Call("unshare", 0), EPERM); // as in Docker: unshare only with CAP_SYS_ADMIN
+        table.put(new Call("chroot"), ALLOW); // CAP_SYS_CHROOT is a default capability
+        table.put(new Call("ptrace"), ALLOW);
+        table.put(new Call("kcmp"), EPERM);
+        table.put(new Call("sethostname"), EPERM);
+        table.put(new Call("clock_settime"), EPERM);
+        table.put(new Call("io_uring_setup"), EPERM);
+        table.put(new Call("socket", linux_h.AF_INET()), ALLOW);
+        table.put(new Call("socket", linux_h.AF_UNIX()), ALLOW);
+        table.put(new Call("socket", linux_h.AF_NFC()), ALLOW);
+        table.put(new Call("socket", linux_h.AF_VSOCK() + 1), ALLOW);
+        table.put(new Call("socket", linux_h.AF_ALG()), EPERM);
+        table.put(new Call("socket", linux_h.AF_VSOCK()), EPERM);
         table.put(new Call("clone", plainClone), ALLOW);
         table.put(new Call("clone", linux_h.SIGCHLD()), ALLOW);
         table.put(new Call("clone", plainClone | linux_h.CLONE_NEWPID()), EPERM);
@@ -117,6 +129,66 @@ class FilterCompilerTest {
 
     @ParameterizedTest
     @EnumSource(Arch.class)
+    void dockerDefaultFollowsTheCapabilities(Arch arch) {
+        requireBindings(arch);
+        Map<Call, Integer> admin = new java.util.LinkedHashMap<>();
+        admin.put(new Call("mount"), ALLOW);
+        admin.put(new Call("umount2"), ALLOW);
+        admin.put(new Call("setns"), ALLOW);
+        admin.put(new Call("sethostname"), ALLOW);
+        admin.put(new Call("unshare", linux_h.CLONE_NEWUSER()), ALLOW);
+        admin.put(new Call("clone", linux_h.CLONE_NEWPID() | linux_h.SIGCHLD()), ALLOW);
+        admin.put(new Call("clone3"), ALLOW);
+        admin.put(new Call("bpf"), ALLOW);
+        admin.put(new Call("init_module"), EPERM);
+        admin.put(new Call("open_by_handle_at"), EPERM);
+        admin.put(new Call("keyctl"), EPERM);
+        expect(Profile.dockerDefault(List.of("CAP_SYS_ADMIN", "chown")), arch, admin);
+        Map<Call, Integer> others = new java.util.LinkedHashMap<>();
+        others.put(new Call("kcmp"), ALLOW);
+        others.put(new Call("pidfd_getfd"), ALLOW);
+        others.put(new Call("init_module"), ALLOW);
+        others.put(new Call("delete_module"), ALLOW);
+        others.put(new Call("reboot"), ALLOW);
+        others.put(new Call("clock_settime"), ALLOW);
+        others.put(new Call("acct"), ALLOW);
+        others.put(new Call("syslog"), ALLOW);
+        others.put(new Call("perf_event_open"), ALLOW);
+        others.put(new Call("mbind"), ALLOW);
+        others.put(new Call("vhangup"), ALLOW);
+        others.put(new Call("open_by_handle_at"), ALLOW);
+        others.put(new Call("chroot"), EPERM); // SYS_CHROOT not given
+        others.put(new Call("mount"), EPERM);
+        others.put(new Call("clone3"), ENOSYS);
+        if (arch == Arch.X86_64) {
+            others.put(new Call("iopl"), ALLOW);
+        }
+        expect(Profile.dockerDefault(List.of("SYS_PTRACE", "SYS_MODULE", "SYS_BOOT", "SYS_TIME", "SYS_PACCT",
+                "SYSLOG", "PERFMON", "SYS_NICE", "SYS_TTY_CONFIG", "DAC_READ_SEARCH", "SYS_RAWIO")), arch, others);
+        assertSame(Profile.dockerDefault(List.of("CAP_SYS_ADMIN", "CHOWN")), Profile.dockerDefault(List.of("sys_admin")),
+                "made once per set of the capabilities that matter");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void callsNewerThanTheHeadersGetEnosysUnlessTheDefaultAllows(Arch arch) {
+        requireBindings(arch);
+        int highest = arch.syscalls().values().stream().max(Integer::compare).orElseThrow();
+        Profile kill = Profile.of(Action.KILL_PROCESS, List.of(SyscallRule.of(Action.ALLOW, List.of("read"))));
+        Profile allow = Profile.of(Action.ALLOW, List.of(SyscallRule.of(Action.ERRNO, List.of("read"))));
+        Profile log = Profile.of(Action.LOG, List.of(SyscallRule.of(Action.ERRNO, List.of("read"))));
+        for (int nr : List.of(highest + 1, highest + 100)) {
+            assertEquals(ENOSYS, run(kill.compile(arch), new SeccompData(nr, arch.auditArch(), 0)), "number " + nr);
+            assertEquals(ENOSYS, run(Profile.dockerDefault().compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+            assertEquals(ALLOW, run(allow.compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+            assertEquals(Action.LOG.returnValue(0), run(log.compile(arch), new SeccompData(nr, arch.auditArch(), 0)));
+        }
+        assertEquals(KILL, run(kill.compile(arch), new SeccompData(highest, arch.auditArch(), 0)), "a known call: the default");
+        assertEquals(ALLOW, run(kill.compile(arch), new Call("read").on(arch)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
     void otherArchitecturesAndX32AreKilled(Arch arch) {
         requireBindings(arch);
         Filter f = Profile.dockerDefault().compile(arch);
@@ -133,9 +205,9 @@ class FilterCompilerTest {
             assertEquals(KILL, run(f, new SeccompData(-1, arch.auditArch(), 0)));
         } else {
             assertTrue(arch.x32SyscallBit().isEmpty());
-            assertEquals(EPERM, run(f, new SeccompData(-1, arch.auditArch(), 0)), "an unknown number gets the default");
+            assertEquals(ENOSYS, run(f, new SeccompData(-1, arch.auditArch(), 0)), "a number above every known call");
         }
-        assertEquals(EPERM, run(f, new SeccompData(0x3fff_0000, arch.auditArch(), 0)));
+        assertEquals(ENOSYS, run(f, new SeccompData(0x3fff_0000, arch.auditArch(), 0)));
     }
 
     @ParameterizedTest
@@ -145,9 +217,12 @@ class FilterCompilerTest {
         // all numbers 0..(highest + some) against a direct reading of the profile
         Filter f = Profile.dockerDefault().compile(arch);
         java.util.Set<Integer> allowed = new java.util.HashSet<>();
-        DockerDefault.ALLOWED.forEach(n -> arch.syscall(n).ifPresent(allowed::add));
+        for (List<String> names : List.of(DockerDefault.ALLOWED, DockerDefault.ALLOWED_NEWER, DockerDefault.PTRACE,
+                DockerDefault.ARCH_SPECIFIC, DockerDefault.BY_CAPABILITY.get("SYS_CHROOT"))) {
+            names.forEach(n -> arch.syscall(n).ifPresent(allowed::add));
+        }
         java.util.Set<Integer> conditional = new java.util.HashSet<>();
-        for (String n : List.of("clone", "unshare", "personality", "clone3")) {
+        for (String n : List.of("clone", "personality", "clone3", "socket")) {
             arch.syscall(n).ifPresent(conditional::add);
         }
         int highest = arch.syscalls().values().stream().max(Integer::compare).orElseThrow();
@@ -155,7 +230,7 @@ class FilterCompilerTest {
             if (conditional.contains(nr)) {
                 continue;
             }
-            int want = allowed.contains(nr) ? ALLOW : EPERM;
+            int want = allowed.contains(nr) ? ALLOW : nr > highest ? ENOSYS : EPERM;
             assertEquals(want, run(f, new SeccompData(nr, arch.auditArch(), 0)), "number " + nr);
         }
     }
@@ -282,15 +357,19 @@ class FilterCompilerTest {
         StringBuilder report = new StringBuilder();
         for (Arch arch : Arch.values()) {
             requireBindings(arch);
-            Filter f = Profile.dockerDefault().compile(arch);
-            int maxSteps = 0;
-            for (int nr : arch.syscalls().values()) {
-                maxSteps = Math.max(maxSteps, BpfInterpreter.run(f.bytes(), new SeccompData(nr, arch.auditArch(), 0)).steps());
+            for (var named : Map.of("default capabilities", Profile.dockerDefault(),
+                    "capAdd(SYS_ADMIN)", Profile.dockerDefault(List.of("SYS_ADMIN", "SYS_CHROOT"))).entrySet()) {
+                Filter f = named.getValue().compile(arch);
+                int maxSteps = 0;
+                for (int nr : arch.syscalls().values()) {
+                    maxSteps = Math.max(maxSteps,
+                            BpfInterpreter.run(f.bytes(), new SeccompData(nr, arch.auditArch(), 0)).steps());
+                }
+                report.append(String.format("Docker's default profile, %s, on %s: %d instructions, at most %d"
+                        + " executed per call%n", named.getKey(), arch.bindingsName(), f.length(), maxSteps));
+                assertTrue(f.length() < 256, f.toString());
+                assertTrue(maxSteps < 32, "dispatch is a binary search, not a scan: " + maxSteps + " steps");
             }
-            report.append(String.format("default profile on %s: %d instructions, at most %d executed per call%n",
-                    arch.bindingsName(), f.length(), maxSteps));
-            assertTrue(f.length() < 256, f.toString());
-            assertTrue(maxSteps < 32, "dispatch is a binary search, not a scan: " + maxSteps + " steps");
         }
         System.out.print(report);
     }

@@ -72,7 +72,7 @@ class ContainerProgramTest {
         }
     }
 
-    private static void assertInOrder(String plan, String... fragments) {
+    static void assertInOrder(String plan, String... fragments) {
         int at = 0;
         for (String f : fragments) {
             int found = plan.indexOf(f, at);
@@ -330,5 +330,36 @@ class ContainerProgramTest {
                 "mount(\"/usr\", \"/run/hako/root/usr\", NULL, MS_BIND|MS_REC, NULL)",
                 "mount(NULL, \"/run/hako/root/usr\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)",
                 "pivot_root(", "mount(\"tmpfs\", \"/tmp\", \"tmpfs\"");
+    }
+
+    private static LaunchConfig withSecurity(LaunchConfig c, boolean noNewPrivileges, dev.hako.seccomp.Filter filter) {
+        return new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(), c.workingDir(),
+                c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(), c.dieWithJvm(),
+                c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(), c.etcFiles(), c.user(),
+                c.capabilities(), noNewPrivileges, c.rlimits(), filter);
+    }
+
+    private static String plan(LaunchConfig config, List<dev.hako.fs.CgroupView.Hierarchy> cgroups) throws Exception {
+        try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(config)) {
+            try {
+                return ContainerProgram.build(arena, config, stdio, 40, 41, ETC, cgroups).toString();
+            } finally {
+                stdio.closeChildEnds();
+            }
+        }
+    }
+
+    @Test
+    void cgroupViewIsMountedInTheCgroupNamespaceAndTheFilterIsLastWithNoNewPrivs() throws Exception {
+        dev.hako.seccomp.Filter filter = dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host());
+        List<dev.hako.fs.CgroupView.Hierarchy> view = List.of(
+                new dev.hako.fs.CgroupView.Hierarchy("memory", "cgroup", List.of("memory")));
+        LaunchConfig base = withSecurity(config(Namespace.all(), "box", false, Redirect.INHERIT, false), true, filter);
+        assertInOrder(plan(base, view), "read(3, ", "unshare(CLONE_NEWCGROUP)",
+                "mount(\"tmpfs\", \"/sys/fs/cgroup\"", "mount(\"cgroup\", \"/sys/fs/cgroup/memory\"",
+                "prctl(PR_CAPBSET_DROP", "capset(", "prctl(PR_SET_NO_NEW_PRIVS", "seccomp(", "execve(");
+        // without no_new_privs seccomp(2) needs CAP_SYS_ADMIN: the filter goes in before the capabilities go
+        assertInOrder(plan(withSecurity(base, false, filter), view), "unshare(CLONE_NEWCGROUP)",
+                "mount(NULL, \"/sys/fs/cgroup\"", "seccomp(", "prctl(PR_CAPBSET_DROP", "capset(", "execve(");
     }
 }
