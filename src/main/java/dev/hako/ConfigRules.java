@@ -127,9 +127,28 @@ final class ConfigRules {
     record RawLimit(String name, long soft, long hard) {
     }
 
-    /** Docker's defaults with {@code add} added and {@code drop} taken away; an unknown name fails naming capAdd or capDrop. */
+    /**
+     * Docker's defaults with {@code add} added and {@code drop} taken away; an unknown name
+     * fails naming capAdd or capDrop. A container can only get what the JVM holds (capset
+     * refuses more): a capability named in capAdd that the JVM lacks fails here, while
+     * {@code ALL} and the defaults quietly mean "of those the JVM has".
+     */
     static Capabilities capabilities(List<String> add, List<String> drop) {
-        return Capabilities.of(add, drop);
+        // A JVM without CAP_SYS_ADMIN cannot start a container at all (start() says so), so
+        // its own capabilities say nothing about what a container could get: not clamped.
+        boolean canStart = Kernel.hasCapability(linux_h.CAP_SYS_ADMIN());
+        return capabilities(add, drop, canStart ? Kernel.effectiveCapabilities() : -1L);
+    }
+
+    static Capabilities capabilities(List<String> add, List<String> drop, long available) {
+        Capabilities wanted = Capabilities.of(add, drop);
+        long lacking = Capabilities.named(add, "capAdd") & wanted.mask() & ~available;
+        if (lacking != 0) {
+            throw new IllegalArgumentException("capAdd: this JVM lacks " + Capabilities.names(lacking)
+                    + " (see CapEff in /proc/self/status), and a container gets only capabilities its JVM has:"
+                    + " leave it out of capAdd, or run the JVM with it");
+        }
+        return wanted.within(available);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.hako;
 
+import dev.hako.security.Capabilities;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +160,19 @@ class ContainerBuilderTest {
         assertMentions(refused(b -> b.rlimit("FILES", 1, 1)), "rlimit", "FILES", "no such resource");
         assertDoesNotThrow(() -> builder().command("/bin/true").capAdd("cap_net_admin").capDrop("ALL")
                 .rlimit("rlimit_nofile", 64, 64).rlimit("CORE", 0, 0).noNewPrivileges(false).build().close());
+    }
+
+    @Test
+    void aContainerGetsOnlyCapabilitiesTheJvmHas() {
+        long jvm = Capabilities.named(List.of("SYS_ADMIN", "CHOWN", "KILL", "SETUID", "SETGID"), "test");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigRules.capabilities(List.of("SYS_RESOURCE"), List.of(), jvm));
+        assertMessage(e, "capAdd", "lacks CAP_SYS_RESOURCE", "CapEff");
+        assertEquals(jvm, ConfigRules.capabilities(List.of("ALL"), List.of(), jvm).mask(), "ALL: all the JVM has");
+        assertEquals(Capabilities.named(List.of("CHOWN", "KILL", "SETUID", "SETGID"), "test"),
+                ConfigRules.capabilities(List.of(), List.of(), jvm).mask(), "the defaults the JVM has");
+        assertEquals(Capabilities.named(List.of("CHOWN", "KILL"), "test"),
+                ConfigRules.capabilities(List.of(), List.of("SETUID", "SETGID"), jvm).mask());
     }
 
     @Test

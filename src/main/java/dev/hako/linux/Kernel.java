@@ -65,11 +65,16 @@ public final class Kernel {
 
     /** True when this process has {@code capability} (a CAP_* number) in its effective set. */
     public static boolean hasCapability(int capability) {
+        return (effectiveCapabilities() & (1L << capability)) != 0;
+    }
+
+    /** This process's effective capabilities ({@code CapEff} of /proc/self/status), read once. */
+    public static long effectiveCapabilities() {
         long caps = effective;
         if (caps == -1) {
             effective = caps = readEffective();
         }
-        return (caps & (1L << capability)) != 0;
+        return caps;
     }
 
     private static long readEffective() {

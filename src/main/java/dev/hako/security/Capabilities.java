@@ -105,6 +105,35 @@ public final class Capabilities {
         return new Capabilities(mask, added, last);
     }
 
+    /** The capabilities {@code names} names one by one ({@code ALL} left out), as a mask. */
+    public static long named(Collection<String> names, String option) {
+        long mask = 0;
+        for (String name : names) {
+            if (name != null && !normalize(name).equals("ALL")) {
+                mask |= 1L << number(name, option);
+            }
+        }
+        return mask;
+    }
+
+    /**
+     * This set less what {@code available} lacks: what a process holding only
+     * {@code available} (the JVM) can hand on, since capset never raises a set above the
+     * caller's own.
+     */
+    public Capabilities within(long available) {
+        return new Capabilities(mask & available, granted & available, last);
+    }
+
+    /** Names of the capabilities in {@code bits}, like {@code CAP_SYS_RESOURCE, CAP_BPF}. */
+    public static String names(long bits) {
+        StringJoiner joined = new StringJoiner(", ");
+        for (int cap : numbers(bits)) {
+            joined.add(name(cap));
+        }
+        return joined.toString();
+    }
+
     /** The number of capability {@code name} ({@code CAP_} optional, any case). */
     public static int number(String name, String option) {
         Integer n = NUMBERS.get(normalize(name));

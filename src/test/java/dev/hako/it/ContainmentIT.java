@@ -1,6 +1,7 @@
 package dev.hako.it;
 
 import dev.hako.Container;
+import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
@@ -80,6 +81,12 @@ class ContainmentIT {
     @Test
     void capDropAllLeavesNone() throws Exception {
         assertSets(0, status(builder().capDrop("ALL")));
+    }
+
+    @Test
+    void capAddAllGivesEveryCapabilityTheJvmHas() throws Exception {
+        // Root on these machines lacks CAP_SYS_RESOURCE: ALL must still start, with the JVM's set.
+        assertSets(Kernel.effectiveCapabilities(), status(builder().capAdd("ALL")));
     }
 
     @Test
