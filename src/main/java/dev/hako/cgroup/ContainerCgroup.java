@@ -56,13 +56,34 @@ public final class ContainerCgroup {
      */
     public static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits)
             throws IOException {
-        return CgroupCreator.create(layout, parent, id, limits, CgroupDirectories.KERNEL);
+        return CgroupCreator.create(layout, parent, id, limits, null, CgroupDirectories.KERNEL);
+    }
+
+    /**
+     * As {@link #create(CgroupLayout, String, String, CgroupLimits)}, with a device policy:
+     * on v1 the cgroup joins the devices hierarchy and refuses every device but those
+     * {@code devices} allows; where there is a v2 directory, the policy's program is
+     * attached to it (on hybrid machines both apply). Both are in place before this returns.
+     *
+     * @param devices the policy, or null for none (every device the parent cgroup allows)
+     * @throws CgroupException also when neither form can be applied on this machine, or the
+     *         kernel refuses the program (with the verifier's log)
+     */
+    public static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
+            DevicePolicy devices) throws IOException {
+        return CgroupCreator.create(layout, parent, id, limits, devices, CgroupDirectories.KERNEL);
     }
 
     /** For tests: the directory tree of {@link CgroupDirectories} instead of the kernel's. */
     static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
             CgroupDirectories directories) throws IOException {
-        return CgroupCreator.create(layout, parent, id, limits, directories);
+        return CgroupCreator.create(layout, parent, id, limits, null, directories);
+    }
+
+    /** For tests: with a device policy, on the directory tree of {@link CgroupDirectories}. */
+    static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
+            DevicePolicy devices, CgroupDirectories directories) throws IOException {
+        return CgroupCreator.create(layout, parent, id, limits, devices, directories);
     }
 
     /** Where the directories are, for tests that drive one strategy directly. */
