@@ -92,8 +92,9 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc);
+            // The device policy is in place before the clone: nothing of the child runs outside it.
             cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
-                    config.limits());
+                    config.limits(), config.devicePolicy());
             if (config.dieWithJvm()) {
                 cgroup.markOwnedByThisJvm();
             }
