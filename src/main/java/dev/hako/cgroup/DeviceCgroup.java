@@ -7,6 +7,7 @@ import dev.hako.linux.linux_h;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Puts a {@link DevicePolicy} on a container's cgroup, in each form the machine has: on
@@ -38,18 +39,16 @@ final class DeviceCgroup {
      * then one {@code devices.allow} write per rule.
      */
     static void applyV1(Path dir, DevicePolicy policy) throws IOException {
-        write(dir.resolve("devices.deny"), "a");
-        for (DeviceRule rule : policy.rules()) {
-            write(dir.resolve("devices.allow"), rule.v1Entry());
-        }
+        write(dir.resolve("devices.deny"), List.of("a"));
+        write(dir.resolve("devices.allow"), policy.rules().stream().map(DeviceRule::v1Entry).toList());
     }
 
-    private static void write(Path file, String value) throws IOException {
+    private static void write(Path file, List<String> values) throws IOException {
         try {
-            CgroupFiles.write(file, value);
+            CgroupFiles.writeEach(file, values);
         } catch (IOException e) {
-            throw new CgroupException("cannot set the device policy (" + OPTION + "): writing \"" + value + "\" to "
-                    + file + " failed: " + CgroupFiles.reason(e), e);
+            throw new CgroupException("cannot set the device policy (" + OPTION + "): writing to " + file
+                    + " failed: " + CgroupFiles.reason(e), e);
         }
     }
 

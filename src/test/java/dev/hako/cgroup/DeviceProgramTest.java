@@ -138,8 +138,10 @@ class DeviceProgramTest {
         DevicePolicy policy = DevicePolicy.defaultsAnd(List.of(DeviceRule.chars(10, 229, "rw")));
         ContainerCgroup cgroup = ContainerCgroup.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
         assertTrue(fs.directories().contains("devices/hako/c1"), fs.directories().toString());
-        // the fake keeps the last write of each file
-        assertEquals("c 10:229 rw", java.nio.file.Files.readString(root.resolve("devices/hako/c1/devices.allow")));
+        // one write per entry, which a plain file strings together
+        assertEquals(String.join("", policy.rules().stream().map(DeviceRule::v1Entry).toList()),
+                java.nio.file.Files.readString(root.resolve("devices/hako/c1/devices.allow")));
+        assertTrue(policy.rules().getLast().v1Entry().equals("c 10:229 rw"), policy.toString());
         assertEquals("a", java.nio.file.Files.readString(root.resolve("devices/hako/c1/devices.deny")));
         assertEquals(policy.program(), fs.devicePrograms.get(root.resolve("unified/hako/c1")));
         cgroup.destroy();
