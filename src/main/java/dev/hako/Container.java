@@ -182,7 +182,16 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link Container}. Setters return the builder; {@link #build()} validates. */
+    /**
+     * Builds a {@link Container}. Setters return the builder; {@link #build()} validates.
+     *
+     * <p>Devices: like a Docker container, a container may open only the standard devices
+     * (null, zero, full, random, urandom, tty, ptmx and its own /dev/pts/*) and those given
+     * with {@link #device(Device)}; it may mknod any device node, but opening one outside
+     * that list fails with EPERM, also for root. The policy is compiled once, in
+     * {@link #build()}, and enforced by the container's cgroup: the v1 devices controller
+     * and, on the v2 directory, an eBPF device program (both at once on hybrid machines).
+     */
     public static final class Builder {
         static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

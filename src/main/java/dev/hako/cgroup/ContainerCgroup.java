@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <p>Which hierarchies: on v1, always the ones of memory, cpu, cpuacct, pids and freezer
  * (so that stats, freezing and killing every process work without limits), cpuset and blkio
- * only for a limit of theirs; and, whenever a v2 hierarchy is mounted, one v2 directory,
+ * only for a limit of theirs, devices for a device policy; and, whenever a v2 hierarchy is
+ * mounted, one v2 directory (with the device policy's program attached, if there is one),
  * which gives {@code cgroup.kill}, {@code cgroup.freeze} and {@code CLONE_INTO_CGROUP}
  * even on hybrid machines whose v2 hierarchy has no controllers.
  *
