@@ -65,8 +65,11 @@ final class DeviceCgroup {
                 prog = Bpf.progLoad(linux_h.BPF_PROG_TYPE_CGROUP_DEVICE(), program.code(), program.count(), LICENSE,
                         PROGRAM_NAME);
             } catch (Bpf.LoadException e) {
+                String hint = e.errno() == linux_h.EPERM() && e.verifierLog().isEmpty()
+                        ? " (loading BPF programs needs CAP_SYS_ADMIN or CAP_BPF; before Linux 5.11 they also count"
+                        + " against RLIMIT_MEMLOCK: raise the JVM's memlock limit)" : "";
                 throw new CgroupException("cannot set the device policy (" + OPTION + ") on " + dir + ": the kernel"
-                        + " refused to load " + program + ": " + e.getMessage(), e);
+                        + " refused to load " + program + ": " + e.getMessage() + hint, e);
             }
             try {
                 Bpf.progAttach(cgroup.fd(), prog, linux_h.BPF_CGROUP_DEVICE(), linux_h.BPF_F_ALLOW_MULTI());
