@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
-/** Creates a container's cgroup: checks, directories in each hierarchy version, limits; all or nothing. */
+/**
+ * Creates a container's cgroup: checks, directories in each hierarchy version, limits; all
+ * or nothing. A device policy is checked here (its controller) and left pending.
+ */
 final class CgroupCreator {
     private CgroupCreator() {
     }
@@ -33,16 +36,9 @@ final class CgroupCreator {
             }
             CgroupPaths made = paths.build();
             LimitWriter.apply(made, limits);
-            if (devices != null) {
-                // Before the child exists: none of its steps runs outside the policy.
-                if (made.v1(Controller.DEVICES).isPresent()) {
-                    DeviceCgroup.applyV1(made.v1(Controller.DEVICES).get(), devices);
-                }
-                if (made.unified().isPresent()) {
-                    directories.attachDevicePolicy(made.unified().get(), devices.program());
-                }
-            }
-            return new ContainerCgroup(made, own);
+            // The device policy is the caller's to apply (ContainerCgroup.applyDevicePolicy):
+            // at once, or overlapping with the child's own setup.
+            return new ContainerCgroup(made, own, devices, directories);
         } catch (IOException | RuntimeException e) {
             try {
                 own.removeAll();

@@ -92,8 +92,8 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc);
-            // The device policy is in place before the clone: nothing of the child runs outside it.
-            cgroup = ContainerCgroup.create(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
+            // The device policy is put in place with the child's placement below, before its release.
+            cgroup = ContainerCgroup.prepare(cgroupLayout(config.cgroupParent()), config.cgroupParent(), config.id(),
                     config.limits(), config.devicePolicy());
             if (config.dieWithJvm()) {
                 cgroup.markOwnedByThisJvm();
@@ -126,8 +126,9 @@ public final class ContainerLauncher {
 
             // The child does its namespace and filesystem work meanwhile, and waits on the sync
             // pipe only before anything of the container's own runs: this is where the parent
-            // places it from outside (the v1 cgroups) and then releases it.
-            cgroup.addProcess(pid, false);
+            // puts the device policy in place, places it from outside (the v1 cgroups) and
+            // then releases it. (The child's own mknods of /dev nodes are allowed by the policy.)
+            cgroup.placeChild(pid);
             try {
                 Libc.writeFully(sync[1], arena.allocate(1));
             } catch (SyscallException e) {

@@ -150,6 +150,27 @@ class DeviceProgramTest {
     }
 
     @Test
+    void forAStartThePolicyWaitsForTheChildsPlacementAndComesBeforeIt(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path root) throws Exception {
+        FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices")
+                .unified("unified", "");
+        DevicePolicy policy = DevicePolicy.defaultsAnd(List.of());
+        ContainerCgroup cgroup = CgroupCreator.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
+        java.nio.file.Path devices = root.resolve("devices/hako/c1");
+        assertEquals("", java.nio.file.Files.readString(devices.resolve("devices.deny")), "pending until placed");
+        assertTrue(fs.devicePrograms.isEmpty());
+        cgroup.placeChild(4242);
+        assertEquals("a", java.nio.file.Files.readString(devices.resolve("devices.deny")));
+        assertEquals(policy.program(), fs.devicePrograms.get(root.resolve("unified/hako/c1")));
+        assertEquals("4242", java.nio.file.Files.readString(devices.resolve("cgroup.procs")));
+        assertEquals("", java.nio.file.Files.readString(root.resolve("unified/hako/c1/cgroup.procs")),
+                "the child is born in the v2 directory (CLONE_INTO_CGROUP)");
+        cgroup.applyDevicePolicy(); // once only: nothing is attached twice
+        assertEquals(1, fs.devicePrograms.size());
+        cgroup.destroy();
+    }
+
+    @Test
     void withoutAPolicyNoDevicesHierarchyIsUsed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
             throws Exception {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices");
