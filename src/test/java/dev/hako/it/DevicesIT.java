@@ -8,6 +8,7 @@ import dev.hako.cgroup.Controller;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.cgroup.DeviceRule;
 import dev.hako.linux.Bpf;
+import dev.hako.linux.DeviceFile;
 import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.DevProbe;
@@ -50,15 +51,32 @@ class DevicesIT {
         return out.toString();
     }
 
-    /** major:minor of the block device the host's root filesystem is on. */
+    /**
+     * major:minor of the block device the host's root filesystem is on: the device of / itself,
+     * or, where that is an anonymous one (btrfs, overlay), the source of / in mountinfo.
+     */
     private static int[] hostRootDisk() throws Exception {
         long dev = (Long) Files.getAttribute(Path.of("/"), "unix:dev");
         int major = linux_h.gnu_dev_major(dev);
-        assertTrue(major != 0, "the host's / is on no block device (major 0: overlay, btrfs, tmpfs?): "
-                + "this test needs a host whose root is a disk");
-        assertTrue(Files.exists(Path.of("/sys/dev/block/" + major + ":" + linux_h.gnu_dev_minor(dev))),
-                "/sys/dev/block has no " + major + ":" + linux_h.gnu_dev_minor(dev));
-        return new int[] {major, linux_h.gnu_dev_minor(dev)};
+        int minor = linux_h.gnu_dev_minor(dev);
+        if (major == 0) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                String[] after = line.substring(line.indexOf(" - ") + 3).split(" ");
+                if (f[4].equals("/") && after.length > 1 && after[1].startsWith("/dev/")) {
+                    var disk = DeviceFile.stat(Path.of(after[1]));
+                    if (disk.isPresent() && disk.get().block()) {
+                        major = disk.get().major();
+                        minor = disk.get().minor();
+                    }
+                }
+            }
+        }
+        assertTrue(major != 0, "the host's / is on no block device that stat or mountinfo names: this test needs"
+                + " a host whose root filesystem is on a disk");
+        assertTrue(Files.exists(Path.of("/sys/dev/block/" + major + ":" + minor)),
+                "/sys/dev/block has no " + major + ":" + minor);
+        return new int[] {major, minor};
     }
 
     @Test
