@@ -12,9 +12,10 @@ import java.util.List;
 /**
  * Puts a {@link DevicePolicy} on a container's cgroup, in each form the machine has: on
  * the v1 devices hierarchy as deny-all plus allow entries, on the v2 directory as an
- * attached device program. Runs when the cgroup is made, before the child exists, so
- * nothing of the container ever runs without it; the child's own mknods of /dev entries
- * during setup are covered by the policy's mknod rules.
+ * attached device program. Runs before the container's first process is released (see
+ * {@link ContainerCgroup#applyDevicePolicy()}), so nothing of the container's own ever runs
+ * without it; the child's own mknods of /dev entries during setup are allowed by the
+ * policy's mknod rules whether it is in place yet or not.
  */
 final class DeviceCgroup {
     /** The option a failure is reported under. */
