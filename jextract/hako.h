@@ -117,3 +117,30 @@ enum {
     HAKO_ST_RDEV = offsetof(struct stat, st_rdev),
     HAKO_ST_SIZE = offsetof(struct stat, st_size),
 };
+
+/* the device policy on cgroup v2 (dev.hako.cgroup): an eBPF program of type
+ * BPF_PROG_TYPE_CGROUP_DEVICE, loaded and attached with bpf(2) (dev.hako.linux.Bpf) */
+#include <linux/bpf.h>
+#include <linux/major.h>
+
+enum {
+    /* one eBPF instruction; its register nibbles are a bit field, so only the size is taken */
+    HAKO_BPF_INSN_SIZE = sizeof(struct bpf_insn),
+    /* union bpf_attr: its BPF_PROG_LOAD, BPF_PROG_ATTACH and BPF_PROG_QUERY members */
+    HAKO_BPF_ATTR_SIZE = sizeof(union bpf_attr),
+    HAKO_BPF_PROG_TYPE = offsetof(union bpf_attr, prog_type),
+    HAKO_BPF_INSN_CNT = offsetof(union bpf_attr, insn_cnt),
+    HAKO_BPF_INSNS = offsetof(union bpf_attr, insns),
+    HAKO_BPF_LICENSE = offsetof(union bpf_attr, license),
+    HAKO_BPF_LOG_LEVEL = offsetof(union bpf_attr, log_level),
+    HAKO_BPF_LOG_SIZE = offsetof(union bpf_attr, log_size),
+    HAKO_BPF_LOG_BUF = offsetof(union bpf_attr, log_buf),
+    HAKO_BPF_PROG_NAME = offsetof(union bpf_attr, prog_name),
+    HAKO_BPF_TARGET_FD = offsetof(union bpf_attr, target_fd),
+    HAKO_BPF_ATTACH_BPF_FD = offsetof(union bpf_attr, attach_bpf_fd),
+    HAKO_BPF_ATTACH_TYPE = offsetof(union bpf_attr, attach_type),
+    HAKO_BPF_ATTACH_FLAGS = offsetof(union bpf_attr, attach_flags),
+    HAKO_BPF_QUERY_TARGET_FD = offsetof(union bpf_attr, query.target_fd),
+    HAKO_BPF_QUERY_ATTACH_TYPE = offsetof(union bpf_attr, query.attach_type),
+    HAKO_BPF_QUERY_PROG_CNT = offsetof(union bpf_attr, query.prog_cnt),
+};

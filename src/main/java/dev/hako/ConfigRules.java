@@ -2,6 +2,10 @@ package dev.hako;
 
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.CgroupTree;
+import dev.hako.cgroup.DevicePolicy;
+import dev.hako.cgroup.DeviceRule;
+import dev.hako.fs.DeviceNode;
+import dev.hako.linux.DeviceFile;
 
 import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
@@ -12,6 +16,11 @@ import dev.hako.security.ResourceLimit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,5 +197,48 @@ final class ConfigRules {
             }
         }
         return List.copyOf(byResource.values());
+    }
+
+    /** The devices a container gets beyond the standard ones: the nodes to make and the policy allowing them. */
+    record Devices(List<DeviceNode> nodes, DevicePolicy policy) {
+    }
+
+    /**
+     * Each {@code device(...)} checked on the host (there, and a character or block device,
+     * a symbolic link followed), one per path inside the container; the policy is Docker's
+     * default list plus a rule for each, compiled once here.
+     */
+    static Devices devices(List<Device> devices) {
+        List<DeviceNode> nodes = new ArrayList<>();
+        List<DeviceRule> rules = new ArrayList<>();
+        Set<String> inside = new HashSet<>();
+        for (Device d : devices) {
+            if (!inside.add(d.containerPath())) {
+                throw new IllegalArgumentException("device " + d + ": another device(...) is at "
+                        + d.containerPath() + " already; give each its own path inside the container");
+            }
+            DeviceFile host = hostDevice(d);
+            nodes.add(new DeviceNode(d.containerPath(), host));
+            rules.add(new DeviceRule(host.block() ? DeviceRule.Type.BLOCK : DeviceRule.Type.CHAR, host.major(),
+                    host.minor(), d.permissions()));
+        }
+        return new Devices(List.copyOf(nodes), DevicePolicy.defaultsAnd(rules));
+    }
+
+    private static DeviceFile hostDevice(Device d) {
+        String what = "device " + d + ": the host path " + d.hostPath();
+        try {
+            return DeviceFile.stat(Path.of(d.hostPath())).orElseThrow(() -> new IllegalArgumentException(what
+                    + " is not a character or block device: give a device node, like /dev/fuse"));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " does not exist (or is a dangling symbolic link):"
+                    + " check the path, or load the driver that makes it", e);
+        } catch (FileSystemException e) {
+            String reason = e.getReason() == null ? e.toString() : e.getReason();
+            throw new IllegalArgumentException(what + " cannot be read: " + reason
+                    + (reason.contains("symbolic links") ? " (a loop of symbolic links)" : ""), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(what + " cannot be read", e);
+        }
     }
 }

@@ -182,7 +182,16 @@ public final class Container implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link Container}. Setters return the builder; {@link #build()} validates. */
+    /**
+     * Builds a {@link Container}. Setters return the builder; {@link #build()} validates.
+     *
+     * <p>Devices: like a Docker container, a container may open only the standard devices
+     * (null, zero, full, random, urandom, tty, ptmx and its own /dev/pts/*) and those given
+     * with {@link #device(Device)}; it may mknod any device node, but opening one outside
+     * that list fails with EPERM, also for root. The policy is compiled once, in
+     * {@link #build()}, and enforced by the container's cgroup: the v1 devices controller
+     * and, on the v2 directory, an eBPF device program (both at once on hybrid machines).
+     */
     public static final class Builder {
         static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -214,6 +223,7 @@ public final class Container implements AutoCloseable {
         private final List<String> capDrop = new ArrayList<>();
         private boolean noNewPrivileges = true;
         private final List<ConfigRules.RawLimit> rlimits = new ArrayList<>();
+        private final List<Device> devices = new ArrayList<>();
 
         private Builder() {
         }
@@ -446,6 +456,28 @@ public final class Container implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Gives the container a host device, like {@code docker run --device}: the node is
+         * made in its /dev (the host's type, numbers, mode and owner) and allowed by its
+         * device policy with {@link Device#permissions() the permissions given}. Without
+         * this, a container may use only the standard devices: null, zero, full, random,
+         * urandom, tty, ptmx and its own /dev/pts; it may mknod any device node (as in
+         * Docker), but not open one outside that list, also as root. Checked in
+         * {@link #build()}: the host path must exist and be a character or block device.
+         */
+        public Builder device(Device device) {
+            devices.add(Objects.requireNonNull(device, "device"));
+            return this;
+        }
+
+        /**
+         * {@link #device(Device)} in Docker's {@code --device} syntax:
+         * {@code /dev/sdc[:/dev/xvdc][:rwm]} (see {@link Device#parse}).
+         */
+        public Builder device(String device) {
+            return device(Device.parse(device));
+        }
+
         private static List<String> absolutePaths(List<String> paths, String option) {
             for (String p : paths) {
                 if (p == null || !p.startsWith("/")) {
@@ -593,12 +625,13 @@ public final class Container implements AutoCloseable {
                     throw new IllegalArgumentException("seccomp: " + e.getMessage(), e);
                 }
             }
+            ConfigRules.Devices theDevices = ConfigRules.devices(devices); // the policy compiled once, here
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
-                    capabilities, noNewPrivileges, theRlimits, theFilter);
+                    capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(), theDevices.policy());
             return new Container(config);
         }
 

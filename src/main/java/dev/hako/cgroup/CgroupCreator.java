@@ -4,29 +4,41 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 
-/** Creates a container's cgroup: checks, directories in each hierarchy version, limits; all or nothing. */
+/**
+ * Creates a container's cgroup: checks, directories in each hierarchy version, limits; all
+ * or nothing. A device policy is checked here (its controller) and left pending.
+ */
 final class CgroupCreator {
     private CgroupCreator() {
     }
 
-    /** See {@link ContainerCgroup#create(CgroupLayout, String, String, CgroupLimits)}. */
+    /**
+     * See {@link ContainerCgroup#create(CgroupLayout, String, String, CgroupLimits, DevicePolicy)};
+     * {@code devices} null for none.
+     */
     static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
-            CgroupDirectories directories) throws IOException {
+            DevicePolicy devices, CgroupDirectories directories) throws IOException {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(limits, "limits");
         List<String> parentPath = CgroupTree.parentPath(parent);
         // Before anything is made, so that a missing controller leaves no trace.
         LimitWriter.requireControllers(layout, limits);
+        if (devices != null) {
+            DeviceCgroup.requireController(layout);
+        }
 
         OwnDirectories own = new OwnDirectories(id, directories);
         CgroupPaths.Builder paths = new CgroupPaths.Builder(layout, id);
         try {
-            for (CgroupHierarchy hierarchy : List.of(new V1Hierarchies(layout), new V2Hierarchy(layout))) {
+            for (CgroupHierarchy hierarchy : List.of(new V1Hierarchies(layout, devices != null),
+                    new V2Hierarchy(layout))) {
                 hierarchy.makeDirectories(parentPath, limits, own, paths);
             }
             CgroupPaths made = paths.build();
             LimitWriter.apply(made, limits);
-            return new ContainerCgroup(made, own);
+            // The device policy is the caller's to apply (ContainerCgroup.applyDevicePolicy):
+            // at once, or overlapping with the child's own setup.
+            return new ContainerCgroup(made, own, devices, directories);
         } catch (IOException | RuntimeException e) {
             try {
                 own.removeAll();

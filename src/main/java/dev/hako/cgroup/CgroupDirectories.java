@@ -5,7 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Making and removing cgroup directories. On cgroupfs, mkdir makes a cgroup, which the
+ * Making and removing cgroup directories, and what v2 attaches to them rather than writes
+ * into a file (the device program). On cgroupfs, mkdir makes a cgroup, which the
  * kernel fills with its interface files, and rmdir removes one, files and all. Tests on a
  * plain directory tree laid out like cgroupfs supply their own, which play the kernel's part.
  */
@@ -21,6 +22,11 @@ interface CgroupDirectories {
         @Override
         public void rmdir(Path dir) throws IOException {
             Files.delete(dir);
+        }
+
+        @Override
+        public void attachDevicePolicy(Path dir, DeviceProgram program) throws IOException {
+            DeviceCgroup.attachV2(dir, program);
         }
     };
 
@@ -39,4 +45,10 @@ interface CgroupDirectories {
      *         while it has processes or child cgroups
      */
     void rmdir(Path dir) throws IOException;
+
+    /**
+     * Attaches {@code program} to the v2 cgroup {@code dir} as its device policy (a BPF
+     * program, which a plain directory tree can only record).
+     */
+    void attachDevicePolicy(Path dir, DeviceProgram program) throws IOException;
 }

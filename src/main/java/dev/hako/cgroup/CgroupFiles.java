@@ -51,6 +51,28 @@ final class CgroupFiles {
         }
     }
 
+    /**
+     * Writes each of {@code values} to {@code file} in a write of its own, through one open
+     * file: for files like {@code devices.allow} that take one entry per write.
+     *
+     * @throws IOException with the kernel's reason, naming the value it refused
+     */
+    static void writeEach(Path file, List<String> values) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (String value : values) {
+                ByteBuffer bytes = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+                try {
+                    channel.write(bytes);
+                } catch (IOException e) {
+                    throw new IOException("\"" + value + "\": " + reason(e), e);
+                }
+                if (bytes.hasRemaining()) {
+                    throw new IOException("short write of \"" + value + "\"");
+                }
+            }
+        }
+    }
+
     /** The file's contents without the trailing newline. */
     static String read(Path file) throws IOException {
         return SmallFiles.read(file).strip();

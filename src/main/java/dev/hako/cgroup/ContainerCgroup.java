@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <p>Which hierarchies: on v1, always the ones of memory, cpu, cpuacct, pids and freezer
  * (so that stats, freezing and killing every process work without limits), cpuset and blkio
- * only for a limit of theirs; and, whenever a v2 hierarchy is mounted, one v2 directory,
+ * only for a limit of theirs, devices for a device policy; and, whenever a v2 hierarchy is
+ * mounted, one v2 directory (with the device policy's program attached, if there is one),
  * which gives {@code cgroup.kill}, {@code cgroup.freeze} and {@code CLONE_INTO_CGROUP}
  * even on hybrid machines whose v2 hierarchy has no controllers.
  *
@@ -31,11 +32,16 @@ public final class ContainerCgroup {
     /** Null without a v2 mount. */
     private final V2Killer v2Killer;
     private final V1Killer v1Killer;
+    private final CgroupDirectories directories;
+    /** The device policy until {@link #applyDevicePolicy()} has put it in place; then null. */
+    private DevicePolicy pendingDevices;
     private boolean destroyed;
 
-    ContainerCgroup(CgroupPaths paths, OwnDirectories own) {
+    ContainerCgroup(CgroupPaths paths, OwnDirectories own, DevicePolicy devices, CgroupDirectories directories) {
         this.paths = paths;
         this.own = own;
+        this.pendingDevices = devices;
+        this.directories = directories;
         this.stats = new StatsReader(paths);
         this.freezers = new Freezers(paths);
         this.v2Killer = paths.unified().map(V2Killer::new).orElse(null);
@@ -56,13 +62,88 @@ public final class ContainerCgroup {
      */
     public static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits)
             throws IOException {
-        return CgroupCreator.create(layout, parent, id, limits, CgroupDirectories.KERNEL);
+        return CgroupCreator.create(layout, parent, id, limits, null, CgroupDirectories.KERNEL);
+    }
+
+    /**
+     * As {@link #create(CgroupLayout, String, String, CgroupLimits)}, with a device policy:
+     * on v1 the cgroup joins the devices hierarchy and refuses every device but those
+     * {@code devices} allows; where there is a v2 directory, the policy's program is
+     * attached to it (on hybrid machines both apply). Both are in place before this returns
+     * (see {@link #prepare} for starts).
+     *
+     * @param devices the policy, or null for none (every device the parent cgroup allows)
+     * @throws CgroupException also when neither form can be applied on this machine, or the
+     *         kernel refuses the program (with the verifier's log)
+     */
+    public static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
+            DevicePolicy devices) throws IOException {
+        return create(layout, parent, id, limits, devices, CgroupDirectories.KERNEL);
+    }
+
+    /**
+     * For a container's first process: as {@link #create(CgroupLayout, String, String,
+     * CgroupLimits, DevicePolicy)}, but the device policy is put in place by
+     * {@link #placeChild}, so that its cost overlaps with the child's own setup. The caller
+     * must not release the child before {@code placeChild} has returned.
+     */
+    public static ContainerCgroup prepare(CgroupLayout layout, String parent, String id, CgroupLimits limits,
+            DevicePolicy devices) throws IOException {
+        return CgroupCreator.create(layout, parent, id, limits, devices, CgroupDirectories.KERNEL);
     }
 
     /** For tests: the directory tree of {@link CgroupDirectories} instead of the kernel's. */
     static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
             CgroupDirectories directories) throws IOException {
-        return CgroupCreator.create(layout, parent, id, limits, directories);
+        return CgroupCreator.create(layout, parent, id, limits, null, directories);
+    }
+
+    /** For tests: with a device policy, on the directory tree of {@link CgroupDirectories}. */
+    static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
+            DevicePolicy devices, CgroupDirectories directories) throws IOException {
+        ContainerCgroup cgroup = CgroupCreator.create(layout, parent, id, limits, devices, directories);
+        try {
+            cgroup.applyDevicePolicy();
+        } catch (IOException | RuntimeException e) {
+            try {
+                cgroup.destroy();
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        return cgroup;
+    }
+
+    /**
+     * Puts the device policy in place, if it is still pending: on the v1 devices hierarchy
+     * {@code devices.deny "a"} and the allow entries, then on the v2 directory the attached
+     * program. Done before any process joins the v1 devices cgroup, so that no process is
+     * ever there under half a policy (after deny-all, before the allow entries).
+     */
+    public synchronized void applyDevicePolicy() throws IOException {
+        if (pendingDevices == null) {
+            return;
+        }
+        Optional<Path> v1 = paths.v1(Controller.DEVICES);
+        if (v1.isPresent()) {
+            DeviceCgroup.applyV1(v1.get(), pendingDevices);
+        }
+        if (paths.unified().isPresent()) {
+            // Atomic: a process in the v2 directory meets either no program or all of it.
+            directories.attachDevicePolicy(paths.unified().get(), pendingDevices.program());
+        }
+        pendingDevices = null;
+    }
+
+    /**
+     * Places a child made with {@code CLONE_INTO_CGROUP} (or, without a v2 directory, not
+     * yet in any of this cgroup's directories): the device policy first, then the child's
+     * pid into every v1 directory.
+     */
+    public void placeChild(long pid) throws IOException {
+        applyDevicePolicy();
+        addProcess(pid, false);
     }
 
     /** Where the directories are, for tests that drive one strategy directly. */

@@ -5,9 +5,10 @@ import java.util.Optional;
 /**
  * The cgroup controllers hako uses, with their names on cgroup v1 and v2.
  *
- * <p>Two of them have no v2 controller of their own, because cgroup v2 moved what they do
+ * <p>Three of them have no v2 controller of their own, because cgroup v2 moved what they do
  * into its core, present in every non-root cgroup: CPU time accounting ({@code cpu.stat}
- * {@code usage_usec}, v1's cpuacct) and freezing ({@code cgroup.freeze}, v1's freezer).
+ * {@code usage_usec}, v1's cpuacct) and freezing ({@code cgroup.freeze}, v1's freezer); a
+ * third, devices, became a BPF program attached to the cgroup.
  */
 public enum Controller {
     MEMORY("memory", "memory"),
@@ -16,7 +17,12 @@ public enum Controller {
     CPUSET("cpuset", "cpuset"),
     PIDS("pids", "pids"),
     BLKIO("blkio", "io"),
-    FREEZER("freezer", null);
+    FREEZER("freezer", null),
+    /**
+     * Which devices may be opened or made. On v2 not a controller but a device program
+     * attached to the cgroup, which every v2 cgroup can have: part of the core, like freezing.
+     */
+    DEVICES("devices", null);
 
     private final String v1Name;
     private final String v2Name;

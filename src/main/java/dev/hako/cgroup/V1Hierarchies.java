@@ -10,8 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A container's directories on cgroup v1: one in each hierarchy of the controllers it uses. */
-record V1Hierarchies(CgroupLayout layout) implements CgroupHierarchy {
+/**
+ * A container's directories on cgroup v1: one in each hierarchy of the controllers it uses.
+ *
+ * @param devices whether the container has a device policy, which needs the devices hierarchy
+ */
+record V1Hierarchies(CgroupLayout layout, boolean devices) implements CgroupHierarchy {
     /**
      * Used on v1 with or without limits: memory, cpuacct and pids for stats and OOM counts
      * (cpu with them, as it is usually mounted together with cpuacct), freezer for pause and
@@ -26,7 +30,15 @@ record V1Hierarchies(CgroupLayout layout) implements CgroupHierarchy {
      * {@link Controller} order; controllers mounted together (like cpu,cpuacct) share one.
      */
     static Map<Path, Set<Controller>> hierarchies(CgroupLayout layout, CgroupLimits limits) {
+        return hierarchies(layout, limits, false);
+    }
+
+    /** As {@link #hierarchies(CgroupLayout, CgroupLimits)}, with the devices hierarchy when {@code devices}. */
+    static Map<Path, Set<Controller>> hierarchies(CgroupLayout layout, CgroupLimits limits, boolean devices) {
         Set<Controller> wanted = EnumSet.copyOf(ALWAYS);
+        if (devices) {
+            wanted.add(Controller.DEVICES);
+        }
         for (LimitOption option : LimitOption.values()) {
             if (option.isSet(limits)) {
                 wanted.add(option.controller());
@@ -45,7 +57,7 @@ record V1Hierarchies(CgroupLayout layout) implements CgroupHierarchy {
     @Override
     public void makeDirectories(List<String> parentPath, CgroupLimits limits, OwnDirectories own,
             CgroupPaths.Builder paths) throws IOException {
-        for (Map.Entry<Path, Set<Controller>> h : hierarchies(layout, limits).entrySet()) {
+        for (Map.Entry<Path, Set<Controller>> h : hierarchies(layout, limits, devices).entrySet()) {
             boolean cpuset = h.getValue().contains(Controller.CPUSET);
             Path dir = own.makeIn(own.makeParents(h.getKey(), parentPath, cpuset, Set.of()));
             paths.v1(dir, h.getValue());

@@ -2,11 +2,13 @@ package dev.hako.fs;
 
 import dev.hako.ContainerException;
 import dev.hako.Rootfs;
+import dev.hako.linux.DeviceFile;
 import dev.hako.linux.FileCalls;
 import dev.hako.linux.Filesystems;
 import dev.hako.linux.Kernel;
 import dev.hako.linux.Overlayfs;
 import dev.hako.linux.Overlayfs.WhiteoutForm;
+import dev.hako.linux.StandardDevices;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
@@ -34,14 +36,6 @@ public final class RootfsSetup {
      * the child's mount namespace, so the host's mount table never shows them.
      */
     public static final Path STAGING = Path.of("/run/hako");
-
-    /** A character device the container's /dev gets. */
-    private record Device(String name, int major, int minor) {
-    }
-
-    private static final List<Device> DEVICES = List.of(
-            new Device("null", 1, 3), new Device("zero", 1, 5), new Device("full", 1, 7),
-            new Device("random", 1, 8), new Device("urandom", 1, 9), new Device("tty", 5, 0));
 
     private static final List<String[]> DEV_LINKS = List.of(
             new String[] {"/proc/self/fd", "/dev/fd"}, new String[] {"/proc/self/fd/0", "/dev/stdin"},
@@ -225,8 +219,18 @@ public final class RootfsSetup {
                 .chdir("/");
     }
 
-    /** /proc, a read-only /sys and /dev, inside the new root. */
+    /** /proc, a read-only /sys and /dev, inside the new root, with no device beyond the standard ones. */
     public static void mountSystem(ChildProgram.Builder p) {
+        mountSystem(p, List.of());
+    }
+
+    /**
+     * /proc, a read-only /sys and /dev, inside the new root; /dev gets the standard
+     * devices ({@link StandardDevices}) and then {@code devices}, each with its parent
+     * directories. Whether a process may open them is the device policy's to say (the
+     * cgroup's), not the node's.
+     */
+    public static void mountSystem(ChildProgram.Builder p, List<DeviceNode> devices) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
         p.mkdir("/proc", 0555).mayFail()
                 .mount("proc", "/proc", "proc", noSuidDevExec, null)
@@ -236,7 +240,7 @@ public final class RootfsSetup {
         p.mkdir("/dev", 0755).mayFail()
                 .mount("tmpfs", "/dev", "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_STRICTATIME(), "mode=755,size=65536k");
         p.umask(0).note("device and directory modes exactly as given");
-        for (Device d : DEVICES) {
+        for (StandardDevices.Node d : StandardDevices.NODES) {
             p.mknodChar("/dev/" + d.name(), 0666, d.major(), d.minor(), linux_h.gnu_dev_makedev(d.major(), d.minor()));
         }
         p.mkdir("/dev/pts", 0755)
@@ -249,6 +253,23 @@ public final class RootfsSetup {
                 .mount("mqueue", "/dev/mqueue", "mqueue", noSuidDevExec, null);
         for (String[] link : DEV_LINKS) {
             p.symlink(link[0], link[1]);
+        }
+        for (DeviceNode d : devices) {
+            p.setsUp("the device " + d.path(), "device");
+            String dir = "/dev";
+            for (String part : d.path().substring(dir.length() + 1, d.path().lastIndexOf('/') + 1).split("/")) {
+                if (!part.isEmpty()) {
+                    dir += "/" + part;
+                    p.mkdir(dir, 0755).mayFail();
+                }
+            }
+            DeviceFile host = d.host();
+            p.mknodDevice(d.path(), host.typeBits(), host.mode(), host.major(), host.minor(), host.device())
+                    .note("the host's type, numbers and mode");
+            p.chown(d.path(), host.uid(), host.gid()).note("and its owner, as Docker does");
+        }
+        if (!devices.isEmpty()) {
+            p.setsUpInternals("/dev");
         }
         p.umask(022).note("the umask a container's processes start with, as in Docker");
     }

@@ -473,6 +473,24 @@ public final class ChildProgram {
                     linux_h.AT_FDCWD(), cString(path), linux_h.S_IFCHR() | permissions, dev);
         }
 
+        /**
+         * {@code mknodat} of a character or block device: {@code type} is {@code S_IFCHR} or
+         * {@code S_IFBLK}; {@code dev} is the kernel's encoding of major:minor.
+         */
+        public Builder mknodDevice(String path, int type, int permissions, int major, int minor, long dev) {
+            String typeName = type == linux_h.S_IFBLK() ? "S_IFBLK" : "S_IFCHR";
+            return step(linux_h.SYS_mknodat(), () -> "mknodat(AT_FDCWD, " + quote(path) + ", " + typeName + "|0"
+                            + Integer.toOctalString(permissions) + ", makedev(" + major + ", " + minor + "))",
+                    linux_h.AT_FDCWD(), cString(path), type | permissions, dev);
+        }
+
+        /** {@code fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW)}. */
+        public Builder chown(String path, int uid, int gid) {
+            return step(linux_h.SYS_fchownat(), () -> "fchownat(AT_FDCWD, " + quote(path) + ", " + Integer.toUnsignedString(uid)
+                            + ", " + Integer.toUnsignedString(gid) + ", AT_SYMLINK_NOFOLLOW)",
+                    linux_h.AT_FDCWD(), cString(path), uid, gid, linux_h.AT_SYMLINK_NOFOLLOW());
+        }
+
         public Builder symlink(String target, String linkPath) {
             return step(linux_h.SYS_symlinkat(), () -> "symlinkat(" + quote(target) + ", AT_FDCWD, " + quote(linkPath) + ")",
                     cString(target), linux_h.AT_FDCWD(), cString(linkPath));

@@ -92,7 +92,9 @@ public final class ContainerLauncher {
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             CgroupLayout cgroups = cgroupLayout(config.cgroupParent());
-            cgroup = ContainerCgroup.create(cgroups, config.cgroupParent(), config.id(), config.limits());
+            // The device policy is put in place with the child's placement below, before its release.
+            cgroup = ContainerCgroup.prepare(cgroups, config.cgroupParent(), config.id(), config.limits(),
+                    config.devicePolicy());
             if (config.dieWithJvm()) {
                 cgroup.markOwnedByThisJvm();
             }
@@ -126,8 +128,9 @@ public final class ContainerLauncher {
 
             // The child does its namespace and filesystem work meanwhile, and waits on the sync
             // pipe only before anything of the container's own runs: this is where the parent
-            // places it from outside (the v1 cgroups) and then releases it.
-            cgroup.addProcess(pid, false);
+            // puts the device policy in place, places it from outside (the v1 cgroups) and
+            // then releases it. (The child's own mknods of /dev nodes are allowed by the policy.)
+            cgroup.placeChild(pid);
             try {
                 Libc.writeFully(sync[1], arena.allocate(1));
             } catch (SyscallException e) {

@@ -68,7 +68,7 @@ final class ContainerProgram {
         String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
-        RootfsSetup.mountSystem(p);
+        RootfsSetup.mountSystem(p, config.devices());
         p.setsUp("the writable directories of the host rootfs", "rootfs");
         RootfsSetup.mountWritableDirs(p, config.rootfs());
         mounts.attach(p, config.mounts());

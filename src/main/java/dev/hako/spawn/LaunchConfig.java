@@ -4,6 +4,8 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.cgroup.CgroupLimits;
+import dev.hako.cgroup.DevicePolicy;
+import dev.hako.fs.DeviceNode;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
@@ -40,7 +42,11 @@ public record LaunchConfig(
         boolean noNewPrivileges,
         List<ResourceLimit> rlimits,
         /* compiled once in build(); null: unconfined */
-        Filter seccomp) {
+        Filter seccomp,
+        /* the nodes beyond the standard ones, made in /dev */
+        List<DeviceNode> devices,
+        /* compiled once in build() */
+        DevicePolicy devicePolicy) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

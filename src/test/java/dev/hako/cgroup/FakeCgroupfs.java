@@ -28,7 +28,8 @@ final class FakeCgroupfs implements CgroupDirectories {
             "cpuset", List.of("cpuset.cpus", "cpuset.mems", "cpuset.effective_cpus"),
             "pids", List.of("pids.max", "pids.current"),
             "freezer", List.of("freezer.state"),
-            "blkio", List.of("blkio.bfq.weight"));
+            "blkio", List.of("blkio.bfq.weight"),
+            "devices", List.of("devices.allow", "devices.deny", "devices.list"));
     /** Interface files of a v2 cgroup: the core ones, then those of each controller. */
     static final List<String> V2_CORE = List.of("cgroup.procs", "cgroup.controllers", "cgroup.subtree_control",
             "cgroup.events", "cgroup.freeze", "cgroup.kill", "cpu.stat");
@@ -47,6 +48,8 @@ final class FakeCgroupfs implements CgroupDirectories {
     /** Files to leave out of new cgroups, to play a kernel without them. */
     private final List<String> absent = new ArrayList<>();
     private final List<String> extra = new ArrayList<>();
+    /** The device programs attached, by v2 directory, as the kernel would hold them. */
+    final Map<Path, DeviceProgram> devicePrograms = new LinkedHashMap<>();
 
     FakeCgroupfs(Path root) {
         this.root = root;
@@ -177,6 +180,14 @@ final class FakeCgroupfs implements CgroupDirectories {
             });
         }
         Files.delete(dir);
+    }
+
+    @Override
+    public void attachDevicePolicy(Path dir, DeviceProgram program) throws IOException {
+        if (!Files.isDirectory(dir) || unified == null || !dir.startsWith(unified)) {
+            throw new IllegalStateException(dir + " is not a v2 cgroup of this fake");
+        }
+        devicePrograms.put(dir, program);
     }
 
     /** Every directory below the root, relative to it, like {@code memory/hako/c1}. */

@@ -192,8 +192,8 @@ class ContainmentIT {
 
     @Test
     void mknodOfABlockDeviceNeedsMknod() throws Exception {
-        // Docker's set has CAP_MKNOD: Docker stops block devices with its device cgroup,
-        // which hako does not have yet. Without the capability the kernel refuses it.
+        // Docker's set has CAP_MKNOD, and mknod is allowed: it is opening the node that the
+        // device policy refuses (DevicesIT). Without the capability the kernel refuses mknod too.
         assertRefused(sh(builder().capDrop("MKNOD"), "mknod /tmp/sda b 8 0"), "mknod of a block device");
         ok(sh(builder(), "mknod /tmp/sda-" + ProcessHandle.current().pid() + " b 8 0 && rm /tmp/sda-"
                 + ProcessHandle.current().pid()));

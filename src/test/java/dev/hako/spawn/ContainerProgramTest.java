@@ -55,7 +55,8 @@ class ContainerProgramTest {
                 env, "/work/dir", readonly, in, out, err, merge, true,
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
                 MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT,
-                dev.hako.security.Capabilities.dockerDefault(), true, List.of(), null);
+                dev.hako.security.Capabilities.dockerDefault(), true, List.of(), null, List.of(),
+                dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()));
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
@@ -142,7 +143,7 @@ class ContainerProgramTest {
                 base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
                 new User(1000, 100, List.of(27, 44), "/home/u"),
                 Capabilities.of(List.of("NET_BIND_SERVICE"), List.of("ALL")), false,
-                List.of(ResourceLimit.of("NOFILE", 100, 200)), null);
+                List.of(ResourceLimit.of("NOFILE", 100, 200)), null, base.devices(), base.devicePolicy());
         String plan = plan(config);
         assertInOrder(plan,
                 "read(3, buf, 1)  [0 fails]",
@@ -168,7 +169,7 @@ class ContainerProgramTest {
                 base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
                 base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
                 new User(1000, 1000, List.of(), "/"), Capabilities.dockerDefault(), true, List.of(),
-                null);
+                null, base.devices(), base.devicePolicy());
         String plan = plan(config);
         assertInOrder(plan, "setresuid(1000, 1000, 1000)",
                 "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=0})",
@@ -183,10 +184,29 @@ class ContainerProgramTest {
                 c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
                 c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
                 c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(),
-                dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host()));
+                dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host()), c.devices(),
+                c.devicePolicy());
         String plan = plan(s);
         assertInOrder(plan, "rt_sigprocmask(SIG_SETMASK, [], NULL", "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=", "execve(");
         assertFalse(plan(c).contains("seccomp("), "unconfined: no filter");
+    }
+
+    @Test
+    void aGivenDeviceIsMadeInDevWithItsParentsAfterTheStandardOnes() throws Exception {
+        LaunchConfig c = config(Namespace.all(), null, false, Redirect.INHERIT, false);
+        var disk = new dev.hako.fs.DeviceNode("/dev/disks/xvdc", new dev.hako.linux.DeviceFile(true, 8, 32, 0660, 0, 6));
+        LaunchConfig d = new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(),
+                c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
+                c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
+                c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(), c.seccomp(),
+                List.of(disk), c.devicePolicy());
+        String plan = plan(d);
+        assertInOrder(plan, "umask(00)", "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",
+                "mknodat(AT_FDCWD, \"/dev/tty\", S_IFCHR|0666, makedev(5, 0))",
+                "-- the device /dev/disks/xvdc (device)", "mkdirat(AT_FDCWD, \"/dev/disks\", 0755)",
+                "mknodat(AT_FDCWD, \"/dev/disks/xvdc\", S_IFBLK|0660, makedev(8, 32))",
+                "fchownat(AT_FDCWD, \"/dev/disks/xvdc\", 0, 6, AT_SYMLINK_NOFOLLOW)", "umask(022)");
+        assertFalse(plan(c).contains("S_IFBLK"), "no device given, none made:\n" + plan(c));
     }
 
     @Test

@@ -1,0 +1,14 @@
+package dev.hako.fs;
+
+import dev.hako.linux.DeviceFile;
+
+/**
+ * A device node the container's /dev gets besides the standard ones: a host device made
+ * again inside, with the host's type, numbers, mode and owner, as Docker's {@code --device}
+ * does.
+ *
+ * @param path where, inside the container: below /dev, not on one of its own mounts
+ * @param host what {@code stat} said of the host's node
+ */
+public record DeviceNode(String path, DeviceFile host) {
+}
