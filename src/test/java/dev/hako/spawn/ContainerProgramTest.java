@@ -356,7 +356,7 @@ class ContainerProgramTest {
         return new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(), c.workingDir(),
                 c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(), c.dieWithJvm(),
                 c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(), c.etcFiles(), c.user(),
-                c.capabilities(), noNewPrivileges, c.rlimits(), filter);
+                c.capabilities(), noNewPrivileges, c.rlimits(), filter, c.devices(), c.devicePolicy());
     }
 
     private static String plan(LaunchConfig config, List<dev.hako.fs.CgroupView.Hierarchy> cgroups) throws Exception {
