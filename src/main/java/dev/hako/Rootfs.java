@@ -13,7 +13,7 @@ import java.util.Objects;
  * <li>{@link #overlay(List)}: read-only layers (an image's) joined by overlayfs, with a
  *     writable upper layer that vanishes with the container, or that the caller keeps;</li>
  * <li>{@link #host(String...)}: a read-only view of the host's own system directories,
- *     for sandboxing host commands, with writable tmpfs directories where asked.</li>
+ *     for running host commands without letting them change the host's files, with writable tmpfs directories where asked.</li>
  * </ul>
  * Whatever the kind, the container's root is mounted in the container's own mount
  * namespace only: nothing of it appears in the host's mount table.
