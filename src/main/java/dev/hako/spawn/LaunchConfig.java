@@ -8,6 +8,7 @@ import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
+import dev.hako.terminal.TerminalSize;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.util.List;
@@ -40,7 +41,10 @@ public record LaunchConfig(
         boolean noNewPrivileges,
         List<ResourceLimit> rlimits,
         /* compiled once in build(); null: unconfined */
-        Filter seccomp) {
+        Filter seccomp,
+        /* null: no terminal, the streams are as stdin/stdout/stderr say */
+        TerminalSize terminal,
+        List<PassedFd> passedFds) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

@@ -86,6 +86,9 @@ public final class TestRootfs {
         m.put("mount", "mount");
         m.put("umount", "mount");
         m.put("unshare", "util-linux");
+        // TerminalIT: what a terminal looks like from inside
+        m.put("tty", "coreutils");
+        m.put("stty", "coreutils");
         return m;
     }
 }
