@@ -144,3 +144,32 @@ enum {
     HAKO_BPF_QUERY_ATTACH_TYPE = offsetof(union bpf_attr, query.attach_type),
     HAKO_BPF_QUERY_PROG_CNT = offsetof(union bpf_attr, query.prog_cnt),
 };
+
+/* a terminal for the container (dev.hako.terminal): the pty ioctls, the window size, and the
+ * master passed to the JVM over a socket (SCM_RIGHTS); poll(2) for the JVM's end of it */
+#include <poll.h>
+#include <sys/uio.h>
+
+enum {
+    HAKO_MSGHDR_SIZE = sizeof(struct msghdr),
+    HAKO_MSG_IOV = offsetof(struct msghdr, msg_iov),
+    HAKO_MSG_IOVLEN = offsetof(struct msghdr, msg_iovlen),
+    HAKO_MSG_CONTROL = offsetof(struct msghdr, msg_control),
+    HAKO_MSG_CONTROLLEN = offsetof(struct msghdr, msg_controllen),
+    HAKO_MSG_FLAGS = offsetof(struct msghdr, msg_flags),
+    HAKO_IOVEC_SIZE = sizeof(struct iovec),
+    HAKO_IOV_BASE = offsetof(struct iovec, iov_base),
+    HAKO_IOV_LEN = offsetof(struct iovec, iov_len),
+    /* one control message carrying one descriptor: its buffer size and its cmsg_len */
+    HAKO_CMSG_SPACE_ONE_FD = CMSG_SPACE(sizeof(int)),
+    HAKO_CMSG_LEN_ONE_FD = CMSG_LEN(sizeof(int)),
+    HAKO_CMSGHDR_LEN = offsetof(struct cmsghdr, cmsg_len),
+    HAKO_CMSGHDR_LEVEL = offsetof(struct cmsghdr, cmsg_level),
+    HAKO_CMSGHDR_TYPE = offsetof(struct cmsghdr, cmsg_type),
+    /* where CMSG_DATA starts: CMSG_LEN(n) is that offset plus n by definition */
+    HAKO_CMSGHDR_DATA = CMSG_LEN(0),
+    HAKO_POLLFD_SIZE = sizeof(struct pollfd),
+    HAKO_POLLFD_FD = offsetof(struct pollfd, fd),
+    HAKO_POLLFD_EVENTS = offsetof(struct pollfd, events),
+    HAKO_POLLFD_REVENTS = offsetof(struct pollfd, revents),
+};

@@ -7,15 +7,19 @@ import dev.hako.cgroup.DeviceRule;
 import dev.hako.fs.DeviceNode;
 import dev.hako.linux.DeviceFile;
 
+import dev.hako.linux.Errno;
 import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
+import dev.hako.spawn.PassedFd;
+import dev.hako.terminal.TerminalSize;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -240,5 +244,71 @@ final class ConfigRules {
         } catch (IOException e) {
             throw new UncheckedIOException(what + " cannot be read", e);
         }
+    }
+
+    /**
+     * The terminal's size, or null without a terminal. A terminal replaces stdin, stdout and
+     * stderr, as {@code docker run -t} does: an explicit redirect (anything but the default
+     * pipe) would be silently dropped, so it is refused, naming both options.
+     */
+    static TerminalSize terminal(boolean terminal, int[] size, Redirect stdin, Redirect stdout, Redirect stderr) {
+        if (!terminal) {
+            if (size != null) {
+                throw new IllegalArgumentException("terminalSize(" + size[0] + ", " + size[1]
+                        + ") sizes a terminal the container does not have: add terminal(true), or drop terminalSize");
+            }
+            return null;
+        }
+        String[] options = {"redirectInput", "redirectOutput", "redirectError"};
+        Redirect[] redirects = {stdin, stdout, stderr};
+        for (int i = 0; i < 3; i++) {
+            if (redirects[i].type() != Redirect.Type.PIPE) {
+                throw new IllegalArgumentException("terminal(true) and " + options[i] + "(" + redirects[i]
+                        + ") (or inheritIO()) conflict: the terminal is the container's stdin, stdout and stderr,"
+                        + " as with docker run -t; drop one of them");
+            }
+        }
+        return size == null ? TerminalSize.DEFAULT : TerminalSize.of(size[0], size[1], "terminalSize");
+    }
+
+    /**
+     * The descriptors passed to the container: each to a number of 3 or more (0 to 2 are
+     * stdio) below the open-file limit the child starts with (the JVM's), no two to one
+     * number, each an fd open in the JVM now. {@code start()} checks the last again.
+     */
+    static List<PassedFd> passedFds(List<PassedFd> passed) {
+        long softLimit;
+        try {
+            softLimit = Libc.getrlimit(linux_h.RLIMIT_NOFILE())[0];
+        } catch (SyscallException e) {
+            throw new IllegalStateException("reading the JVM's own RLIMIT_NOFILE failed", e);
+        }
+        Map<Integer, PassedFd> byTarget = new LinkedHashMap<>();
+        for (PassedFd f : passed) {
+            if (f.containerFd() < 3) {
+                throw new IllegalArgumentException(f.option() + ": the container's fd " + f.containerFd()
+                        + " is its stdin, stdout or stderr: pass descriptors as 3 or more (redirectInput,"
+                        + " redirectOutput and redirectError set 0 to 2)");
+            }
+            if (Long.compareUnsigned(f.containerFd(), softLimit) >= 0) {
+                throw new IllegalArgumentException(f.option() + ": the container's fd " + f.containerFd()
+                        + " is beyond its open-file limit (RLIMIT_NOFILE " + softLimit + "): use a lower number");
+            }
+            PassedFd before = byTarget.put(f.containerFd(), f);
+            if (before != null) {
+                throw new IllegalArgumentException(before.option() + " and " + f.option()
+                        + " both give the container's fd " + f.containerFd() + ": use a different number for one");
+            }
+            if (f.hostFd() < 0) {
+                throw new IllegalArgumentException(f.option() + ": " + f.hostFd() + " is no descriptor");
+            }
+            try {
+                Libc.fstat(f.hostFd());
+            } catch (SyscallException e) {
+                throw new IllegalArgumentException(f.option() + ": the JVM's fd " + f.hostFd() + " is not open ("
+                        + Errno.describe(e.errno()) + "): pass a descriptor the JVM holds until start()", e);
+            }
+        }
+        return List.copyOf(passed);
     }
 }

@@ -15,6 +15,8 @@ import dev.hako.security.User;
 import dev.hako.spawn.ContainerLauncher;
 import dev.hako.spawn.LaunchConfig;
 import dev.hako.spawn.Launched;
+import dev.hako.spawn.PassedFd;
+import dev.hako.terminal.TerminalSize;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -224,6 +226,9 @@ public final class Container implements AutoCloseable {
         private boolean noNewPrivileges = true;
         private final List<ConfigRules.RawLimit> rlimits = new ArrayList<>();
         private final List<Device> devices = new ArrayList<>();
+        private boolean terminal;
+        private int[] terminalSize;
+        private final List<PassedFd> passedFds = new ArrayList<>();
 
         private Builder() {
         }
@@ -352,6 +357,39 @@ public final class Container implements AutoCloseable {
             stdin = Redirect.INHERIT;
             stdout = Redirect.INHERIT;
             stderr = Redirect.INHERIT;
+            return this;
+        }
+
+        /**
+         * Gives the command a terminal, like {@code docker run -t}: a pty of the container's
+         * own {@code /dev/pts} is its stdin, stdout, stderr and controlling terminal, and the
+         * {@link ContainerProcess} streams are the pty's master (see there; stderr is merged
+         * into what the terminal shows), with {@link ContainerProcess#resize}. The terminal
+         * replaces the stdio redirects, so an explicit {@code redirectInput},
+         * {@code redirectOutput}, {@code redirectError} or {@code inheritIO} is refused by
+         * {@link #build()}. Default: false.
+         */
+        public Builder terminal(boolean terminal) {
+            this.terminal = terminal;
+            return this;
+        }
+
+        /** The terminal's initial size in columns and rows (1 to 65535 each). Default: 80x24. Needs {@link #terminal}. */
+        public Builder terminalSize(int columns, int rows) {
+            this.terminalSize = new int[] {columns, rows};
+            return this;
+        }
+
+        /**
+         * Passes one of the JVM's open descriptors to the container as {@code containerFd}
+         * (3 or more), for socket activation ({@code LISTEN_FDS}) and the like: the container
+         * gets a copy when it starts, so the caller may close {@code hostFd} once
+         * {@link Container#start()} has returned. Nothing else but 0, 1 and 2 is open in the
+         * container. Checked in {@link #build()} (and that {@code hostFd} is still open, again
+         * at start).
+         */
+        public Builder passFd(int containerFd, int hostFd) {
+            passedFds.add(new PassedFd(containerFd, hostFd));
             return this;
         }
 
@@ -626,12 +664,15 @@ public final class Container implements AutoCloseable {
                 }
             }
             ConfigRules.Devices theDevices = ConfigRules.devices(devices); // the policy compiled once, here
+            TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr);
+            List<PassedFd> thePassedFds = ConfigRules.passedFds(passedFds);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
-                    capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(), theDevices.policy());
+                    capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(), theDevices.policy(),
+                    theTerminal, thePassedFds);
             return new Container(config);
         }
 

@@ -2,7 +2,9 @@ package dev.hako;
 
 import dev.hako.linux.linux_h;
 import dev.hako.spawn.Launched;
+import dev.hako.terminal.TerminalSize;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +24,15 @@ import java.util.concurrent.TimeoutException;
  * <p>With a PID namespace the command is PID 1 of the container, and like any init it
  * ignores signals it has no handler for: {@link #destroy()} (SIGTERM) then does nothing,
  * as with {@code docker stop}, and {@link #destroyForcibly()} (SIGKILL) is the sure way.
+ *
+ * <p>With {@link Container.Builder#terminal(boolean) terminal(true)} the process's stdin,
+ * stdout and stderr are a terminal (a pty), and the streams are its master side:
+ * {@link #getInputStream()} is what the terminal shows (stdout and stderr merged, as the
+ * screen shows them, with the line discipline's {@code \r\n} and echo),
+ * {@link #getOutputStream()} is the keyboard (unbuffered; Ctrl-C is byte 3), and
+ * {@link #getErrorStream()} is empty, as a {@code Process}'s is when
+ * {@link ProcessBuilder#redirectErrorStream(boolean)} merged it. {@link #resize} sets the
+ * window size.
  */
 public final class ContainerProcess extends Process {
 
@@ -149,6 +160,18 @@ public final class ContainerProcess extends Process {
      */
     public void signal(String name) {
         signal(Signal.of(name));
+    }
+
+    /**
+     * Sets the size of the process's terminal, as a terminal emulator does when its window
+     * changes: the kernel then sends SIGWINCH to the terminal's foreground processes.
+     *
+     * @throws IllegalStateException when the container has no terminal
+     * @throws IllegalArgumentException for a size of less than 1 or more than 65535
+     * @throws IOException when the container is closed
+     */
+    public void resize(int columns, int rows) throws IOException {
+        launched.resize(TerminalSize.of(columns, rows, "resize"));
     }
 
     @Override

@@ -38,14 +38,14 @@ public final class MinimalRootfs {
             "ip", "ifconfig", "mount", "umount", "sleep", "true", "false", "env", "pwd", "touch", "mkdir",
             "rmdir", "rm", "cp", "mv", "head", "tail", "grep", "wc", "kill", "sed", "printf", "dd", "stat",
             "readlink", "ln", "uname", "find", "test", "[", "tr", "cut", "sort", "xargs", "chmod", "seq", "mknod",
-            "unshare");
+            "unshare", "tty", "stty");
 
     /** Host commands copied when there is no static busybox; only sh (or bash) is required. */
     private static final List<String> HOST_COMMANDS = List.of("sh", "ls", "cat", "echo", "ps", "id",
             "hostname", "ip", "mount", "sleep", "true", "false", "env", "pwd", "touch", "mkdir", "rm",
             "cp", "mv", "head", "tail", "grep", "wc", "kill", "sed", "printf", "dd", "stat", "readlink",
             "ln", "uname", "find", "tr", "cut", "yes", "seq", "sort", "xargs", "chmod", "rmdir", "umount", "test",
-            "mknod", "unshare");
+            "mknod", "unshare", "tty", "stty");
 
     private static final List<String> HOST_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
             "/usr/bin", "/sbin", "/bin");

@@ -45,6 +45,17 @@ public final class Libc {
     private static final MethodHandle CLOSEDIR = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
     private static final MethodHandle FSTAT = link(linux_h.fstat$address(), linux_h.fstat$descriptor());
     private static final MethodHandle FGETXATTR = link(linux_h.fgetxattr$address(), linux_h.fgetxattr$descriptor());
+    private static final MethodHandle SOCKETPAIR = link(linux_h.socketpair$address(), linux_h.socketpair$descriptor());
+    private static final MethodHandle RECVMSG = link(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
+    private static final MethodHandle POLL = link(linux_h.poll$address(), linux_h.poll$descriptor());
+    /**
+     * {@code ioctl(fd, request, pointer)}: variadic in C, so not in the generated bindings;
+     * linked here with its one variadic argument spelled out as a pointer.
+     */
+    private static final MethodHandle IOCTL_POINTER = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
     /**
      * The C library's {@code syscall(number, dirfd, path, how, size)}, for openat2, which
      * glibc has no wrapper for. {@code syscall} is variadic, which the generated bindings
@@ -140,6 +151,35 @@ public final class Libc {
             MemorySegment rest = buf.asSlice(done);
             done += call(() -> "write(" + fd + ")", s -> (long) WRITE.invoke(s, fd, rest, rest.byteSize()));
         }
+    }
+
+    /** One {@code write(fd, buf, buf.byteSize())}; returns how many bytes it wrote. */
+    public static long write(int fd, MemorySegment buf) throws SyscallException {
+        return call(() -> "write(" + fd + ")", s -> (long) WRITE.invoke(s, fd, buf, buf.byteSize()));
+    }
+
+    /** {@code socketpair(domain, type, 0)}: returns both ends. */
+    public static int[] socketpair(int domain, int type) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            call(() -> "socketpair(" + domain + ", " + type + ")", s -> (int) SOCKETPAIR.invoke(s, domain, type, 0, fds));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** {@code recvmsg(fd, msg, flags)}: returns the count of data bytes, 0 when the peer has closed its end. */
+    public static long recvmsg(int fd, MemorySegment msg, int flags) throws SyscallException {
+        return call(() -> "recvmsg(" + fd + ")", s -> (long) RECVMSG.invoke(s, fd, msg, flags));
+    }
+
+    /** {@code poll(fds, count, timeout)}: returns how many entries have events ({@code -1}: no timeout). */
+    public static int poll(MemorySegment fds, int count, int timeoutMillis) throws SyscallException {
+        return (int) call(() -> "poll", s -> (int) POLL.invoke(s, fds, (long) count, timeoutMillis));
+    }
+
+    /** {@code ioctl(fd, request, arg)} with a pointer argument; {@code what} names the request in errors. */
+    public static void ioctl(int fd, long request, String what, MemorySegment arg) throws SyscallException {
+        call(() -> "ioctl(" + fd + ", " + what + ")", s -> (int) IOCTL_POINTER.invoke(s, fd, request, arg));
     }
 
     /** {@code mmap} of fresh anonymous private memory. */

@@ -7,6 +7,7 @@ import dev.hako.linux.linux_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -332,6 +333,26 @@ public final class ChildProgram {
             return step(linux_h.SYS_close_range(), () -> "close_range(" + first + ", ~0U, 0)", first, 0xFFFF_FFFFL, 0);
         }
 
+        /**
+         * Closes every fd but those in {@code kept}: one {@code close_range} per gap between
+         * them and one from the highest up. From here on the builder knows the fd table, as
+         * after {@link #closeFrom(int)}: each later open gets the lowest number not kept.
+         */
+        public Builder closeAllExcept(BitSet kept) {
+            if (kept.nextClearBit(0) == kept.length()) {
+                return closeFrom(kept.length()); // 0..n-1: one close_range, as closeFrom writes it
+            }
+            for (int from = kept.nextClearBit(0); from < kept.length(); from = kept.nextClearBit(from)) {
+                int first = from;
+                int last = kept.nextSetBit(from) - 1;
+                step(linux_h.SYS_close_range(), () -> "close_range(" + first + ", " + last + ", 0)", first, last, 0);
+                from = last + 1;
+            }
+            int tail = kept.length();
+            fds = new FdTable(kept);
+            return step(linux_h.SYS_close_range(), () -> "close_range(" + tail + ", ~0U, 0)", tail, 0xFFFF_FFFFL, 0);
+        }
+
         public Builder close(int fd) {
             if (fds != null) {
                 fds.release(fd);
@@ -515,6 +536,33 @@ public final class ChildProgram {
         public Builder ioctl(int fd, long request, String requestName, MemorySegment arg, String argText) {
             return step(linux_h.SYS_ioctl(), () -> "ioctl(" + fd + ", " + requestName + ", " + argText + ")",
                     fd, request, arg.address());
+        }
+
+        /** {@code ioctl(fd, request, arg)} with an integer argument rather than a pointer. */
+        public Builder ioctl(int fd, long request, String requestName, long arg, String argText) {
+            return step(linux_h.SYS_ioctl(), () -> "ioctl(" + fd + ", " + requestName + ", " + argText + ")",
+                    fd, request, arg);
+        }
+
+        /**
+         * {@code ioctl(fd, request, arg)} for a request that returns a new descriptor (such
+         * as TIOCGPTPEER); returns its number.
+         */
+        public int ioctlOpeningFd(int fd, long request, String requestName, long arg, String argText) {
+            ioctl(fd, request, requestName, arg, argText);
+            return opened();
+        }
+
+        /** {@code fchown(fd, uid, gid)}; -1 leaves that id as it is. */
+        public Builder fchown(int fd, int uid, int gid) {
+            return step(linux_h.SYS_fchown(), () -> "fchown(" + fd + ", " + uid + ", " + gid + ")",
+                    fd, uid & 0xFFFF_FFFFL, gid & 0xFFFF_FFFFL);
+        }
+
+        /** {@code sendmsg(fd, msg, flags)}; {@code msgText} shows the message prepared in the program's memory. */
+        public Builder sendmsg(int fd, MemorySegment msg, String msgText, int flags) {
+            return step(linux_h.SYS_sendmsg(), () -> "sendmsg(" + fd + ", " + msgText + ", " + flags + ")",
+                    fd, msg.address(), flags);
         }
 
         /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */

@@ -15,6 +15,11 @@ final class FdTable {
         open.set(0, firstFree);
     }
 
+    /** A table in which exactly the numbers in {@code taken} are open. */
+    FdTable(BitSet taken) {
+        open.or(taken);
+    }
+
     /** The number the next opening step will get; marks it taken. */
     int take() {
         int fd = open.nextClearBit(0);

@@ -74,6 +74,7 @@ public final class ContainerLauncher {
 
     public static Launched launch(LaunchConfig config) throws ContainerException {
         checkSystem(config);
+        checkPassedFds(config);
         Stdio stdio = null;
         int[] sync = {-1, -1};
         int[] error = {-1, -1};
@@ -131,8 +132,13 @@ public final class ContainerLauncher {
             // puts the device policy in place, places it from outside (the v1 cgroups) and
             // then releases it. (The child's own mknods of /dev nodes are allowed by the policy.)
             cgroup.placeChild(pid);
+            // With a terminal, the child sends its master before it waits: without one, it
+            // stays unreleased (it failed a step, or was killed) and the results say why.
+            boolean release = stdio.console() == null || stdio.receiveTerminal();
             try {
-                Libc.writeFully(sync[1], arena.allocate(1));
+                if (release) {
+                    Libc.writeFully(sync[1], arena.allocate(1));
+                }
             } catch (SyscallException e) {
                 if (e.errno() != linux_h.EPIPE()) {
                     throw e;
@@ -155,6 +161,13 @@ public final class ContainerLauncher {
                 pidfd = -1;
                 throw setupFailed(config, program, failure.get(), status);
             }
+            if (!release) {
+                ExitStatus status = Reaper.reapNow(pidfd);
+                Libc.close(pidfd);
+                pidfd = -1;
+                throw new ContainerException("starting container " + config.id() + " failed: the child ended (" + status
+                        + ") before it sent its terminal (terminal)\nchild program:\n" + program.describeRun());
+            }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             return new Launched(pid, pidfd, exit, stdio, cgroup);
         } catch (ContainerException | IllegalArgumentException e) {
@@ -165,6 +178,19 @@ public final class ContainerLauncher {
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
             arena.close();
+        }
+    }
+
+    /** The JVM's descriptors the container is to get must still be open (build() checked them once). */
+    private static void checkPassedFds(LaunchConfig config) throws ContainerException {
+        for (PassedFd f : config.passedFds()) {
+            try {
+                Libc.fstat(f.hostFd());
+            } catch (SyscallException e) {
+                throw new ContainerException("starting container " + config.id() + ": " + f.option() + ": the JVM's fd "
+                        + f.hostFd() + " is not open any more (" + Errno.describe(e.errno())
+                        + "): keep it open until start() returns");
+            }
         }
     }
 

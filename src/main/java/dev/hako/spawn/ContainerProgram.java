@@ -13,9 +13,11 @@ import dev.hako.net.Loopback;
 import dev.hako.security.Privileges;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.User;
+import dev.hako.terminal.PtySteps;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 
@@ -26,14 +28,13 @@ import java.util.Map;
  */
 final class ContainerProgram {
     /**
-     * Where the child's two private pipes land: the sync pipe's read end and the error
-     * pipe's write end. Both are close-on-exec and stay open until then, so that every
-     * descriptor the program opens gets {@link #FREE_FD}.
+     * The first number for the child's private descriptors: the sync pipe's read end, the
+     * error pipe's write end and, with a terminal, the console socket, in that order, each
+     * on the lowest number from here that no passed descriptor takes (without any: 3, 4, 5).
+     * They are close-on-exec and stay open until then, so every descriptor the program
+     * opens later gets a number above them.
      */
-    static final int SYNC_FD = 3;
-    static final int ERROR_FD = 4;
-    /** The lowest descriptor left free once the fd table is rebuilt; each later open gets it. */
-    static final int FREE_FD = 5;
+    static final int FIRST_PRIVATE_FD = 3;
     /** The child's exit code when a step fails; the parent reads which one from the results. */
     static final int SETUP_FAILED_EXIT_CODE = 127;
 
@@ -49,7 +50,7 @@ final class ContainerProgram {
     static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
                               List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
-        rebuildFdTable(p, stdio, syncReadFd, errorWriteFd);
+        ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds());
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -87,10 +88,15 @@ final class ContainerProgram {
             p.setsUp("a read-only root", "readonlyRootfs");
             RootfsSetup.makeRootReadonly(p);
         }
+        if (fds.console() >= 0) {
+            // After every mount (as runc makes its console), so the pty is the container's own.
+            p.setsUp("the terminal (a pty of the container's /dev/pts)", "terminal");
+            PtySteps.addSteps(p, fds.console(), config.terminal(), config.user().uid());
+        }
         // The namespace and filesystem work above runs while the parent places the child in
         // its cgroups; nothing of the container's own runs before this point.
         p.setsUpInternals("waiting for the parent to place the child in its cgroups");
-        p.read(SYNC_FD, 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
+        p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         if (config.namespaces().contains(Namespace.CGROUP)) {
             p.setsUpInternals("the cgroup namespace");
             p.unshare(linux_h.CLONE_NEWCGROUP())
@@ -124,29 +130,64 @@ final class ContainerProgram {
         p.seccompFilter(filter.bytes(), filter.length(), filter.flagBits(), filter.toString()).note(why);
     }
 
+    /** Where the child's private descriptors are once its fd table is rebuilt; console -1 without a terminal. */
+    record ChildFds(int sync, int error, int console) {
+    }
+
+    /** One descriptor the child takes over: the JVM's {@code from} becomes the child's {@code to}. */
+    private record Move(int from, int to, boolean closeOnExec, PassedFd passed) {
+    }
+
     /**
-     * Moves the stdio sources and the two pipes to 0..4, then closes everything else, so
+     * Moves the stdio sources, the passed descriptors and the child's private ones (sync
+     * pipe, error pipe, console socket) to their numbers, then closes everything else, so
      * nothing of the JVM leaks into the container. Sources are first copied above every fd
      * involved, so that no move overwrites a source still to be moved.
      */
-    private static void rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd) {
+    private static ChildFds rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd,
+                                           List<PassedFd> passed) {
         p.setsUpInternals("the child's descriptor table");
-        List<int[]> moves = new ArrayList<>();
+        BitSet kept = new BitSet();
+        kept.set(0, 3);
+        passed.forEach(f -> kept.set(f.containerFd()));
+        int sync = kept.nextClearBit(FIRST_PRIVATE_FD);
+        kept.set(sync);
+        int error = kept.nextClearBit(FIRST_PRIVATE_FD);
+        kept.set(error);
+        int console = -1;
+        if (stdio.console() != null) {
+            console = kept.nextClearBit(FIRST_PRIVATE_FD);
+            kept.set(console);
+        }
+        List<Move> moves = new ArrayList<>();
         for (Stdio.Source s : stdio.sources()) {
             if (!s.isFile()) {
-                moves.add(new int[] {s.parentFd(), s.target()});
+                moves.add(new Move(s.parentFd(), s.target(), false, null));
             }
         }
-        moves.add(new int[] {syncReadFd, SYNC_FD});
-        moves.add(new int[] {errorWriteFd, ERROR_FD});
-        int staging = Math.max(FREE_FD, moves.stream().mapToInt(m -> m[0]).max().orElse(0) + 1);
-        for (int[] m : moves) {
-            p.dup3(m[0], staging + m[1], 0);
+        for (PassedFd f : passed) {
+            moves.add(new Move(f.hostFd(), f.containerFd(), false, f));
         }
-        for (int[] m : moves) {
-            p.dup3(staging + m[1], m[1], m[1] >= SYNC_FD ? linux_h.O_CLOEXEC() : 0);
+        moves.add(new Move(syncReadFd, sync, true, null));
+        moves.add(new Move(errorWriteFd, error, true, null));
+        if (console >= 0) {
+            moves.add(new Move(stdio.console().childEnd(), console, true, null));
         }
-        p.closeFrom(FREE_FD).note("no descriptor of the JVM leaks into the container");
+        int staging = Math.max(kept.length(), moves.stream().mapToInt(Move::from).max().orElse(0) + 1);
+        for (int i = 0; i < moves.size(); i++) {
+            Move m = moves.get(i);
+            if (m.passed() != null) {
+                // A host fd closed since build() fails here, naming the option.
+                p.setsUp("the JVM's fd " + m.from() + " as the container's fd " + m.to(), m.passed().option());
+            }
+            p.dup3(m.from(), staging + i, 0);
+            p.setsUpInternals("the child's descriptor table");
+        }
+        for (int i = 0; i < moves.size(); i++) {
+            Move m = moves.get(i);
+            p.dup3(staging + i, m.to(), m.closeOnExec() ? linux_h.O_CLOEXEC() : 0);
+        }
+        p.closeAllExcept(kept).note("no descriptor of the JVM leaks into the container");
         for (Stdio.Source s : stdio.sources()) {
             if (s.isFile()) {
                 p.setsUp("the file " + s.file() + " as fd " + s.target(), s.option());
@@ -157,6 +198,7 @@ final class ContainerProgram {
         if (stdio.mergeStderr()) {
             p.dup3(1, 2, 0).note("stderr goes where stdout goes");
         }
+        return new ChildFds(sync, error, console);
     }
 
     /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */

@@ -10,6 +10,7 @@ import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
+import dev.hako.terminal.TerminalSize;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.util.List;
@@ -46,7 +47,10 @@ public record LaunchConfig(
         /* the nodes beyond the standard ones, made in /dev */
         List<DeviceNode> devices,
         /* compiled once in build() */
-        DevicePolicy devicePolicy) {
+        DevicePolicy devicePolicy,
+        /* null: no terminal, the streams are as stdin/stdout/stderr say */
+        TerminalSize terminal,
+        List<PassedFd> passedFds) {
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

@@ -7,6 +7,8 @@ import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.terminal.TerminalMaster;
+import dev.hako.terminal.TerminalSize;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,6 +88,25 @@ public final class Launched {
 
     public InputStream stderr() {
         return stdio.stderr();
+    }
+
+    /** Whether the process's stdio is a terminal. */
+    public boolean hasTerminal() {
+        return stdio.terminal() != null;
+    }
+
+    /**
+     * Sets the size of the process's terminal.
+     *
+     * @throws IllegalStateException without a terminal
+     * @throws IOException once the container is closed
+     */
+    public void resize(TerminalSize size) throws IOException {
+        TerminalMaster terminal = stdio.terminal();
+        if (terminal == null) {
+            throw new IllegalStateException("process " + pid + " has no terminal to resize: build its container with terminal(true)");
+        }
+        terminal.resize(size);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.hako.spawn;
 
 import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
+import dev.hako.terminal.ConsoleSocket;
+import dev.hako.terminal.TerminalMaster;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -14,10 +16,11 @@ import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The container's stdin, stdout and stderr: pipes to the JVM, the JVM's own streams, or
- * files, as {@link Redirect} says. Holds the JVM's ends (as Java streams) and the
+ * files, as {@link Redirect} says, or a terminal whose master the child sends back. Holds the JVM's ends (as Java streams) and the
  * descriptors the child takes over, which the parent closes right after the clone.
  */
 final class Stdio implements Closeable {
@@ -41,6 +44,8 @@ final class Stdio implements Closeable {
     private final List<Integer> childEnds = new ArrayList<>();
     private final List<Closeable> parentEnds = new ArrayList<>();
     private final boolean mergeStderr;
+    private ConsoleSocket console;
+    private TerminalMaster terminal;
     private OutputStream stdin = new NotAPipe();
     private InputStream stdout = InputStream.nullInputStream();
     private InputStream stderr = InputStream.nullInputStream();
@@ -50,6 +55,9 @@ final class Stdio implements Closeable {
     }
 
     static Stdio open(LaunchConfig config) throws IOException {
+        if (config.terminal() != null) {
+            return openTerminal();
+        }
         Stdio stdio = new Stdio(config.redirectErrorStream());
         try {
             stdio.stdin = stdio.input(config.stdin());
@@ -63,6 +71,58 @@ final class Stdio implements Closeable {
             stdio.closeChildEnds();
             throw e;
         }
+    }
+
+    /**
+     * A terminal replaces all three streams (the child makes the pty's slave its 0, 1 and 2).
+     * Until then they are /dev/null rather than the JVM's own, so that the child's fd table
+     * is what its plan says even when the JVM runs with a standard stream closed.
+     */
+    private static Stdio openTerminal() throws IOException {
+        Stdio stdio = new Stdio(false);
+        try {
+            int devNull = Libc.openat2(linux_h.AT_FDCWD(), "/dev/null", linux_h.O_RDWR() | linux_h.O_CLOEXEC(), 0);
+            stdio.childEnds.add(devNull);
+            for (int target = 0; target < 3; target++) {
+                stdio.sources.add(new Source(target, devNull, null, 0));
+            }
+            stdio.console = ConsoleSocket.open();
+            return stdio;
+        } catch (IOException | RuntimeException e) {
+            stdio.close();
+            stdio.closeChildEnds();
+            throw e;
+        }
+    }
+
+    /** The socket the child sends its terminal's master over, or null without a terminal. */
+    ConsoleSocket console() {
+        return console;
+    }
+
+    /**
+     * Waits for the child's terminal master, which then backs the streams: stdout is what
+     * the terminal shows (stderr included), stdin is its keyboard, stderr is empty, as
+     * {@link Process#getErrorStream()} is for a merged stream.
+     *
+     * @return false when the child ended before sending it
+     */
+    boolean receiveTerminal() throws IOException {
+        Optional<TerminalMaster> received = console.receiveMaster();
+        console.close();
+        if (received.isEmpty()) {
+            return false;
+        }
+        terminal = received.get();
+        stdin = terminal.output();
+        stdout = terminal.input();
+        stderr = InputStream.nullInputStream();
+        return true;
+    }
+
+    /** The terminal's master, or null without one (or before it arrived). */
+    TerminalMaster terminal() {
+        return terminal;
     }
 
     private OutputStream input(Redirect r) throws IOException {
@@ -140,11 +200,20 @@ final class Stdio implements Closeable {
     void closeChildEnds() {
         childEnds.forEach(Libc::closeQuietly);
         childEnds.clear();
+        if (console != null) {
+            console.closeChildEnd();
+        }
     }
 
     /** Closes the JVM's ends. */
     @Override
     public void close() {
+        if (console != null) {
+            console.close();
+        }
+        if (terminal != null) {
+            terminal.close();
+        }
         for (Closeable c : parentEnds) {
             try {
                 c.close();

@@ -33,7 +33,7 @@ class LayeringTest {
             Set.of("dev.hako.program"),
             Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
                     "dev.hako.process",
-                    "dev.hako.image"),
+                    "dev.hako.image", "dev.hako.terminal"),
             Set.of("dev.hako.spawn"),
             Set.of("dev.hako"),
             Set.of("dev.hako.cli"));

@@ -1,5 +1,7 @@
 package dev.hako.it;
 
+import dev.hako.linux.Libc;
+import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +30,21 @@ class FdHygieneIT {
         assertEquals("0\n1\n2\n", ok(builder().command("/bin/sh", "-c", "ls /proc/1/fd; true").run()));
         assertEquals("0\n1\n2\n3\n", ok(builder().command("/bin/ls", "/proc/self/fd").run()),
                 "the same with a different container, as often as it starts");
+    }
+
+    @Test
+    void passedDescriptorsAreOpenAtTheirNumbersAndNothingElse() throws Exception {
+        int[] pipe = Libc.pipe2(linux_h.O_CLOEXEC());
+        try {
+            assertEquals("0\n1\n2\n3\n7\n", ok(builder().passFd(3, pipe[0]).passFd(7, pipe[1])
+                    .command("/bin/sh", "-c", "ls /proc/1/fd; true").run()), "none of hako's own descriptors either");
+            assertEquals("0\r\n1\r\n10\r\n2\r\n", ok(builder().terminal(true).passFd(10, pipe[0])
+                    .command("/bin/sh", "-c", "ls -1 /proc/1/fd; true").run()),
+                    "with a terminal too: neither its master nor the socket that carried it");
+        } finally {
+            Libc.close(pipe[0]);
+            Libc.close(pipe[1]);
+        }
     }
 
     @Test

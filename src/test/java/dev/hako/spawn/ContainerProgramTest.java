@@ -56,7 +56,7 @@ class ContainerProgramTest {
                 dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
                 MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT,
                 dev.hako.security.Capabilities.dockerDefault(), true, List.of(), null, List.of(),
-                dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()));
+                dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), null, List.of());
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
@@ -143,7 +143,7 @@ class ContainerProgramTest {
                 base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
                 new User(1000, 100, List.of(27, 44), "/home/u"),
                 Capabilities.of(List.of("NET_BIND_SERVICE"), List.of("ALL")), false,
-                List.of(ResourceLimit.of("NOFILE", 100, 200)), null, base.devices(), base.devicePolicy());
+                List.of(ResourceLimit.of("NOFILE", 100, 200)), null, base.devices(), base.devicePolicy(), null, List.of());
         String plan = plan(config);
         assertInOrder(plan,
                 "read(3, buf, 1)  [0 fails]",
@@ -169,7 +169,7 @@ class ContainerProgramTest {
                 base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
                 base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
                 new User(1000, 1000, List.of(), "/"), Capabilities.dockerDefault(), true, List.of(),
-                null, base.devices(), base.devicePolicy());
+                null, base.devices(), base.devicePolicy(), null, List.of());
         String plan = plan(config);
         assertInOrder(plan, "setresuid(1000, 1000, 1000)",
                 "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=0})",
@@ -185,7 +185,7 @@ class ContainerProgramTest {
                 c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
                 c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(),
                 dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host()), c.devices(),
-                c.devicePolicy());
+                c.devicePolicy(), null, List.of());
         String plan = plan(s);
         assertInOrder(plan, "rt_sigprocmask(SIG_SETMASK, [], NULL", "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=", "execve(");
         assertFalse(plan(c).contains("seccomp("), "unconfined: no filter");
@@ -356,7 +356,8 @@ class ContainerProgramTest {
         return new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(), c.workingDir(),
                 c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(), c.dieWithJvm(),
                 c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(), c.etcFiles(), c.user(),
-                c.capabilities(), noNewPrivileges, c.rlimits(), filter, c.devices(), c.devicePolicy());
+                c.capabilities(), noNewPrivileges, c.rlimits(), filter, c.devices(), c.devicePolicy(), c.terminal(),
+                c.passedFds());
     }
 
     private static String plan(LaunchConfig config, List<dev.hako.fs.CgroupView.Hierarchy> cgroups) throws Exception {

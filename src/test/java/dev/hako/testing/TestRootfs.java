@@ -90,6 +90,9 @@ public final class TestRootfs {
         m.put("httpd", "busybox-static");
         m.put("wget", "busybox-static");
         m.put("seq", "coreutils");
+        // TerminalIT: what a terminal looks like from inside
+        m.put("tty", "coreutils");
+        m.put("stty", "coreutils");
         return m;
     }
 }
