@@ -199,7 +199,7 @@ class ContainerProgramTest {
                 c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
                 c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
                 c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(), c.seccomp(),
-                List.of(disk), c.devicePolicy());
+                List.of(disk), c.devicePolicy(), c.terminal(), c.passedFds());
         String plan = plan(d);
         assertInOrder(plan, "umask(00)", "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",
                 "mknodat(AT_FDCWD, \"/dev/tty\", S_IFCHR|0666, makedev(5, 0))",

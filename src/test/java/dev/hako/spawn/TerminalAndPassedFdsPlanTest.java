@@ -29,7 +29,7 @@ class TerminalAndPassedFdsPlanTest {
                 List.of("/bin/sh"), Map.of("PATH", "/bin"), "/", false, Redirect.PIPE, Redirect.PIPE, Redirect.PIPE,
                 false, true, CgroupLimits.NONE, "/hako", List.of(), MaskedPaths.DEFAULT_MASKED,
                 MaskedPaths.DEFAULT_READONLY, false, user, Capabilities.dockerDefault(), true, List.of(), null,
-                terminal, passed);
+                List.of(), dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), terminal, passed);
     }
 
     private static String plan(LaunchConfig config) throws Exception {
