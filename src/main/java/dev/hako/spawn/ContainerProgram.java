@@ -107,11 +107,12 @@ final class ContainerProgram {
     }
 
     /**
-     * Moves the stdio sources and the two pipes to 0..4, then closes everything else, so
-     * nothing of the JVM leaks into the container. Sources are first copied above every fd
-     * involved, so that no move overwrites a source still to be moved.
+     * Moves the stdio sources to 0..2 and the private fds (the two pipes, then any more, all
+     * close-on-exec) to 3, 4, ..., then closes everything else, so nothing of the JVM leaks
+     * into the container. Sources are first copied above every fd involved, so that no move
+     * overwrites a source still to be moved.
      */
-    private static void rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd) {
+    static void rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int... privateFds) {
         p.setsUpInternals("the child's descriptor table");
         List<int[]> moves = new ArrayList<>();
         for (Stdio.Source s : stdio.sources()) {
@@ -119,16 +120,18 @@ final class ContainerProgram {
                 moves.add(new int[] {s.parentFd(), s.target()});
             }
         }
-        moves.add(new int[] {syncReadFd, SYNC_FD});
-        moves.add(new int[] {errorWriteFd, ERROR_FD});
-        int staging = Math.max(FREE_FD, moves.stream().mapToInt(m -> m[0]).max().orElse(0) + 1);
+        for (int i = 0; i < privateFds.length; i++) {
+            moves.add(new int[] {privateFds[i], SYNC_FD + i});
+        }
+        int free = SYNC_FD + privateFds.length;
+        int staging = Math.max(free, moves.stream().mapToInt(m -> m[0]).max().orElse(0) + 1);
         for (int[] m : moves) {
             p.dup3(m[0], staging + m[1], 0);
         }
         for (int[] m : moves) {
             p.dup3(staging + m[1], m[1], m[1] >= SYNC_FD ? linux_h.O_CLOEXEC() : 0);
         }
-        p.closeFrom(FREE_FD).note("no descriptor of the JVM leaks into the container");
+        p.closeFrom(free).note("no descriptor of the JVM leaks into the container");
         for (Stdio.Source s : stdio.sources()) {
             if (s.isFile()) {
                 p.setsUp("the file " + s.file() + " as fd " + s.target(), s.option());
@@ -141,16 +144,19 @@ final class ContainerProgram {
         }
     }
 
-    /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */
     private static void exec(ChildProgram.Builder p, LaunchConfig config) {
-        List<String> argv = config.command();
+        exec(p, config.command(), config.env(), config.path());
+    }
+
+    /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */
+    static void exec(ChildProgram.Builder p, List<String> argv, Map<String, String> environment, String path) {
         long argvArray = p.cStringArray(argv);
         List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : config.env().entrySet()) {
+        for (Map.Entry<String, String> e : environment.entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
         long envArray = p.cStringArray(env);
-        List<String> candidates = candidates(argv.get(0), config.path());
+        List<String> candidates = candidates(argv.get(0), path);
         for (int i = 0; i < candidates.size(); i++) {
             p.execve(candidates.get(i), argvArray, argv, envArray, env.size());
             if (i < candidates.size() - 1) {
