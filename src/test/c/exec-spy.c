@@ -204,6 +204,12 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("READY\n");
     while (!stdin_done()) {
+        /* A tracee killed while stopped under us (the test kills the control) cannot be
+           detached any more and waits for us as its tracer: collect it, so that its parent,
+           the JVM, can reap it. As PID 1 this also reaps any orphan. */
+        int status;
+        while (waitpid(-1, &status, WNOHANG | __WALL) > 0) {
+        }
         DIR *proc = opendir("/proc");
         if (!proc) {
             perror("opendir /proc");

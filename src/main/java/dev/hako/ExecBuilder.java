@@ -164,6 +164,9 @@ public final class ExecBuilder {
             found = User.resolve(user, Rootfs.directory(Path.of("/proc/" + first.pid() + "/root")));
         } catch (IOException e) {
             throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
+        } catch (IllegalArgumentException e) {
+            container.firstProcessForExec(); // gone meanwhile: say that, not that its root is missing
+            throw e;
         }
         // Read while the pid still named the container's first process: it has not been reaped.
         container.firstProcessForExec();

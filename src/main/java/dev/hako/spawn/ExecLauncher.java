@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -102,10 +103,17 @@ public final class ExecLauncher {
                         + program.describeRun());
             }
             var failure = program.failure();
-            if (failure.isPresent()) {
+            if (failure.isPresent() || !reachedExecve(program)) {
                 ExitStatus status = Reaper.reapNow(pidfd);
                 Libc.close(pidfd);
                 pidfd = -1;
+                if (failure.isEmpty()) {
+                    // Killed on the way (the container's root may signal it; a closing container kills it).
+                    throw first.exit().isDone() ? exited(container, null)
+                            : new ContainerException("exec in container " + container.id()
+                            + ": the process died before its command ran (" + status + ")\nchild program:\n"
+                            + program.describeRun());
+                }
                 throw setupFailed(container, exec, program, failure.get(), status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
@@ -133,6 +141,17 @@ public final class ExecLauncher {
             Libc.closeQuietly(target);
             arena.close();
         }
+    }
+
+    /** Whether every step before the execve attempts ran: else the child died before it got there. */
+    private static boolean reachedExecve(ChildProgram program) {
+        List<ChildProgram.Step> steps = program.steps();
+        for (int i = 0; i < steps.size(); i++) {
+            if (ContainerLauncher.COMMAND.equals(steps.get(i).purpose().option())) {
+                return i == 0 || program.result(i - 1).isPresent();
+            }
+        }
+        return false;
     }
 
     private static MemorySegment cloneArgs(Arena arena, MemorySegment pidfdOut) {

@@ -5,6 +5,7 @@ import dev.hako.ContainerException;
 import dev.hako.ContainerProcess;
 import dev.hako.ExitStatus;
 import dev.hako.Mount;
+import dev.hako.Namespace;
 import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
 import dev.hako.seccomp.Profile;
@@ -84,6 +85,22 @@ class ExecIT {
             assertEquals("box\n", run(box.exec("hostname")));
             second.destroyForcibly();
             assertEquals(ExitStatus.killed(9), second.awaitStatus());
+        }
+    }
+
+    @Test
+    void execJoinsOnlyTheNamespacesTheContainerHas() throws Exception {
+        try (Container box = builder().namespaces(Namespace.MOUNT, Namespace.UTS).hostname("nopid")
+                .command("sleep", "1000").build()) {
+            ContainerProcess first = box.start();
+            ContainerProcess second = box.exec("sleep", "1000");
+            for (String ns : NAMESPACES) {
+                String expected = ns.equals("mnt") || ns.equals("uts") ? link(first.pid(), ns)
+                        : link(ProcessHandle.current().pid(), ns);
+                assertEquals(expected, link(second.pid(), ns), ns + " namespace of the exec'd process");
+            }
+            assertEquals("nopid\n", run(box.exec("hostname")));
+            second.destroyForcibly().waitFor();
         }
     }
 
@@ -265,6 +282,61 @@ class ExecIT {
     }
 
     @Test
+    void aJoiningChildKilledOnItsWayFailsTheExecClearlyAndLeavesNothing(@TempDir Path tmp) throws Exception {
+        Path gate = tmp.resolve("gate");
+        assertEquals(0, new ProcessBuilder("mkfifo", gate.toString()).inheritIO().start().waitFor(), "mkfifo");
+        try (Container box = builder().command("sleep", "1000").build()) {
+            ContainerProcess first = box.start();
+            run(box.exec("true"));
+            List<String> before = JvmResources.snapshot().fds();
+            CompletableFuture<ContainerProcess> held = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    held.complete(box.execBuilder("cat").redirectInput(Redirect.from(gate.toFile())).start());
+                } catch (Throwable t) {
+                    held.completeExceptionally(t);
+                }
+            });
+            long child = awaitJoiningChild();
+            ProcessHandle.of(child).orElseThrow().destroyForcibly(); // as the container's root could
+            Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class, held::get).getCause();
+            assertTrue(failure instanceof ContainerException && failure.getMessage().contains("died before its command"),
+                    String.valueOf(failure));
+            // fds only: the host's mount table and the JDK's own threads change with whatever else runs
+            assertEquals(before.size(), JvmResources.snapshot().fds().size(), () -> "fds before: " + before
+                    + ", after: " + JvmResources.snapshot().fds());
+            assertTrue(first.isAlive());
+            run(box.exec("true"));
+        }
+    }
+
+    /** The JVM's child that still bears the spawner thread's name: a joining child before its execve. */
+    private static long awaitJoiningChild() throws IOException, InterruptedException {
+        long jvm = ProcessHandle.current().pid();
+        while (true) {
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : (Iterable<Path>) procs::iterator) {
+                    String name = p.getFileName().toString();
+                    if (!name.chars().allMatch(Character::isDigit)) {
+                        continue;
+                    }
+                    try {
+                        String stat = Files.readString(p.resolve("stat"));
+                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        long ppid = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+                        if (ppid == jvm && comm.equals("hako-spawner")) {
+                            return Long.parseLong(name);
+                        }
+                    } catch (IOException e) {
+                        // gone meanwhile
+                    }
+                }
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void twoHundredExecsLeaveNothingBehind() throws Exception {
         try (Container box = builder().command("sleep", "1000").build()) {
             ContainerProcess first = box.start();
@@ -378,6 +450,9 @@ class ExecIT {
             throws InterruptedException {
         while (true) {
             String line = lines.take();
+            if (seen.size() < 50) {
+                System.out.println("exec-spy said: " + line); // in the test report, should it hang
+            }
             seen.add(line);
             if (test.matches(line)) {
                 return line;
