@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +71,7 @@ public final class Container implements AutoCloseable {
     private ContainerProcess process;
     private boolean closed;
     /** Processes exec'd into the container that have not exited yet: close() kills and releases them. */
-    private final Set<Launched> execs = new java.util.HashSet<>();
+    private final Set<Launched> execs = new HashSet<>();
 
     private Container(LaunchConfig config) {
         this.config = config;

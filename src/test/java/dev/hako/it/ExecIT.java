@@ -303,8 +303,9 @@ class ExecIT {
             assertTrue(failure instanceof ContainerException && failure.getMessage().contains("died before its command"),
                     String.valueOf(failure));
             // fds only: the host's mount table and the JDK's own threads change with whatever else runs
-            assertEquals(before.size(), JvmResources.snapshot().fds().size(), () -> "fds before: " + before
-                    + ", after: " + JvmResources.snapshot().fds());
+            // (fewer is fine: the previous exec's pidfd is closed on the reaper thread, maybe only now)
+            List<String> after = JvmResources.snapshot().fds();
+            assertTrue(after.size() <= before.size(), () -> "fds before: " + before + ", after: " + after);
             assertTrue(first.isAlive());
             run(box.exec("true"));
         }
