@@ -361,6 +361,31 @@ class ExecIT {
         }
     }
 
+    @Test
+    void twentyExecsAtOnceFromVirtualThreads() throws Exception {
+        try (Container box = builder().command("sleep", "1000").build()) {
+            box.start();
+            int dumpable = Libc.prctl(linux_h.PR_GET_DUMPABLE(), 0);
+            List<CompletableFuture<String>> outputs = new ArrayList<>();
+            try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 20; i++) {
+                    String index = String.valueOf(i);
+                    outputs.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return run(box.execBuilder("sh", "-c", "echo exec $INDEX").env("INDEX", index).start());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, executor));
+                }
+            }
+            for (int i = 0; i < 20; i++) {
+                assertEquals("exec " + i + "\n", outputs.get(i).join());
+            }
+            assertEquals(dumpable, Libc.prctl(linux_h.PR_GET_DUMPABLE(), 0), "restored once none is in flight");
+        }
+    }
+
     /** cgroup.procs of the process's v2 directory. */
     private static Path unifiedProcs(long pid) throws IOException {
         String line = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
