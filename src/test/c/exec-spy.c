@@ -193,9 +193,29 @@ static int stdin_done(void) {
     return poll(&p, 1, 0) > 0;
 }
 
+/*
+ * exec-spy --hold PID: seizes PID and never waits for it, until stdin reaches EOF. Once
+ * PID dies it is a ptrace zombie that its real parent (the JVM) cannot reap meanwhile.
+ */
+static int hold(int pid) {
+    if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0) {
+        printf("SEIZE-FAILED %d\n", errno);
+        return 1;
+    }
+    printf("HOLDING %d\n", pid);
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof buf) > 0) {
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--hold") == 0) {
+        return hold(atoi(argv[2]));
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: exec-spy JOINING_COMM CONTROL_COMM\n");
+        fprintf(stderr, "usage: exec-spy JOINING_COMM CONTROL_COMM | exec-spy --hold PID\n");
         return 2;
     }
     joining_name = argv[1];

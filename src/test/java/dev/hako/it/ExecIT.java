@@ -11,6 +11,7 @@ import dev.hako.linux.linux_h;
 import dev.hako.seccomp.Profile;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.ProcState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -384,6 +385,54 @@ class ExecIT {
             }
             assertEquals(dumpable, Libc.prctl(linux_h.PR_GET_DUMPABLE(), 0), "restored once none is in flight");
         }
+    }
+
+    /**
+     * A process inside may ptrace one exec'd into the container (as in Docker) and never
+     * wait for it: once that one dies, the JVM cannot reap it until the tracer lets go, and
+     * its pidfd stays readable meanwhile. The reaper must sleep through that (not spin on
+     * the readable pidfd), and reap it once it is released.
+     */
+    @Test
+    void anExecdProcessHeldDeadByATracerInsideIsReapedOnceReleasedAndTheReaperSleepsMeanwhile()
+            throws Exception {
+        Path spy = ExecSpy.binary();
+        try (Container box = builder().mount(Mount.bind(spy, "/spy").readOnly()).command("sleep", "1000").build()) {
+            box.start();
+            ContainerProcess victim = box.exec("sh", "-c", "echo $$; exec sleep 1000");
+            String victimPid = victim.inputReader().readLine();
+            ContainerProcess holder = box.exec("/spy", "--hold", victimPid);
+            assertEquals("HOLDING " + victimPid, holder.inputReader().readLine());
+            victim.destroyForcibly();
+            while (ProcState.state(victim.pid()) != 'Z') { // dead, and not reapable by the JVM yet
+                Thread.sleep(5);
+            }
+            long reaper = threadId("hako-reaper");
+            int sleeping = 0;
+            for (int i = 0; i < 100; i++) {
+                if (ProcState.state(reaper) == 'S') {
+                    sleeping++;
+                }
+                Thread.sleep(1);
+            }
+            assertTrue(sleeping >= 50, "the reaper thread slept in " + sleeping + " of 100 looks");
+            assertTrue(victim.isAlive(), "not reaped while held");
+            holder.getOutputStream().close(); // the tracer exits and lets go
+            assertEquals(ExitStatus.killed(9), victim.awaitStatus());
+            assertEquals(0, holder.waitFor());
+        }
+    }
+
+    /** The tid of this JVM's thread named {@code name} (as /proc/self/task/TID/comm shows it). */
+    private static long threadId(String name) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                    return Long.parseLong(task.getFileName().toString());
+                }
+            }
+        }
+        throw new AssertionError("no thread " + name);
     }
 
     /** cgroup.procs of the process's v2 directory. */
