@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,8 @@ public final class Container implements AutoCloseable {
     private Launched launched;
     private ContainerProcess process;
     private boolean closed;
+    /** Processes exec'd into the container that have not exited yet: close() kills and releases them. */
+    private final Set<Launched> execs = new HashSet<>();
 
     private Container(LaunchConfig config) {
         this.config = config;
@@ -158,6 +161,63 @@ public final class Container implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code command} in the running container, like {@code docker exec}: as the
+     * container's user, in its working directory, with its environment, stdio piped to the
+     * JVM. See {@link ExecBuilder} for what joins what, and to choose otherwise.
+     *
+     * @throws IllegalStateException when the container was not started, has exited, is
+     *         paused or is closed
+     * @throws ContainerException when the process cannot be set up or the command not run
+     */
+    public ContainerProcess exec(String... command) throws IOException {
+        return execBuilder(command).start();
+    }
+
+    /** A builder for a process in the running container, like {@code docker exec} with its options. */
+    public ExecBuilder execBuilder(String... command) {
+        return new ExecBuilder(this, List.of(command));
+    }
+
+    LaunchConfig config() {
+        return config;
+    }
+
+    /** The first process, whose namespaces an exec joins; refuses a container that is not running. */
+    Launched firstProcessForExec() {
+        Launched first = running("exec in");
+        ExitStatus exited = first.exit().getNow(null);
+        if (exited != null) {
+            throw new IllegalStateException("cannot exec in container " + id() + ": its command has exited ("
+                    + exited + "), and its namespaces with it; exec needs a running container");
+        }
+        if (first.isPaused()) {
+            throw new IllegalStateException("cannot exec in container " + id() + ": it is paused; resume() it first");
+        }
+        return first;
+    }
+
+    /** Takes on a process exec'd into the container, so that close() kills it too. */
+    ContainerProcess adopt(Launched exec) {
+        boolean wasClosed;
+        synchronized (lock) {
+            wasClosed = closed;
+            if (!wasClosed) {
+                execs.add(exec);
+            }
+        }
+        if (wasClosed) {
+            exec.killAndRelease();
+            throw new IllegalStateException("container " + id() + " was closed while the exec was starting");
+        }
+        exec.exit().whenComplete((status, failure) -> {
+            synchronized (lock) {
+                execs.remove(exec);
+            }
+        });
+        return new ContainerProcess(this, exec);
+    }
+
     /** The started process, if {@link #start()} has been called. */
     public java.util.Optional<ContainerProcess> process() {
         synchronized (lock) {
@@ -172,16 +232,19 @@ public final class Container implements AutoCloseable {
     @Override
     public void close() {
         Launched toRelease;
+        List<Launched> execsToRelease;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             toRelease = launched;
+            execsToRelease = List.copyOf(execs);
         }
         if (toRelease != null) {
-            toRelease.killAndRelease();
+            toRelease.killAndRelease(); // kills everything in the cgroup, exec'd processes too
         }
+        execsToRelease.forEach(Launched::killAndRelease);
     }
 
     /**
@@ -703,7 +766,7 @@ public final class Container implements AutoCloseable {
             return result;
         }
 
-        private static Redirect requireType(Redirect r, String option, Redirect.Type... refused) {
+        static Redirect requireType(Redirect r, String option, Redirect.Type... refused) {
             Objects.requireNonNull(r, option);
             for (Redirect.Type t : refused) {
                 if (r.type() == t) {

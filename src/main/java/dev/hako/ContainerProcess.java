@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The main process of a started {@link Container}, used like a {@link Process}: its
- * streams, {@link #waitFor()}, {@link #exitValue()}, {@link #onExit()}, {@link #destroy()}.
+ * A process of a started {@link Container}, its command or one started by
+ * {@link Container#exec}, used like a {@link Process}: its streams, {@link #waitFor()}, {@link #exitValue()}, {@link #onExit()}, {@link #destroy()}.
  *
  * <p>Waiting and signalling go through a pidfd, so they can never hit another process that
  * reused the pid. {@link #pid()} is the process id on the host. Death by a signal is

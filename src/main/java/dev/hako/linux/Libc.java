@@ -66,6 +66,15 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
             Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
+    /**
+     * {@code syscall(number, a, b, c)} for calls whose glibc wrapper is variadic ({@code prctl},
+     * {@code fcntl}) or that the bindings leave out ({@code setns}): integer arguments only.
+     */
+    private static final MethodHandle SYSCALL_3 = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
     private Libc() {
     }
 
@@ -295,6 +304,30 @@ public final class Libc {
                     s -> (long) SYSCALL_OPENAT2.invoke(s, (long) linux_h.SYS_openat2(), (long) dirfd, cPath, how,
                             open_how.sizeof()));
         }
+    }
+
+    private static long syscall3(Supplier<String> what, long nr, long a, long b, long c) throws SyscallException {
+        return call(what, s -> (long) SYSCALL_3.invoke(s, nr, a, b, c));
+    }
+
+    /**
+     * {@code setns(fd, nstype)} for the calling thread. Only the PID namespace can be joined
+     * this way by a thread of the JVM (it changes the namespace of the thread's future
+     * children only); mount and user namespaces refuse a multi-threaded process.
+     */
+    public static void setns(int fd, int nstype) throws SyscallException {
+        syscall3(() -> "setns(" + fd + ", " + Flags.render("CLONE_", nstype) + ")", linux_h.SYS_setns(), fd, nstype, 0);
+    }
+
+    /** {@code prctl(option, arg)}; returns its result. */
+    public static int prctl(int option, long arg) throws SyscallException {
+        return (int) syscall3(() -> "prctl(" + option + ", " + arg + ")", linux_h.SYS_prctl(), option, arg, 0);
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a close-on-exec copy of {@code fd}. */
+    public static int dupCloexec(int fd) throws SyscallException {
+        return (int) syscall3(() -> "fcntl(" + fd + ", F_DUPFD_CLOEXEC, 0)", linux_h.SYS_fcntl(), fd,
+                linux_h.F_DUPFD_CLOEXEC(), 0);
     }
 
     /** What {@code fstat} says about an open file: the fields hako reads. */

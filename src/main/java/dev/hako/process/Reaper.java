@@ -7,6 +7,7 @@ import dev.hako.linux.linux_h;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,10 +23,19 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Reaper {
     private static final int MAX_EVENTS = 64;
+    /** How often a process that exited but cannot be reaped yet is tried again. */
+    private static final int HELD_RETRY_MILLIS = 100;
     private static volatile Reaper instance;
 
     private final int epollFd;
     private final Map<Integer, CompletableFuture<ExitStatus>> watched = new ConcurrentHashMap<>();
+    /**
+     * Pidfds whose process has exited but cannot be waited for yet: a tracer holds it as a
+     * ptrace zombie (a process inside a container may ptrace one exec'd into it and never
+     * wait for it). Such a pidfd stays readable, so it is taken out of the epoll set, or
+     * this thread would spin, and tried again every {@link #HELD_RETRY_MILLIS}. Reaper thread only.
+     */
+    private final java.util.Set<Integer> held = new java.util.HashSet<>();
 
     private Reaper(int epollFd) {
         this.epollFd = epollFd;
@@ -87,7 +97,7 @@ public final class Reaper {
             while (true) {
                 int n;
                 try {
-                    n = Libc.epollWait(epollFd, events, MAX_EVENTS, -1);
+                    n = Libc.epollWait(epollFd, events, MAX_EVENTS, held.isEmpty() ? -1 : HELD_RETRY_MILLIS);
                 } catch (SyscallException e) {
                     failAll(e);
                     return;
@@ -96,6 +106,9 @@ public final class Reaper {
                     long data = events.get(JAVA_LONG.withByteAlignment(1), i * eventSize + linux_h.HAKO_EPOLL_EVENT_DATA());
                     reap((int) data, info);
                 }
+                for (Integer pidfd : List.copyOf(held)) {
+                    reap(pidfd, info);
+                }
             }
         }
     }
@@ -103,17 +116,25 @@ public final class Reaper {
     private void reap(int pidfd, MemorySegment info) {
         CompletableFuture<ExitStatus> exit = watched.get(pidfd);
         try {
+            info.fill((byte) 0);
             Libc.waitid(pidfd, info, linux_h.WEXITED() | linux_h.WNOHANG());
             if (info.get(JAVA_INT, linux_h.HAKO_SI_PID()) == 0) {
-                return; // Not exited after all; stay registered.
+                // Readable, yet nothing to reap: exited but held (see held). Retry it later.
+                if (held.add(pidfd)) {
+                    Libc.epollCtl(epollFd, linux_h.EPOLL_CTL_DEL(), pidfd, MemorySegment.NULL);
+                }
+                return;
             }
-            Libc.epollCtl(epollFd, linux_h.EPOLL_CTL_DEL(), pidfd, MemorySegment.NULL);
+            if (!held.remove(pidfd)) {
+                Libc.epollCtl(epollFd, linux_h.EPOLL_CTL_DEL(), pidfd, MemorySegment.NULL);
+            }
             watched.remove(pidfd);
             if (exit != null) {
                 exit.complete(decode(info));
             }
         } catch (SyscallException e) {
             watched.remove(pidfd);
+            held.remove(pidfd);
             try {
                 Libc.epollCtl(epollFd, linux_h.EPOLL_CTL_DEL(), pidfd, MemorySegment.NULL);
             } catch (SyscallException ignored) {

@@ -394,6 +394,11 @@ public final class ChildProgram {
             return step(linux_h.SYS_unshare(), () -> "unshare(" + Flags.render("CLONE_", flags) + ")", flags);
         }
 
+        /** {@code setns(fd, nstype)}: joins the namespaces of {@code fd}, a namespace fd or (with several flags) a pidfd. */
+        public Builder setns(int fd, long nstype) {
+            return step(linux_h.SYS_setns(), () -> "setns(" + fd + ", " + Flags.render("CLONE_", nstype) + ")", fd, nstype);
+        }
+
         public Builder mount(String source, String target, String fstype, long flags, String data) {
             return step(linux_h.SYS_mount(), () -> "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype)
                             + ", " + Flags.render("MS_", flags) + ", " + quote(data) + ")",

@@ -43,9 +43,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class ContainerLauncher {
     /** The child's stack. It only ever holds what the kernel pushes for it. */
-    private static final long STACK_SIZE = 64 * 1024;
+    static final long STACK_SIZE = 64 * 1024;
     /** {@code -Dhako.trace=true}: print every container's child program with its results, like strace. */
-    private static final boolean TRACE = Boolean.getBoolean("hako.trace");
+    static final boolean TRACE = Boolean.getBoolean("hako.trace");
 
     /** Cgroup parents already swept of containers that died with another JVM. */
     private static final Set<String> SWEPT = ConcurrentHashMap.newKeySet();
@@ -240,7 +240,7 @@ public final class ContainerLauncher {
     }
 
     /** Reads the error pipe until EOF: the child has exec'd (close-on-exec) or died. */
-    private static void awaitEof(int fd, Arena arena) throws SyscallException {
+    static void awaitEof(int fd, Arena arena) throws SyscallException {
         MemorySegment buf = arena.allocate(64);
         while (Libc.read(fd, buf) > 0) {
             // The child never writes; the pipe exists only for its EOF.
@@ -275,9 +275,12 @@ public final class ContainerLauncher {
                 + hint + " (child " + status + ")\nchild program:\n" + program.describeRun());
     }
 
-    /** Explains a failed execvp the way a shell would: not found, not executable, or not a program. */
     private static ContainerException execFailed(LaunchConfig config, ChildProgram program) {
-        String command = config.command().get(0);
+        return execFailed(config.id(), config.command().get(0), config.path(), config.rootfs().toString(), program);
+    }
+
+    /** Explains a failed execvp the way a shell would: not found, not executable, or not a program. */
+    static ContainerException execFailed(String id, String command, String path, String rootfs, ChildProgram program) {
         boolean denied = false;
         int other = 0;
         for (int i = 0; i < program.steps().size(); i++) {
@@ -290,8 +293,8 @@ public final class ContainerLauncher {
                 }
             }
         }
-        String where = command.contains("/") ? "" : " (looked in PATH=" + config.path() + ")";
-        String prefix = "cannot run '" + command + "' in container " + config.id() + ": ";
+        String where = command.contains("/") ? "" : " (looked in PATH=" + path + ")";
+        String prefix = "cannot run '" + command + "' in container " + id + ": ";
         if (other != 0) {
             String hint = other == linux_h.ENOEXEC()
                     ? ": it is not a program for this machine, or a script without a #! line"
@@ -302,7 +305,7 @@ public final class ContainerLauncher {
             return new ContainerException(prefix + "permission denied" + where
                     + ": the file is not executable, or on a noexec mount");
         }
-        return new ContainerException(prefix + "not found in the container's root filesystem " + config.rootfs()
+        return new ContainerException(prefix + "not found in the container's root filesystem " + rootfs
                 + where + ": check the command, or that the rootfs contains it");
     }
 

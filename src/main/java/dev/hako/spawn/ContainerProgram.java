@@ -125,13 +125,16 @@ final class ContainerProgram {
         return p.build();
     }
 
-    private static void installFilter(ChildProgram.Builder p, Filter filter, String why) {
+    static void installFilter(ChildProgram.Builder p, Filter filter, String why) {
         p.setsUp("the seccomp filter", "seccomp");
         p.seccompFilter(filter.bytes(), filter.length(), filter.flagBits(), filter.toString()).note(why);
     }
 
-    /** Where the child's private descriptors are once its fd table is rebuilt; console -1 without a terminal. */
-    record ChildFds(int sync, int error, int console) {
+    /**
+     * Where the child's private descriptors are once its fd table is rebuilt: console -1
+     * without a terminal, {@code extra} in the order given.
+     */
+    record ChildFds(int sync, int error, int console, int[] extra) {
     }
 
     /** One descriptor the child takes over: the JVM's {@code from} becomes the child's {@code to}. */
@@ -140,12 +143,12 @@ final class ContainerProgram {
 
     /**
      * Moves the stdio sources, the passed descriptors and the child's private ones (sync
-     * pipe, error pipe, console socket) to their numbers, then closes everything else, so
+     * pipe, error pipe, console socket, then {@code extraFds}, all close-on-exec) to their numbers, then closes everything else, so
      * nothing of the JVM leaks into the container. Sources are first copied above every fd
      * involved, so that no move overwrites a source still to be moved.
      */
-    private static ChildFds rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd,
-                                           List<PassedFd> passed) {
+    static ChildFds rebuildFdTable(ChildProgram.Builder p, Stdio stdio, int syncReadFd, int errorWriteFd,
+                                           List<PassedFd> passed, int... extraFds) {
         p.setsUpInternals("the child's descriptor table");
         BitSet kept = new BitSet();
         kept.set(0, 3);
@@ -158,6 +161,11 @@ final class ContainerProgram {
         if (stdio.console() != null) {
             console = kept.nextClearBit(FIRST_PRIVATE_FD);
             kept.set(console);
+        }
+        int[] extra = new int[extraFds.length];
+        for (int i = 0; i < extra.length; i++) {
+            extra[i] = kept.nextClearBit(FIRST_PRIVATE_FD);
+            kept.set(extra[i]);
         }
         List<Move> moves = new ArrayList<>();
         for (Stdio.Source s : stdio.sources()) {
@@ -172,6 +180,9 @@ final class ContainerProgram {
         moves.add(new Move(errorWriteFd, error, true, null));
         if (console >= 0) {
             moves.add(new Move(stdio.console().childEnd(), console, true, null));
+        }
+        for (int i = 0; i < extra.length; i++) {
+            moves.add(new Move(extraFds[i], extra[i], true, null));
         }
         int staging = Math.max(kept.length(), moves.stream().mapToInt(Move::from).max().orElse(0) + 1);
         for (int i = 0; i < moves.size(); i++) {
@@ -198,19 +209,22 @@ final class ContainerProgram {
         if (stdio.mergeStderr()) {
             p.dup3(1, 2, 0).note("stderr goes where stdout goes");
         }
-        return new ChildFds(sync, error, console);
+        return new ChildFds(sync, error, console, extra);
+    }
+
+    private static void exec(ChildProgram.Builder p, LaunchConfig config) {
+        exec(p, config.command(), config.env(), config.path());
     }
 
     /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */
-    private static void exec(ChildProgram.Builder p, LaunchConfig config) {
-        List<String> argv = config.command();
+    static void exec(ChildProgram.Builder p, List<String> argv, Map<String, String> environment, String path) {
         long argvArray = p.cStringArray(argv);
         List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : config.env().entrySet()) {
+        for (Map.Entry<String, String> e : environment.entrySet()) {
             env.add(e.getKey() + "=" + e.getValue());
         }
         long envArray = p.cStringArray(env);
-        List<String> candidates = candidates(argv.get(0), config.path());
+        List<String> candidates = candidates(argv.get(0), path);
         for (int i = 0; i < candidates.size(); i++) {
             p.execve(candidates.get(i), argvArray, argv, envArray, env.size());
             if (i < candidates.size() - 1) {

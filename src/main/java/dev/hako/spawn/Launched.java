@@ -19,15 +19,21 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A container process that has exec'd: its pidfd, how it ends, and the JVM's ends of its
  * stdio. Owns the pidfd and the streams until {@link #killAndRelease()}.
+ *
+ * <p>The container's first process also owns the cgroup. A process exec'd into a running
+ * container ({@link #joined}) does not: it only lives in it, and its pidfd is closed as soon
+ * as it is reaped, so that many execs into a long-running container hold no descriptors.
  */
 public final class Launched {
     private final long pid;
     private final int pidfd;
     private final CompletableFuture<ExitStatus> exit;
     private final Stdio stdio;
+    /** The container's cgroup, owned by the first process; null for a joined one. */
     private final ContainerCgroup cgroup;
     private final Object lock = new Object();
     private boolean released;
+    private boolean pidfdClosed;
     /** Set by {@link #pause()} until {@link #resume()}: close() must thaw, or a v1-frozen process never dies. */
     private volatile boolean paused;
 
@@ -36,8 +42,53 @@ public final class Launched {
         this.pidfd = pidfd;
         this.stdio = stdio;
         this.cgroup = cgroup;
-        // Read on the reaper thread as the process is reaped, before close() can remove the cgroup.
-        this.exit = reaped.thenApply(this::withOomKills);
+        if (cgroup != null) {
+            // Read on the reaper thread as the process is reaped, before close() can remove the cgroup.
+            this.exit = reaped.thenApply(this::withOomKills);
+        } else {
+            this.exit = reaped;
+            // Reaped: the pidfd is out of the reaper's epoll set and can serve nothing more.
+            exit.whenComplete((status, failure) -> closePidfd());
+        }
+    }
+
+    /** A process exec'd into a running container: lives in its cgroup without owning it. */
+    static Launched joined(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio) {
+        return new Launched(pid, pidfd, reaped, stdio, null);
+    }
+
+    private void closePidfd() {
+        synchronized (lock) {
+            if (!pidfdClosed) {
+                pidfdClosed = true;
+                Libc.closeQuietly(pidfd);
+            }
+        }
+    }
+
+    /** The container's cgroup (for the first process). */
+    ContainerCgroup cgroup() {
+        return cgroup;
+    }
+
+    /** Whether {@link #pause()} froze the container and it was not resumed since. */
+    public boolean isPaused() {
+        return paused;
+    }
+
+    /**
+     * A close-on-exec copy of the pidfd, for joining the process's namespaces while it
+     * runs, safe from a concurrent {@link #killAndRelease()} closing the original.
+     *
+     * @throws IllegalStateException once the process is reaped or released
+     */
+    int duplicatePidfd() throws SyscallException {
+        synchronized (lock) {
+            if (released || pidfdClosed || exit.isDone()) {
+                throw new IllegalStateException("process " + pid + " has exited");
+            }
+            return Libc.dupCloexec(pidfd);
+        }
     }
 
     private ExitStatus withOomKills(ExitStatus status) {
@@ -115,7 +166,7 @@ public final class Launched {
      */
     public void signal(int signal) {
         synchronized (lock) {
-            if (released || exit.isDone()) {
+            if (released || pidfdClosed || exit.isDone()) {
                 return;
             }
             try {
@@ -134,7 +185,7 @@ public final class Launched {
      */
     public void killAndRelease() {
         signal(linux_h.SIGKILL());
-        if (paused) {
+        if (paused && cgroup != null) {
             // A task frozen by the v1 freezer does not act on SIGKILL until it is thawed (v2's
             // freezer lets it die); thawed after the signal, it dies before running any code.
             try {
@@ -158,12 +209,14 @@ public final class Launched {
         synchronized (lock) {
             if (!released) {
                 released = true;
-                Libc.closeQuietly(pidfd);
+                closePidfd();
                 stdio.close();
                 try {
                     // Kills what the main process left behind (no PID namespace, or
                     // processes still exiting), then removes the cgroup directories.
-                    cgroup.destroy();
+                    if (cgroup != null) {
+                        cgroup.destroy();
+                    }
                 } catch (IOException e) {
                     System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
                             "could not remove the cgroup of container process " + pid + ": " + e.getMessage());

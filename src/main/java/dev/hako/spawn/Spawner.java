@@ -1,5 +1,8 @@
 package dev.hako.spawn;
 
+import dev.hako.linux.Libc;
+import dev.hako.linux.SyscallException;
+import dev.hako.linux.linux_h;
 import dev.hako.program.Trampoline;
 
 import java.util.concurrent.CompletableFuture;
@@ -13,10 +16,22 @@ import java.util.concurrent.LinkedBlockingQueue;
  * the JVM. A child cloned from a pool or virtual-thread carrier would be killed when that
  * thread retires; cloned from this thread, which lives as long as the JVM, it dies with
  * the JVM and only then.
+ *
+ * <p>For exec into a running container the clone must land in the container's PID
+ * namespace, which applies only to the <em>children</em> of a caller: this thread then
+ * joins it with {@code setns(CLONE_NEWPID)} for the one clone and goes back to the JVM's
+ * own right after. That is allowed in a multi-threaded process (it changes only this
+ * thread's {@code pid_for_children}, not its own pid nor any other thread) and is why every
+ * clone, not only this one, must happen here: no other clone may run in between.
  */
 final class Spawner {
-    private record Request(Trampoline trampoline, long controlBlock, CompletableFuture<Long> result) {
+    private record Request(Trampoline trampoline, long controlBlock, int pidNamespace, CompletableFuture<Long> result) {
     }
+
+    /** The JVM's own PID namespace, opened on this thread on first use, to come back to after a join. */
+    private static int ownPidNamespace = -1;
+    /** Set when leaving a container's PID namespace failed: this thread can no longer clone safely. */
+    private static volatile String broken;
 
     private static final LinkedBlockingQueue<Request> QUEUE = new LinkedBlockingQueue<>();
 
@@ -37,17 +52,49 @@ final class Spawner {
                 continue; // Nobody may stop this thread: children's death signal is bound to it.
             }
             try {
-                r.result().complete(r.trampoline().spawn(r.controlBlock()));
+                if (broken != null) {
+                    throw new IllegalStateException(broken);
+                }
+                r.result().complete(r.pidNamespace() < 0 ? r.trampoline().spawn(r.controlBlock())
+                        : spawnInPidNamespace(r));
             } catch (Throwable t) {
                 r.result().completeExceptionally(t);
             }
         }
     }
 
+    /** On this thread: joins the PID namespace for the children, clones, and always goes back. */
+    private static long spawnInPidNamespace(Request r) throws SyscallException {
+        if (ownPidNamespace < 0) {
+            ownPidNamespace = Libc.openat2(linux_h.AT_FDCWD(), "/proc/self/ns/pid",
+                    linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        }
+        Libc.setns(r.pidNamespace(), linux_h.CLONE_NEWPID());
+        try {
+            return r.trampoline().spawn(r.controlBlock());
+        } finally {
+            try {
+                Libc.setns(ownPidNamespace, linux_h.CLONE_NEWPID());
+            } catch (SyscallException | RuntimeException e) {
+                // A later start would create its PID namespace inside the container's: refuse all.
+                broken = "the hako-spawner thread could not return to the JVM's PID namespace after an exec ("
+                        + e.getMessage() + "); no container can be started in this JVM any more";
+            }
+        }
+    }
+
     /** Clones on the spawner thread; returns the child's pid, or -errno. Not interruptible: the child must be accounted for. */
     static long spawn(Trampoline trampoline, long controlBlock) {
+        return spawn(trampoline, controlBlock, -1);
+    }
+
+    /**
+     * Like {@link #spawn(Trampoline, long)}, with the child born in the PID namespace of
+     * {@code pidNamespace} (a pidfd or a namespace fd; -1 for the JVM's own).
+     */
+    static long spawn(Trampoline trampoline, long controlBlock, int pidNamespace) {
         CompletableFuture<Long> result = new CompletableFuture<>();
-        QUEUE.add(new Request(trampoline, controlBlock, result));
+        QUEUE.add(new Request(trampoline, controlBlock, pidNamespace, result));
         boolean interrupted = false;
         try {
             while (true) {

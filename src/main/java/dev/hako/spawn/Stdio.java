@@ -58,12 +58,17 @@ final class Stdio implements Closeable {
         if (config.terminal() != null) {
             return openTerminal();
         }
-        Stdio stdio = new Stdio(config.redirectErrorStream());
+        return open(config.stdin(), config.stdout(), config.stderr(), config.redirectErrorStream());
+    }
+
+    /** The stdio of one process: the container's command, or one exec'd into it. */
+    static Stdio open(Redirect in, Redirect out, Redirect err, boolean redirectErrorStream) throws IOException {
+        Stdio stdio = new Stdio(redirectErrorStream);
         try {
-            stdio.stdin = stdio.input(config.stdin());
-            stdio.stdout = stdio.output(1, config.stdout());
-            if (!config.redirectErrorStream()) {
-                stdio.stderr = stdio.output(2, config.stderr());
+            stdio.stdin = stdio.input(in);
+            stdio.stdout = stdio.output(1, out);
+            if (!redirectErrorStream) {
+                stdio.stderr = stdio.output(2, err);
             }
             return stdio;
         } catch (IOException | RuntimeException e) {

@@ -1,0 +1,86 @@
+package dev.hako.spawn;
+
+import dev.hako.Namespace;
+import dev.hako.linux.linux_h;
+import dev.hako.program.ChildProgram;
+import dev.hako.seccomp.Filter;
+import dev.hako.security.Privileges;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Writes the program of a child that joins a running container (exec): no namespace is
+ * created and nothing is mounted; the child enters the container's namespaces through a
+ * pidfd of its first process, waits until the parent has put it into the container's v1
+ * cgroups, then takes on the container's privileges and execs.
+ *
+ * <p>Order: non-dumpable first (it shares the JVM's memory and is visible inside the
+ * container from the moment it exists; see {@link JoiningChildren}), the fd table (host
+ * files of the redirects are opened here, before the mount namespace changes), the
+ * namespaces, the wait for the parent, then exactly the container's own sequence:
+ * privileges, working directory, signals, seccomp, execve.
+ */
+final class ExecProgram {
+    private ExecProgram() {
+    }
+
+    static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
+                              int errorWriteFd, int targetPidfd) {
+        ChildProgram.Builder p = ChildProgram.builder(arena);
+        p.setsUpInternals("a child that shares the JVM's memory until execve");
+        p.prctl(linux_h.PR_SET_DUMPABLE(), "PR_SET_DUMPABLE", 0, "0")
+                .note("first: nothing in the container may ptrace this child or open its /proc/PID/mem,"
+                        + " which is the JVM's memory");
+        ContainerProgram.ChildFds fds = ContainerProgram.rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, List.of(),
+                targetPidfd);
+        int target = fds.extra()[0];
+        p.setsUpInternals("the child's process attributes");
+        if (container.dieWithJvm()) {
+            p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
+                    .note("die with the JVM (bound to the spawner thread, which lives as long as the JVM)");
+        }
+        p.setsid().note("own session: no signals from the JVM's terminal");
+        p.setsUpInternals("the namespaces of container " + container.id());
+        p.setns(target, namespaceFlags(container.namespaces()))
+                .note("all at once, through a pidfd of the container's first process; the PID namespace"
+                        + " was the spawner thread's for this clone already");
+        p.close(target);
+        p.setsUpInternals("waiting for the parent to place the child in the container's cgroups");
+        p.read(fds.sync(), 1).zeroFails()
+                .note("wait until the parent has placed the child and releases it (EOF: it gave up)");
+        Filter filter = container.seccomp();
+        if (filter != null && !container.noNewPrivileges()) {
+            ContainerProgram.installFilter(p, filter, "before the capabilities are dropped, as for the container's"
+                    + " command: without no_new_privs it needs CAP_SYS_ADMIN");
+        }
+        Privileges.addSteps(p, exec.user(), container.capabilities(), container.noNewPrivileges(), container.rlimits());
+        p.setsUp("the working directory " + exec.workingDir(), "workingDir");
+        p.chdir(exec.workingDir()).note("inside the container's root, as the exec's user");
+        p.setsUpInternals("the signal mask");
+        p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
+        if (filter != null && container.noNewPrivileges()) {
+            ContainerProgram.installFilter(p, filter, "last before execve, as for the container's command");
+        }
+        p.setsUp("the command " + exec.command().get(0), ContainerLauncher.COMMAND);
+        ContainerProgram.exec(p, exec.command(), exec.env(), exec.path());
+        return p.build();
+    }
+
+    /** The container's namespaces as setns flags (the cgroup namespace included: its first process made one). */
+    static long namespaceFlags(Set<Namespace> namespaces) {
+        long flags = 0;
+        for (Namespace ns : namespaces) {
+            flags |= switch (ns) {
+                case MOUNT -> linux_h.CLONE_NEWNS();
+                case PID -> linux_h.CLONE_NEWPID();
+                case UTS -> linux_h.CLONE_NEWUTS();
+                case IPC -> linux_h.CLONE_NEWIPC();
+                case NETWORK -> linux_h.CLONE_NEWNET();
+                case CGROUP -> linux_h.CLONE_NEWCGROUP();
+            };
+        }
+        return flags;
+    }
+}

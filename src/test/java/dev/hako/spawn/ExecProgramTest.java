@@ -1,0 +1,100 @@
+package dev.hako.spawn;
+
+import dev.hako.Namespace;
+import dev.hako.Rootfs;
+import dev.hako.fs.MaskedPaths;
+import dev.hako.seccomp.Arch;
+import dev.hako.seccomp.Profile;
+import dev.hako.security.Capabilities;
+import dev.hako.security.ResourceLimit;
+import dev.hako.security.User;
+import org.junit.jupiter.api.Test;
+
+import java.lang.ProcessBuilder.Redirect;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Plans of a child joining a running container, asserted without root. */
+class ExecProgramTest {
+
+    private static LaunchConfig container(Set<Namespace> namespaces) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/bin:/bin");
+        return new LaunchConfig("c1", new Rootfs.Directory(Path.of("/srv/root")), namespaces, "box",
+                List.of("sleep", "1000"), env, "/", false, Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT,
+                false, true, dev.hako.cgroup.CgroupLimits.NONE, "/hako", List.of(), MaskedPaths.DEFAULT_MASKED,
+                MaskedPaths.DEFAULT_READONLY, true, User.ROOT, Capabilities.dockerDefault(), true,
+                List.of(ResourceLimit.of("NOFILE", 100, 200)), Profile.dockerDefault().compile(Arch.host()),
+                List.of(), dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), null, List.of());
+    }
+
+    private static String plan(LaunchConfig container, ExecConfig exec) throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             Stdio stdio = Stdio.open(exec.stdin(), exec.stdout(), exec.stderr(), exec.redirectErrorStream())) {
+            try {
+                return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42).toString();
+            } finally {
+                stdio.closeChildEnds();
+            }
+        }
+    }
+
+    private static ExecConfig exec(User user, String workingDir) {
+        return new ExecConfig(List.of("ps", "-ef"), Map.of("PATH", "/bin"), user, workingDir,
+                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, false);
+    }
+
+    private static void assertInOrder(String plan, String... fragments) {
+        int at = 0;
+        for (String f : fragments) {
+            int found = plan.indexOf(f, at);
+            assertTrue(found >= 0, "expected '" + f + "' after position " + at + " in plan:\n" + plan);
+            at = found + f.length();
+        }
+    }
+
+    @Test
+    void joiningChildIsNonDumpableFirstThenJoinsThenTakesTheContainersPrivileges() throws Exception {
+        String plan = plan(container(Namespace.all()), exec(new User(1000, 1000, List.of(), "/home/u"), "/srv"));
+        String first = plan.lines().filter(l -> !l.startsWith("     --")).findFirst().orElseThrow();
+        assertTrue(first.contains("prctl(PR_SET_DUMPABLE, 0)"), "the very first step: " + first);
+        assertInOrder(plan,
+                "dup3(40, 46, 0)", "dup3(41, 47, 0)", "dup3(42, 48, 0)",
+                "dup3(46, 3, O_CLOEXEC)", "dup3(47, 4, O_CLOEXEC)", "dup3(48, 5, O_CLOEXEC)",
+                "close_range(6, ~0U, 0)",
+                "prctl(PR_SET_PDEATHSIG, SIGKILL)", "setsid()",
+                "setns(5, ", "close(5)",
+                "read(3, buf, 1)",
+                "prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)",
+                "setresgid(1000, 1000, 1000)", "setresuid(1000, 1000, 1000)",
+                "capset(", "prctl(PR_SET_NO_NEW_PRIVS, 1)", "prlimit64(0, RLIMIT_NOFILE",
+                "chdir(\"/srv\")",
+                "rt_sigprocmask(SIG_SETMASK, [], NULL",
+                "seccomp(SECCOMP_SET_MODE_FILTER",
+                "execve(\"/bin/ps\", [\"ps\", \"-ef\"], [1 vars])");
+        for (String ns : List.of("CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWUTS", "CLONE_NEWIPC", "CLONE_NEWNET",
+                "CLONE_NEWCGROUP")) {
+            String setns = plan.lines().filter(l -> l.contains("setns(5, ")).findFirst().orElseThrow();
+            assertTrue(setns.contains(ns), ns + " joined: " + setns);
+        }
+        for (String creating : List.of("mount(", "pivot_root(", "unshare(", "sethostname(", "mkdirat(")) {
+            assertFalse(plan.contains(creating), "a joining child creates nothing (" + creating + "):\n" + plan);
+        }
+    }
+
+    @Test
+    void joinsOnlyTheNamespacesTheContainerHas() throws Exception {
+        String plan = plan(container(EnumSet.of(Namespace.MOUNT, Namespace.UTS)), exec(User.ROOT, "/"));
+        String setns = plan.lines().filter(l -> l.contains("setns(5, ")).findFirst().orElseThrow();
+        assertTrue(setns.contains("setns(5, CLONE_NEWNS|CLONE_NEWUTS)"), setns);
+    }
+}
