@@ -30,7 +30,13 @@ final class CgroupCreator {
         OwnDirectories own = new OwnDirectories(id, directories);
         CgroupPaths.Builder paths = new CgroupPaths.Builder(layout, id);
         try {
-            for (CgroupHierarchy hierarchy : List.of(new V1Hierarchies(layout, devices != null),
+            // Wherever a v2 hierarchy is mounted (v2 and hybrid machines) its device program
+            // alone enforces the policy: the kernel runs it for every process in the v2
+            // directory, whatever v1 devices cgroup the process is in, so the v1 devices
+            // hierarchy (a directory, deny-all, an entry per rule, a migration) is left out.
+            boolean v1Devices = devices != null
+                    && (layout.unifiedMount().isEmpty() || directories.v1DeviceRulesBesideV2());
+            for (CgroupHierarchy hierarchy : List.of(new V1Hierarchies(layout, v1Devices),
                     new V2Hierarchy(layout))) {
                 hierarchy.makeDirectories(parentPath, limits, own, paths);
             }

@@ -51,4 +51,13 @@ interface CgroupDirectories {
      * program, which a plain directory tree can only record).
      */
     void attachDevicePolicy(Path dir, DeviceProgram program) throws IOException;
+
+    /**
+     * Whether a container with a device policy also gets v1 devices rules where a v2
+     * hierarchy enforces the policy already (the kernel's directories: no). For tests of the
+     * v1 form on hybrid machines.
+     */
+    default boolean v1DeviceRulesBesideV2() {
+        return false;
+    }
 }

@@ -54,32 +54,32 @@ final class DeviceCgroup {
     }
 
     /**
-     * Loads the policy's program and attaches it to the v2 cgroup {@code dir} with
-     * {@code BPF_F_ALLOW_MULTI} (so that programs of parent cgroups, such as systemd's, keep
-     * applying too), then closes both fds: the attachment holds the program and goes away
-     * with the cgroup.
+     * Attaches the policy's program to the v2 cgroup {@code dir} with {@code BPF_F_ALLOW_MULTI}
+     * (so that programs of parent cgroups, such as systemd's, keep applying too). The
+     * attachment holds the program and goes away with the cgroup. The program is loaded
+     * once and kept ({@link LoadedDevicePrograms}): the verifier's pass costs more than the
+     * rest of the placement, attaching a loaded program a few microseconds.
      */
     static void attachV2(Path dir, DeviceProgram program) throws IOException {
-        try (Libc.OpenDirectory cgroup = Libc.openDirectory(dir.toString())) {
-            int prog;
-            try {
-                prog = Bpf.progLoad(linux_h.BPF_PROG_TYPE_CGROUP_DEVICE(), program.code(), program.count(), LICENSE,
-                        PROGRAM_NAME);
-            } catch (Bpf.LoadException e) {
-                String hint = e.errno() == linux_h.EPERM() && e.verifierLog().isEmpty()
-                        ? " (loading BPF programs needs CAP_SYS_ADMIN or CAP_BPF; before Linux 5.11 they also count"
-                        + " against RLIMIT_MEMLOCK: raise the JVM's memlock limit)" : "";
-                throw new CgroupException("cannot set the device policy (" + OPTION + ") on " + dir + ": the kernel"
-                        + " refused to load " + program + ": " + e.getMessage() + hint, e);
-            }
-            try {
-                Bpf.progAttach(cgroup.fd(), prog, linux_h.BPF_CGROUP_DEVICE(), linux_h.BPF_F_ALLOW_MULTI());
-            } catch (SyscallException e) {
-                throw new CgroupException("cannot set the device policy (" + OPTION + ") on " + dir + ": "
-                        + e.getMessage(), e);
-            } finally {
-                Libc.closeQuietly(prog);
-            }
+        try (Libc.OpenDirectory cgroup = Libc.openDirectory(dir.toString());
+             LoadedDevicePrograms.Loaded prog = LoadedDevicePrograms.get(program, () -> load(dir, program))) {
+            Bpf.progAttach(cgroup.fd(), prog.fd(), linux_h.BPF_CGROUP_DEVICE(), linux_h.BPF_F_ALLOW_MULTI());
+        } catch (SyscallException e) {
+            throw new CgroupException("cannot set the device policy (" + OPTION + ") on " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static int load(Path dir, DeviceProgram program) throws CgroupException {
+        try {
+            return Bpf.progLoad(linux_h.BPF_PROG_TYPE_CGROUP_DEVICE(), program.code(), program.count(), LICENSE,
+                    PROGRAM_NAME);
+        } catch (Bpf.LoadException e) {
+            String hint = e.errno() == linux_h.EPERM() && e.verifierLog().isEmpty()
+                    ? " (loading BPF programs needs CAP_SYS_ADMIN or CAP_BPF; before Linux 5.11 they also count"
+                    + " against RLIMIT_MEMLOCK: raise the JVM's memlock limit)" : "";
+            throw new CgroupException("cannot set the device policy (" + OPTION + ") on " + dir + ": the kernel"
+                    + " refused to load " + program + ": " + e.getMessage() + hint, e);
         }
     }
 }

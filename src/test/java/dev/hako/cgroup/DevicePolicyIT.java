@@ -60,6 +60,11 @@ class DevicePolicyIT {
         public void attachDevicePolicy(Path dir, DeviceProgram program) {
             // left out on purpose
         }
+
+        @Override
+        public boolean v1DeviceRulesBesideV2() {
+            return true;
+        }
     };
 
     private static CgroupLayout layout;

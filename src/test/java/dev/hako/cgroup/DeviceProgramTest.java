@@ -134,7 +134,7 @@ class DeviceProgramTest {
     void createWritesDenyAllThenTheAllowEntriesOnV1AndAttachesTheProgramOnV2(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path root) throws Exception {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices")
-                .unified("unified", "");
+                .unified("unified", "").withV1DevicesBesideV2();
         DevicePolicy policy = DevicePolicy.defaultsAnd(List.of(DeviceRule.chars(10, 229, "rw")));
         ContainerCgroup cgroup = ContainerCgroup.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
         assertTrue(fs.directories().contains("devices/hako/c1"), fs.directories().toString());
@@ -150,10 +150,37 @@ class DeviceProgramTest {
     }
 
     @Test
-    void forAStartThePolicyWaitsForTheChildsPlacementAndComesBeforeIt(@org.junit.jupiter.api.io.TempDir
+    void onAHybridMachineTheV2ProgramAloneEnforcesThePolicy(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path root) throws Exception {
         FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices")
                 .unified("unified", "");
+        DevicePolicy policy = DevicePolicy.defaultsAnd(List.of());
+        ContainerCgroup cgroup = CgroupCreator.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
+        cgroup.placeChild(4242);
+        assertEquals(List.of("devices", "memory", "memory/hako", "memory/hako/c1", "unified", "unified/hako",
+                "unified/hako/c1"), fs.directories(), "no v1 devices cgroup");
+        assertEquals(policy.program(), fs.devicePrograms.get(root.resolve("unified/hako/c1")));
+        cgroup.destroy();
+    }
+
+    @Test
+    void onAV1MachineTheDevicesControllerEnforcesThePolicy(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path root) throws Exception {
+        FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices");
+        DevicePolicy policy = DevicePolicy.defaultsAnd(List.of());
+        ContainerCgroup cgroup = CgroupCreator.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
+        cgroup.placeChild(4242);
+        assertEquals("a", java.nio.file.Files.readString(root.resolve("devices/hako/c1/devices.deny")));
+        assertEquals("4242", java.nio.file.Files.readString(root.resolve("devices/hako/c1/cgroup.procs")));
+        assertTrue(fs.devicePrograms.isEmpty());
+        cgroup.destroy();
+    }
+
+    @Test
+    void forAStartThePolicyWaitsForTheChildsPlacementAndComesBeforeIt(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path root) throws Exception {
+        FakeCgroupfs fs = new FakeCgroupfs(root).v1("memory", "memory").v1("devices", "devices")
+                .unified("unified", "").withV1DevicesBesideV2();
         DevicePolicy policy = DevicePolicy.defaultsAnd(List.of());
         ContainerCgroup cgroup = CgroupCreator.create(fs.layout(), "/hako", "c1", CgroupLimits.NONE, policy, fs);
         java.nio.file.Path devices = root.resolve("devices/hako/c1");

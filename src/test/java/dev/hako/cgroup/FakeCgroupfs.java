@@ -69,6 +69,19 @@ final class FakeCgroupfs implements CgroupDirectories {
     }
 
     /** Adds the v2 hierarchy at {@code root/name}, whose root offers {@code controllers}. */
+    private boolean v1DevicesBesideV2;
+
+    /** Like a test's directories that ask for the v1 devices rules next to the v2 program. */
+    FakeCgroupfs withV1DevicesBesideV2() {
+        v1DevicesBesideV2 = true;
+        return this;
+    }
+
+    @Override
+    public boolean v1DeviceRulesBesideV2() {
+        return v1DevicesBesideV2;
+    }
+
     FakeCgroupfs unified(String name, String controllers) throws IOException {
         unified = root.resolve(name);
         Files.createDirectories(unified);
