@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,20 +27,25 @@ final class CgroupViews {
     private CgroupViews() {
     }
 
-    /** {@code own}: the container's cgroup directories, as host paths. */
-    static List<CgroupView.Hierarchy> of(CgroupLayout layout, List<Path> own) {
+    /**
+     * {@code own}: the container's cgroup directories, as host paths; {@code namespace}:
+     * whether it has a cgroup namespace, which shows its own directories (without one, the
+     * host's whole hierarchies are shown, as runc does on v2).
+     */
+    static List<CgroupView.Hierarchy> of(CgroupLayout layout, List<Path> own, boolean namespace) {
         List<CgroupView.Hierarchy> out = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (CgroupLayout.MountedHierarchy h : layout.mountedHierarchies()) {
             Path mp = h.mountPoint();
-            if (own.stream().noneMatch(dir -> dir.startsWith(mp) && !dir.equals(mp))) {
+            Optional<Path> mine = own.stream().filter(dir -> dir.startsWith(mp) && !dir.equals(mp)).findFirst();
+            if (mine.isEmpty()) {
                 continue;
             }
             String name = mp.equals(HOST_ROOT) ? ""
                     : mp.getParent() != null && mp.getParent().equals(HOST_ROOT) ? mp.getFileName().toString()
                     : mp.getFileName() == null ? "" : mp.getFileName().toString();
             if (names.add(name)) {
-                out.add(new CgroupView.Hierarchy(name, h.fsType(), h.options()));
+                out.add(new CgroupView.Hierarchy(name, (namespace ? mine.get() : mp).toString()));
             }
         }
         return out;

@@ -100,7 +100,8 @@ public final class ContainerLauncher {
                 cgroup.markOwnedByThisJvm();
             }
             ChildProgram program = ContainerProgram.build(arena, config, stdio, sync[0], error[1], etc,
-                    CgroupViews.of(cgroups, cgroup.directories()));
+                    CgroupViews.of(cgroups, cgroup.directories(),
+                            config.namespaces().contains(Namespace.CGROUP)));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);

@@ -61,6 +61,8 @@ final class ContainerProgram {
         p.setsUpInternals("a private mount tree");
         RootfsSetup.makeSlave(p);
         mounts.openSources(p, config.mounts());
+        p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
+        CgroupView cgroupView = CgroupView.open(p, cgroups);
         p.setsUpInternals("the staging tmpfs for generated files and assembled roots");
         RootfsSetup.stage(p);
         EtcFiles.write(p, etcFiles);
@@ -70,6 +72,8 @@ final class ContainerProgram {
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
         RootfsSetup.mountSystem(p, config.devices());
+        p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
+        cgroupView.attach(p);
         p.setsUp("the writable directories of the host rootfs", "rootfs");
         RootfsSetup.mountWritableDirs(p, config.rootfs());
         mounts.attach(p, config.mounts());
@@ -100,11 +104,9 @@ final class ContainerProgram {
         if (config.namespaces().contains(Namespace.CGROUP)) {
             p.setsUpInternals("the cgroup namespace");
             p.unshare(linux_h.CLONE_NEWCGROUP())
-                    .note("after the parent placed the child, so its own cgroup becomes the namespace's root");
+                    .note("after the parent placed the child, so its own cgroup becomes the namespace's root"
+                            + " (and the root of its view at " + CgroupView.ROOT + ")");
         }
-        // After the unshare, so that each hierarchy's root is the container's own cgroup.
-        p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
-        CgroupView.addSteps(p, cgroups);
         Filter filter = config.seccomp();
         if (filter != null && !config.noNewPrivileges()) {
             // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: before the

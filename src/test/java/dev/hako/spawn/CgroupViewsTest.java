@@ -41,63 +41,72 @@ class CgroupViewsTest {
     private static String plan(List<CgroupView.Hierarchy> view) {
         try (Arena arena = Arena.ofConfined()) {
             ChildProgram.Builder p = ChildProgram.builder(arena);
+            p.closeFrom(3);
             p.setsUpInternals("the view");
-            CgroupView.addSteps(p, view);
+            CgroupView.open(p, view).attach(p);
             return p.build().toString();
         }
     }
 
     @Test
-    void hybridGetsATmpfsWithEveryHierarchyReadOnlyAndLinksForCoMountedControllers() {
+    void hybridGetsATmpfsWithABindOfItsOwnCgroupPerHierarchyReadOnlyAndLinksForCoMountedControllers() {
         List<Path> own = List.of(Path.of("/sys/fs/cgroup/systemd/hako/c1"), Path.of("/sys/fs/cgroup/cpu,cpuacct/hako/c1"),
                 Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/cpuset/hako/c1"),
                 Path.of("/sys/fs/cgroup/unified/hako/c1"));
-        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""), own);
+        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""), own, true);
         assertEquals(List.of(
-                new CgroupView.Hierarchy("systemd", "cgroup", List.of("name=systemd")),
-                new CgroupView.Hierarchy("cpu,cpuacct", "cgroup", List.of("cpu", "cpuacct")),
-                new CgroupView.Hierarchy("memory", "cgroup", List.of("memory")),
-                new CgroupView.Hierarchy("cpuset", "cgroup", List.of("cpuset")),
-                new CgroupView.Hierarchy("unified", "cgroup2", List.of("nsdelegate"))), view,
-                "a sub-cgroup bound elsewhere is not a hierarchy; only the options that name it are kept");
+                new CgroupView.Hierarchy("systemd", "/sys/fs/cgroup/systemd/hako/c1"),
+                new CgroupView.Hierarchy("cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct/hako/c1"),
+                new CgroupView.Hierarchy("memory", "/sys/fs/cgroup/memory/hako/c1"),
+                new CgroupView.Hierarchy("cpuset", "/sys/fs/cgroup/cpuset/hako/c1"),
+                new CgroupView.Hierarchy("unified", "/sys/fs/cgroup/unified/hako/c1")), view,
+                "a sub-cgroup bound elsewhere is not a hierarchy");
         String plan = plan(view);
-        String ro = "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND";
+        String attrs = "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC}";
         ContainerProgramTest.assertInOrder(plan,
+                "open_tree(AT_FDCWD, \"/sys/fs/cgroup/systemd/hako/c1\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)",
+                "mount_setattr(3, \"\", AT_EMPTY_PATH, " + attrs,
+                "open_tree(AT_FDCWD, \"/sys/fs/cgroup/unified/hako/c1\"",
                 "mount(\"tmpfs\", \"/sys/fs/cgroup\", \"tmpfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=755\")",
                 "mkdirat(AT_FDCWD, \"/sys/fs/cgroup/systemd\", 0555)",
-                "mount(\"cgroup\", \"/sys/fs/cgroup/systemd\", \"cgroup\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"name=systemd\")",
-                "mount(NULL, \"/sys/fs/cgroup/systemd\", NULL, " + ro + ", NULL)",
-                "mount(\"cgroup\", \"/sys/fs/cgroup/cpu,cpuacct\", \"cgroup\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"cpu,cpuacct\")",
+                "move_mount(3, \"\", AT_FDCWD, \"/sys/fs/cgroup/systemd\"", "close(3)",
+                "move_mount(4, \"\", AT_FDCWD, \"/sys/fs/cgroup/cpu,cpuacct\"",
                 "symlinkat(\"cpu,cpuacct\", AT_FDCWD, \"/sys/fs/cgroup/cpu\")",
                 "symlinkat(\"cpu,cpuacct\", AT_FDCWD, \"/sys/fs/cgroup/cpuacct\")",
-                "mount(\"cgroup2\", \"/sys/fs/cgroup/unified\", \"cgroup2\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"nsdelegate\")",
-                "mount(NULL, \"/sys/fs/cgroup/unified\", NULL, " + ro + ", NULL)",
-                "mount(NULL, \"/sys/fs/cgroup\", NULL, " + ro + ", NULL)");
+                "move_mount(7, \"\", AT_FDCWD, \"/sys/fs/cgroup/unified\"",
+                "mount(NULL, \"/sys/fs/cgroup\", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL)");
+        assertEquals(-1, plan.indexOf("\"cgroup\""), "no fresh cgroup mount: " + plan);
     }
 
     @Test
-    void unifiedIsMountedAtSysFsCgroupItselfKeepingTheHostsFlags() {
+    void withoutACgroupNamespaceTheHostsWholeHierarchiesAreBound() {
+        List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""),
+                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1")), false);
+        assertEquals(List.of(new CgroupView.Hierarchy("memory", "/sys/fs/cgroup/memory")), view);
+    }
+
+    @Test
+    void unifiedIsBoundAtSysFsCgroupItself() {
         List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(UNIFIED, PROC_CGROUPS, "cpu memory pids"),
-                List.of(Path.of("/sys/fs/cgroup/hako/c1")));
-        assertEquals(List.of(new CgroupView.Hierarchy("", "cgroup2", List.of("nsdelegate", "memory_recursiveprot"))), view);
+                List.of(Path.of("/sys/fs/cgroup/hako/c1")), true);
+        assertEquals(List.of(new CgroupView.Hierarchy("", "/sys/fs/cgroup/hako/c1")), view);
         String plan = plan(view);
-        ContainerProgramTest.assertInOrder(plan,
-                "mount(\"cgroup2\", \"/sys/fs/cgroup\", \"cgroup2\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"nsdelegate,memory_recursiveprot\")",
-                "mount(NULL, \"/sys/fs/cgroup\", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL)");
+        ContainerProgramTest.assertInOrder(plan, "open_tree(AT_FDCWD, \"/sys/fs/cgroup/hako/c1\"",
+                "move_mount(3, \"\", AT_FDCWD, \"/sys/fs/cgroup\"");
         assertEquals(-1, plan.indexOf("tmpfs"), plan);
     }
 
     @Test
     void onlyTheHierarchiesInWhichTheContainerHasACgroupOfItsOwn() {
         List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""),
-                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/unified/hako/c1")));
+                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/unified/hako/c1")), true);
         assertEquals(List.of("memory", "unified"), view.stream().map(CgroupView.Hierarchy::name).toList(),
                 "in the others it is in the JVM's cgroup, which its view must not show");
     }
 
     @Test
     void noCgroupsNoSteps() {
-        assertEquals(List.of(), CgroupViews.of(CgroupLayout.parse("", PROC_CGROUPS, null), List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new CgroupView.Hierarchy("../x", "cgroup", List.of()));
+        assertEquals(List.of(), CgroupViews.of(CgroupLayout.parse("", PROC_CGROUPS, null), List.of(), true));
+        assertThrows(IllegalArgumentException.class, () -> new CgroupView.Hierarchy("../x", "/sys/fs/cgroup/x"));
     }
 }

@@ -371,16 +371,18 @@ class ContainerProgramTest {
     }
 
     @Test
-    void cgroupViewIsMountedInTheCgroupNamespaceAndTheFilterIsLastWithNoNewPrivs() throws Exception {
+    void cgroupViewIsBoundBeforeTheWaitAndTheFilterIsLastWithNoNewPrivs() throws Exception {
         dev.hako.seccomp.Filter filter = dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host());
         List<dev.hako.fs.CgroupView.Hierarchy> view = List.of(
-                new dev.hako.fs.CgroupView.Hierarchy("memory", "cgroup", List.of("memory")));
+                new dev.hako.fs.CgroupView.Hierarchy("memory", "/sys/fs/cgroup/memory/hako/c1"));
         LaunchConfig base = withSecurity(config(Namespace.all(), "box", false, Redirect.INHERIT, false), true, filter);
-        assertInOrder(plan(base, view), "read(3, ", "unshare(CLONE_NEWCGROUP)",
-                "mount(\"tmpfs\", \"/sys/fs/cgroup\"", "mount(\"cgroup\", \"/sys/fs/cgroup/memory\"",
+        // the copy is taken in the host's view, put in place after /sys, all before the wait
+        assertInOrder(plan(base, view), "open_tree(AT_FDCWD, \"/sys/fs/cgroup/memory/hako/c1\"", "pivot_root(",
+                "mount(\"sysfs\", \"/sys\"", "mount(\"tmpfs\", \"/sys/fs/cgroup\"",
+                "AT_FDCWD, \"/sys/fs/cgroup/memory\"", "read(3, ", "unshare(CLONE_NEWCGROUP)",
                 "prctl(PR_CAPBSET_DROP", "capset(", "prctl(PR_SET_NO_NEW_PRIVS", "seccomp(", "execve(");
         // without no_new_privs seccomp(2) needs CAP_SYS_ADMIN: the filter goes in before the capabilities go
         assertInOrder(plan(withSecurity(base, false, filter), view), "unshare(CLONE_NEWCGROUP)",
-                "mount(NULL, \"/sys/fs/cgroup\"", "seccomp(", "prctl(PR_CAPBSET_DROP", "capset(", "execve(");
+                "seccomp(", "prctl(PR_CAPBSET_DROP", "capset(", "execve(");
     }
 }
