@@ -84,6 +84,11 @@ public final class ContainerLauncher {
         // in finally, after the catch blocks have killed and reaped any child: the child
         // shares this memory and must be gone before it is freed.
         Arena arena = Arena.ofConfined();
+        // A child that changes to a non-root uid or gid makes the kernel set the shared
+        // memory's dumpable flag to fs.suid_dumpable (0 by default), and the JVM would stay
+        // non-dumpable for good: held like an exec's joining child, it is given back after.
+        boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0;
+        boolean holdsDumpable = false;
         try {
             RootfsSetup.prepareHost(config.rootfs());
             List<EtcFiles.Entry> etc = config.etcFiles()
@@ -106,6 +111,10 @@ public final class ContainerLauncher {
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);
             long pid;
+            if (changesIds) {
+                JoiningChildren.enter();
+                holdsDumpable = true;
+            }
             Optional<Path> unified = cgroup.unifiedDirectory();
             if (unified.isPresent()) {
                 // Born in its cgroup: no moment in which the child runs, or forks, outside it.
@@ -178,6 +187,10 @@ public final class ContainerLauncher {
             cleanUp(stdio, sync, error, pidfd, cgroup);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
+            // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
+            if (holdsDumpable) {
+                JoiningChildren.leave();
+            }
             arena.close();
         }
     }

@@ -5,7 +5,8 @@ import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 
 /**
- * Keeps the JVM's memory non-dumpable while any exec child shares it inside a container.
+ * Keeps the JVM's memory non-dumpable while any exec child shares it inside a container,
+ * and gives the JVM its dumpable flag back after a start that changed the child's ids.
  *
  * <p>A child cloned with CLONE_VM runs on the JVM's own memory (the "mm") until its execve,
  * and "dumpable" is a property of that memory, not of a process. While the flag is off, the
@@ -18,10 +19,11 @@ import dev.hako.linux.linux_h;
  * memory before the close-on-exec error pipe is closed) or reaped.
  *
  * <p>Meanwhile the JVM itself is non-dumpable: no core dump if it crashed then, and
- * /proc/JVM-PID belongs to root. A child that changes uid has the same effect (the kernel
- * sets the flag to {@code fs.suid_dumpable}, 0 by default, when credentials change), so a
- * container started as a non-root user leaves the JVM non-dumpable for good; hako does not
- * undo that.
+ * /proc/JVM-PID belongs to root. A child that changes uid or gid has the same effect (the
+ * kernel sets the flag to {@code fs.suid_dumpable}, 0 by default, when credentials change),
+ * which would leave the JVM non-dumpable for good after a container started as a non-root
+ * user: such a start is held here too, so that the flag comes back once its child has
+ * exec'd.
  */
 final class JoiningChildren {
     private static int inFlight;

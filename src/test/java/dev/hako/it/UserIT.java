@@ -1,6 +1,8 @@
 package dev.hako.it;
 
 import dev.hako.Rootfs;
+import dev.hako.linux.Libc;
+import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The user a container's command runs as, resolved in the container's own /etc/passwd. */
 @KernelTest
 class UserIT {
+    @Test
+    void aNonRootUsersStartLeavesTheJvmDumpable() throws Exception {
+        // The child shares the JVM's memory; its change of uid makes the kernel clear the
+        // memory's dumpable flag, which hako must give back once the child has exec'd.
+        assertEquals(1, Libc.prctl(linux_h.PR_GET_DUMPABLE(), 0), "the JVM is dumpable before");
+        ok(builder().user("1234:5678").command("/bin/true").run());
+        assertEquals(1, Libc.prctl(linux_h.PR_GET_DUMPABLE(), 0), "and after");
+    }
+
     @Test
     void runsAsRootByDefault() throws Exception {
         assertEquals("0 0 /root\n", ok(builder().command("/bin/sh", "-c", "echo $(id -u) $(id -g) $HOME").run()));
