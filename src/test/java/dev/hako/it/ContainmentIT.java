@@ -69,10 +69,11 @@ class ContainmentIT {
     }
 
     @Test
-    void defaultContainerHasDockersCapabilitiesNoNewPrivsAndRootsIdsWithNoGroups() throws Exception {
+    void defaultContainerHasDockersCapabilitiesNoNewPrivsASeccompFilterAndRootsIdsWithNoGroups() throws Exception {
         Map<String, String> status = status(builder());
         assertSets(DOCKER_MASK, status);
         assertEquals("1", status.get("NoNewPrivs"));
+        assertEquals("2", status.get("Seccomp"), "a seccomp filter (mode 2): Docker's profile by default");
         assertEquals("", status.get("Groups"), "root keeps none of the JVM's supplementary groups");
         assertEquals("0\t0\t0\t0", status.get("Uid"));
         assertEquals("0\t0\t0\t0", status.get("Gid"));
