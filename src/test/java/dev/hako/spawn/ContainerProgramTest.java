@@ -4,7 +4,6 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.fs.EtcFiles;
-import dev.hako.fs.MaskedPaths;
 import dev.hako.linux.linux_h;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
@@ -51,12 +50,19 @@ class ContainerProgramTest {
                                        boolean readonly, Redirect in, Redirect out, Redirect err, boolean merge) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/bin:/bin");
-        return new LaunchConfig("c1", rootfs, namespaces, hostname, List.of("sh", "-c", "true"),
-                env, "/work/dir", readonly, in, out, err, merge, true,
-                dev.hako.cgroup.CgroupLimits.NONE, "/hako", mounts, MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, true, dev.hako.security.User.ROOT,
-                dev.hako.security.Capabilities.dockerDefault(), true, List.of(), null, List.of(),
-                dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), null, List.of());
+        TestConfig t = new TestConfig();
+        t.rootfs = rootfs;
+        t.mounts = mounts;
+        t.namespaces = namespaces;
+        t.hostname = hostname;
+        t.env = env;
+        t.workingDir = "/work/dir";
+        t.readonlyRootfs = readonly;
+        t.stdin = in;
+        t.stdout = out;
+        t.stderr = err;
+        t.redirectErrorStream = merge;
+        return t.build();
     }
 
     private static final List<EtcFiles.Entry> ETC = List.of(
@@ -137,13 +143,9 @@ class ContainerProgramTest {
     @Test
     void securityFollowsTheUserInTheDesignsOrderAndEachStepNamesItsOption() throws Exception {
         LaunchConfig base = config(Namespace.all(), null, false, Redirect.INHERIT, false);
-        LaunchConfig config = new LaunchConfig(base.id(), base.rootfs(), base.namespaces(), base.hostname(),
-                base.command(), base.env(), base.workingDir(), base.readonlyRootfs(), base.stdin(), base.stdout(),
-                base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
-                base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
-                new User(1000, 100, List.of(27, 44), "/home/u"),
-                Capabilities.of(List.of("NET_BIND_SERVICE"), List.of("ALL")), false,
-                List.of(ResourceLimit.of("NOFILE", 100, 200)), null, base.devices(), base.devicePolicy(), null, List.of());
+        LaunchConfig config = TestConfig.of(base).user(new User(1000, 100, List.of(27, 44), "/home/u"))
+                .capabilities(Capabilities.of(List.of("NET_BIND_SERVICE"), List.of("ALL"))).noNewPrivileges(false)
+                .rlimits(List.of(ResourceLimit.of("NOFILE", 100, 200))).build();
         String plan = plan(config);
         assertInOrder(plan,
                 "read(3, buf, 1)  [0 fails]",
@@ -164,12 +166,7 @@ class ContainerProgramTest {
     @Test
     void aNonRootUserWithoutCapAddKeepsNoCapability() throws Exception {
         LaunchConfig base = config(Namespace.all(), null, false, Redirect.INHERIT, false);
-        LaunchConfig config = new LaunchConfig(base.id(), base.rootfs(), base.namespaces(), base.hostname(),
-                base.command(), base.env(), base.workingDir(), base.readonlyRootfs(), base.stdin(), base.stdout(),
-                base.stderr(), base.redirectErrorStream(), base.dieWithJvm(), base.limits(), base.cgroupParent(),
-                base.mounts(), base.maskedPaths(), base.readonlyPaths(), base.etcFiles(),
-                new User(1000, 1000, List.of(), "/"), Capabilities.dockerDefault(), true, List.of(),
-                null, base.devices(), base.devicePolicy(), null, List.of());
+        LaunchConfig config = TestConfig.of(base).user(new User(1000, 1000, List.of(), "/")).build();
         String plan = plan(config);
         assertInOrder(plan, "setresuid(1000, 1000, 1000)",
                 "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=0})",
@@ -180,12 +177,8 @@ class ContainerProgramTest {
     @Test
     void seccompIsTheLastStepBeforeExecve() throws Exception {
         LaunchConfig c = config(Namespace.all(), null, false, Redirect.INHERIT, false);
-        LaunchConfig s = new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(),
-                c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
-                c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
-                c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(),
-                dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host()), c.devices(),
-                c.devicePolicy(), null, List.of());
+        LaunchConfig s = TestConfig.of(c).seccomp(dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host()))
+                .build();
         String plan = plan(s);
         assertInOrder(plan, "rt_sigprocmask(SIG_SETMASK, [], NULL", "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=", "execve(");
         assertFalse(plan(c).contains("seccomp("), "unconfined: no filter");
@@ -195,11 +188,7 @@ class ContainerProgramTest {
     void aGivenDeviceIsMadeInDevWithItsParentsAfterTheStandardOnes() throws Exception {
         LaunchConfig c = config(Namespace.all(), null, false, Redirect.INHERIT, false);
         var disk = new dev.hako.fs.DeviceNode("/dev/disks/xvdc", new dev.hako.linux.DeviceFile(true, 8, 32, 0660, 0, 6));
-        LaunchConfig d = new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(),
-                c.workingDir(), c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(),
-                c.dieWithJvm(), c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(),
-                c.etcFiles(), c.user(), c.capabilities(), c.noNewPrivileges(), c.rlimits(), c.seccomp(),
-                List.of(disk), c.devicePolicy(), c.terminal(), c.passedFds());
+        LaunchConfig d = TestConfig.of(c).devices(List.of(disk)).build();
         String plan = plan(d);
         assertInOrder(plan, "umask(00)", "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",
                 "mknodat(AT_FDCWD, \"/dev/tty\", S_IFCHR|0666, makedev(5, 0))",
@@ -353,11 +342,7 @@ class ContainerProgramTest {
     }
 
     private static LaunchConfig withSecurity(LaunchConfig c, boolean noNewPrivileges, dev.hako.seccomp.Filter filter) {
-        return new LaunchConfig(c.id(), c.rootfs(), c.namespaces(), c.hostname(), c.command(), c.env(), c.workingDir(),
-                c.readonlyRootfs(), c.stdin(), c.stdout(), c.stderr(), c.redirectErrorStream(), c.dieWithJvm(),
-                c.limits(), c.cgroupParent(), c.mounts(), c.maskedPaths(), c.readonlyPaths(), c.etcFiles(), c.user(),
-                c.capabilities(), noNewPrivileges, c.rlimits(), filter, c.devices(), c.devicePolicy(), c.terminal(),
-                c.passedFds());
+        return TestConfig.of(c).noNewPrivileges(noNewPrivileges).seccomp(filter).build();
     }
 
     private static String plan(LaunchConfig config, List<dev.hako.fs.CgroupView.Hierarchy> cgroups) throws Exception {

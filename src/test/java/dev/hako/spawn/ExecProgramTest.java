@@ -1,25 +1,20 @@
 package dev.hako.spawn;
 
 import dev.hako.Namespace;
-import dev.hako.Rootfs;
-import dev.hako.fs.MaskedPaths;
 import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Profile;
-import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.foreign.Arena;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,12 +24,13 @@ class ExecProgramTest {
     private static LaunchConfig container(Set<Namespace> namespaces) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", "/usr/bin:/bin");
-        return new LaunchConfig("c1", new Rootfs.Directory(Path.of("/srv/root")), namespaces, "box",
-                List.of("sleep", "1000"), env, "/", false, Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT,
-                false, true, dev.hako.cgroup.CgroupLimits.NONE, "/hako", List.of(), MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, true, User.ROOT, Capabilities.dockerDefault(), true,
-                List.of(ResourceLimit.of("NOFILE", 100, 200)), Profile.dockerDefault().compile(Arch.host()),
-                List.of(), dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), null, List.of());
+        TestConfig t = new TestConfig().rlimits(List.of(ResourceLimit.of("NOFILE", 100, 200)))
+                .seccomp(Profile.dockerDefault().compile(Arch.host()));
+        t.namespaces = namespaces;
+        t.hostname = "box";
+        t.command = List.of("sleep", "1000");
+        t.env = env;
+        return t.build();
     }
 
     private static String plan(LaunchConfig container, ExecConfig exec) throws Exception {

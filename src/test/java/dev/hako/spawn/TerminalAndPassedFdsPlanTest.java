@@ -1,17 +1,11 @@
 package dev.hako.spawn;
 
-import dev.hako.Namespace;
-import dev.hako.Rootfs;
-import dev.hako.cgroup.CgroupLimits;
-import dev.hako.fs.MaskedPaths;
-import dev.hako.security.Capabilities;
 import dev.hako.security.User;
 import dev.hako.terminal.TerminalSize;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.foreign.Arena;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -25,11 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TerminalAndPassedFdsPlanTest {
 
     private static LaunchConfig config(User user, TerminalSize terminal, List<PassedFd> passed) {
-        return new LaunchConfig("c1", new Rootfs.Directory(Path.of("/srv/root")), Namespace.all(), null,
-                List.of("/bin/sh"), Map.of("PATH", "/bin"), "/", false, Redirect.PIPE, Redirect.PIPE, Redirect.PIPE,
-                false, true, CgroupLimits.NONE, "/hako", List.of(), MaskedPaths.DEFAULT_MASKED,
-                MaskedPaths.DEFAULT_READONLY, false, user, Capabilities.dockerDefault(), true, List.of(), null,
-                List.of(), dev.hako.cgroup.DevicePolicy.defaultsAnd(List.of()), terminal, passed);
+        TestConfig t = new TestConfig().user(user).terminal(terminal).passedFds(passed);
+        t.command = List.of("/bin/sh");
+        t.env = Map.of("PATH", "/bin");
+        t.stdin = Redirect.PIPE;
+        t.stdout = Redirect.PIPE;
+        t.stderr = Redirect.PIPE;
+        t.etcFiles = false;
+        return t.build();
     }
 
     private static String plan(LaunchConfig config) throws Exception {
