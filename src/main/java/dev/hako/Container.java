@@ -727,7 +727,8 @@ public final class Container implements AutoCloseable {
                 }
             }
             ConfigRules.Devices theDevices = ConfigRules.devices(devices); // the policy compiled once, here
-            TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr);
+            TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr,
+                    "the container", "docker run -t");
             List<PassedFd> thePassedFds = ConfigRules.passedFds(passedFds);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),
