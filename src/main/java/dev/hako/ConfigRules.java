@@ -248,14 +248,19 @@ final class ConfigRules {
 
     /**
      * The terminal's size, or null without a terminal. A terminal replaces stdin, stdout and
-     * stderr, as {@code docker run -t} does: an explicit redirect (anything but the default
-     * pipe) would be silently dropped, so it is refused, naming both options.
+     * stderr, as {@code docker run -t} and {@code docker exec -t} do: an explicit redirect
+     * (anything but the default pipe) would be silently dropped, so it is refused, naming
+     * both options.
+     *
+     * @param whose "the container" or "the exec'd process", for the messages
+     * @param docker the Docker command line that does the same, for the messages
      */
-    static TerminalSize terminal(boolean terminal, int[] size, Redirect stdin, Redirect stdout, Redirect stderr) {
+    static TerminalSize terminal(boolean terminal, int[] size, Redirect stdin, Redirect stdout, Redirect stderr,
+                                 String whose, String docker) {
         if (!terminal) {
             if (size != null) {
-                throw new IllegalArgumentException("terminalSize(" + size[0] + ", " + size[1]
-                        + ") sizes a terminal the container does not have: add terminal(true), or drop terminalSize");
+                throw new IllegalArgumentException("terminalSize(" + size[0] + ", " + size[1] + ") sizes a terminal "
+                        + whose + " does not have: add terminal(true), or drop terminalSize");
             }
             return null;
         }
@@ -264,8 +269,8 @@ final class ConfigRules {
         for (int i = 0; i < 3; i++) {
             if (redirects[i].type() != Redirect.Type.PIPE) {
                 throw new IllegalArgumentException("terminal(true) and " + options[i] + "(" + redirects[i]
-                        + ") (or inheritIO()) conflict: the terminal is the container's stdin, stdout and stderr,"
-                        + " as with docker run -t; drop one of them");
+                        + ") (or inheritIO()) conflict: the terminal is " + whose + "'s stdin, stdout and stderr,"
+                        + " as with " + docker + "; drop one of them");
             }
         }
         return size == null ? TerminalSize.DEFAULT : TerminalSize.of(size[0], size[1], "terminalSize");

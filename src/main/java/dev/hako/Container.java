@@ -72,7 +72,10 @@ public final class Container implements AutoCloseable {
     private Launched launched;
     private ContainerProcess process;
     private boolean closed;
-    /** Processes exec'd into the container that have not exited yet: close() kills and releases them. */
+    /**
+     * Processes exec'd into the container that have not exited yet, and those with a
+     * terminal (whose master the JVM holds until then): close() kills and releases them.
+     */
     private final Set<Launched> execs = new HashSet<>();
 
     private Container(LaunchConfig config) {
@@ -210,11 +213,16 @@ public final class Container implements AutoCloseable {
             exec.killAndRelease();
             throw new IllegalStateException("container " + id() + " was closed while the exec was starting");
         }
-        exec.exit().whenComplete((status, failure) -> {
-            synchronized (lock) {
-                execs.remove(exec);
-            }
-        });
+        if (!exec.hasTerminal()) {
+            // Its pidfd closes when it is reaped, and its pipes are the caller's streams: nothing left to release.
+            exec.exit().whenComplete((status, failure) -> {
+                synchronized (lock) {
+                    execs.remove(exec);
+                }
+            });
+        }
+        // With a terminal, close() releases the master (as the first process's): what the
+        // terminal showed stays readable after the exec'd process has exited.
         return new ContainerProcess(this, exec);
     }
 
@@ -727,7 +735,8 @@ public final class Container implements AutoCloseable {
                 }
             }
             ConfigRules.Devices theDevices = ConfigRules.devices(devices); // the policy compiled once, here
-            TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr);
+            TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr,
+                    "the container", "docker run -t");
             List<PassedFd> thePassedFds = ConfigRules.passedFds(passedFds);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
                     namespaces.clone(),

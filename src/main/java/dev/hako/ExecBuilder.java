@@ -6,6 +6,7 @@ import dev.hako.spawn.ExecConfig;
 import dev.hako.spawn.ExecLauncher;
 import dev.hako.spawn.LaunchConfig;
 import dev.hako.spawn.Launched;
+import dev.hako.terminal.TerminalSize;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +30,8 @@ import java.util.Objects;
  * itself is what {@code docker exec} lets one choose: the command, extra environment
  * variables, the user and the working directory, and its stdio. By default it runs as the
  * container's user, in the container's working directory, with the container's
- * environment, and its stdio are pipes to the JVM.
+ * environment, and its stdio are pipes to the JVM; {@link #terminal(boolean) terminal(true)}
+ * gives it a terminal instead, as {@code docker exec -t} does.
  *
  * <p>It is killed with the container: when the container's first process exits (with a
  * PID namespace, the kernel kills everything in it), and when the container is closed.
@@ -44,6 +46,8 @@ public final class ExecBuilder {
     private Redirect stdout = Redirect.PIPE;
     private Redirect stderr = Redirect.PIPE;
     private boolean redirectErrorStream;
+    private boolean terminal;
+    private int[] terminalSize;
 
     ExecBuilder(Container container, List<String> command) {
         this.container = container;
@@ -121,6 +125,28 @@ public final class ExecBuilder {
     }
 
     /**
+     * Gives the process a terminal, like {@code docker exec -t}: a new pty of the container's
+     * own {@code /dev/pts} (opened by the process once it is in the container's mount
+     * namespace) is its stdin, stdout, stderr and controlling terminal, owned by its user,
+     * and the {@link ContainerProcess} streams are the pty's master, with
+     * {@link ContainerProcess#resize}, exactly as for {@link Container.Builder#terminal(boolean)}.
+     * The container's own command need not have one. An explicit {@code redirectInput},
+     * {@code redirectOutput}, {@code redirectError} or {@code inheritIO} conflicts with it
+     * and is refused by {@link #start()}. The JVM holds the master until the container is
+     * closed. Default: false.
+     */
+    public ExecBuilder terminal(boolean terminal) {
+        this.terminal = terminal;
+        return this;
+    }
+
+    /** The terminal's initial size in columns and rows (1 to 65535 each). Default: 80x24. Needs {@link #terminal}. */
+    public ExecBuilder terminalSize(int columns, int rows) {
+        this.terminalSize = new int[] {columns, rows};
+        return this;
+    }
+
+    /**
      * Starts the process in the container; returns once its command has been exec'd there.
      *
      * @throws IllegalArgumentException naming the option that is wrong (checked before
@@ -135,6 +161,8 @@ public final class ExecBuilder {
             throw new IllegalArgumentException("exec needs a command: execBuilder(\"sh\", \"-c\", ...)");
         }
         ConfigRules.command(command);
+        TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr,
+                "the exec'd process", "docker exec -t");
         LaunchConfig c = container.config();
         if (c.capabilities().has(linux_h.CAP_SYS_PTRACE())) {
             // Non-dumpable stops every ptrace-mode access but one by CAP_SYS_PTRACE.
@@ -153,7 +181,7 @@ public final class ExecBuilder {
         environment.putAll(env);
         ConfigRules.environment(environment);
         ExecConfig exec = new ExecConfig(List.copyOf(command), Collections.unmodifiableMap(environment), theUser, dir,
-                stdin, stdout, stderr, redirectErrorStream);
+                stdin, stdout, stderr, redirectErrorStream, theTerminal);
         return container.adopt(ExecLauncher.launch(c, first, exec));
     }
 

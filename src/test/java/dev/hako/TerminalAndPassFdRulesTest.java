@@ -81,4 +81,29 @@ class TerminalAndPassFdRulesTest {
         assertFails(builder().passFd(3, closed), "passFd(3, " + closed + ")", "not open");
         assertFails(builder().passFd(3, -1), "passFd(3, -1)");
     }
+
+    private static void assertExecFails(ExecBuilder b, String... parts) {
+        String message = assertThrows(IllegalArgumentException.class, b::start).getMessage();
+        for (String part : parts) {
+            assertTrue(message.contains(part), "'" + part + "' missing in: " + message);
+        }
+    }
+
+    @Test
+    void anExecsTerminalFollowsTheSameRulesAndIsCheckedBeforeTheContainerIsLookedAt() throws Exception {
+        // The container was never started: only bad input can make start() throw IllegalArgumentException.
+        try (Container c = builder().build()) {
+            assertExecFails(c.execBuilder("tty").terminal(true).redirectOutput(Redirect.to(new File("/tmp/out"))),
+                    "terminal(true)", "redirectOutput(", "docker exec -t");
+            assertExecFails(c.execBuilder("tty").terminal(true).inheritIO(), "terminal(true)", "inheritIO()");
+            assertExecFails(c.execBuilder("tty").terminal(true).redirectError(Redirect.DISCARD), "redirectError(");
+            assertExecFails(c.execBuilder("tty").terminalSize(100, 40), "terminalSize(100, 40)", "terminal(true)",
+                    "the exec'd process");
+            assertExecFails(c.execBuilder("tty").terminal(true).terminalSize(0, 24), "terminalSize(0, 24)", "1 to 65535");
+            IllegalStateException valid = assertThrows(IllegalStateException.class,
+                    () -> c.execBuilder("tty").terminal(true).redirectErrorStream(true).terminalSize(65535, 1).start());
+            assertTrue(valid.getMessage().contains("was not started"), "control: valid input gets that far: "
+                    + valid.getMessage());
+        }
+    }
 }

@@ -142,19 +142,7 @@ public final class ContainerLauncher {
             // puts the device policy in place, places it from outside (the v1 cgroups) and
             // then releases it. (The child's own mknods of /dev nodes are allowed by the policy.)
             cgroup.placeChild(pid);
-            // With a terminal, the child sends its master before it waits: without one, it
-            // stays unreleased (it failed a step, or was killed) and the results say why.
-            boolean release = stdio.console() == null || stdio.receiveTerminal();
-            try {
-                if (release) {
-                    Libc.writeFully(sync[1], arena.allocate(1));
-                }
-            } catch (SyscallException e) {
-                if (e.errno() != linux_h.EPIPE()) {
-                    throw e;
-                }
-                // The child failed a setup step before waiting for us: its results say which.
-            }
+            boolean release = release(stdio, sync[1], arena);
             Libc.close(sync[1]);
             sync[1] = -1;
             awaitEof(error[0], arena);
@@ -175,8 +163,7 @@ public final class ContainerLauncher {
                 ExitStatus status = Reaper.reapNow(pidfd);
                 Libc.close(pidfd);
                 pidfd = -1;
-                throw new ContainerException("starting container " + config.id() + " failed: the child ended (" + status
-                        + ") before it sent its terminal (terminal)\nchild program:\n" + program.describeRun());
+                throw noTerminal("starting container " + config.id(), program, status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             return new Launched(pid, pidfd, exit, stdio, cgroup);
@@ -251,6 +238,35 @@ public final class ContainerLauncher {
             };
         }
         return flags;
+    }
+
+    /**
+     * Releases a child that waits on the sync pipe with one byte. With a terminal, the child
+     * sends its master before it waits, and it is received first, so that the streams exist
+     * before anything of the container's own runs; a child that sends none (it failed a
+     * step, or was killed) stays unreleased, and its results say why.
+     *
+     * @return false when the terminal's master never came: the child was not released
+     */
+    static boolean release(Stdio stdio, int syncWriteFd, Arena arena) throws IOException {
+        boolean release = stdio.console() == null || stdio.receiveTerminal();
+        try {
+            if (release) {
+                Libc.writeFully(syncWriteFd, arena.allocate(1));
+            }
+        } catch (SyscallException e) {
+            if (e.errno() != linux_h.EPIPE()) {
+                throw e;
+            }
+            // The child failed a setup step before waiting for us: its results say which.
+        }
+        return release;
+    }
+
+    /** A child that ended without a failed step and without sending its terminal's master (it was killed). */
+    static ContainerException noTerminal(String action, ChildProgram program, ExitStatus status) {
+        return new ContainerException(action + " failed: the child ended (" + status
+                + ") before it sent its terminal (terminal)\nchild program:\n" + program.describeRun());
     }
 
     /** Reads the error pipe until EOF: the child has exec'd (close-on-exec) or died. */

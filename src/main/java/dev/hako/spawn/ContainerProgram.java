@@ -14,6 +14,7 @@ import dev.hako.security.Privileges;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.User;
 import dev.hako.terminal.PtySteps;
+import dev.hako.terminal.TerminalSize;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -92,11 +93,8 @@ final class ContainerProgram {
             p.setsUp("a read-only root", "readonlyRootfs");
             RootfsSetup.makeRootReadonly(p);
         }
-        if (fds.console() >= 0) {
-            // After every mount (as runc makes its console), so the pty is the container's own.
-            p.setsUp("the terminal (a pty of the container's /dev/pts)", "terminal");
-            PtySteps.addSteps(p, fds.console(), config.terminal(), config.user().uid());
-        }
+        // After every mount (as runc makes its console), so the pty is the container's own.
+        addTerminal(p, fds, config.terminal(), config.user());
         // The namespace and filesystem work above runs while the parent places the child in
         // its cgroups; nothing of the container's own runs before this point.
         p.setsUpInternals("waiting for the parent to place the child in its cgroups");
@@ -125,6 +123,20 @@ final class ContainerProgram {
         p.setsUp("the command " + config.command().get(0), ContainerLauncher.COMMAND);
         exec(p, config);
         return p.build();
+    }
+
+    /**
+     * With a console socket among the child's descriptors, the terminal's steps: a pty of
+     * whatever {@code /dev/pts} the child sees now (so call this once the child is in the
+     * container's mount namespace with its devpts mounted), owned by {@code user}, the
+     * master sent to the JVM. Before the wait for the parent, which receives the master
+     * before it releases the child.
+     */
+    static void addTerminal(ChildProgram.Builder p, ChildFds fds, TerminalSize size, User user) {
+        if (fds.console() >= 0) {
+            p.setsUp("the terminal (a pty of the container's /dev/pts)", "terminal");
+            PtySteps.addSteps(p, fds.console(), size, user.uid());
+        }
     }
 
     static void installFilter(ChildProgram.Builder p, Filter filter, String why) {

@@ -1,6 +1,7 @@
 package dev.hako.spawn;
 
 import dev.hako.security.User;
+import dev.hako.terminal.TerminalSize;
 
 import java.lang.ProcessBuilder.Redirect;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
  *
  * @param env the whole environment (the container's, then the exec's own variables)
  * @param user resolved inside the running container
+ * @param terminal null: no terminal, the streams are as stdin/stdout/stderr say
  */
 public record ExecConfig(
         List<String> command,
@@ -22,7 +24,8 @@ public record ExecConfig(
         Redirect stdin,
         Redirect stdout,
         Redirect stderr,
-        boolean redirectErrorStream) {
+        boolean redirectErrorStream,
+        TerminalSize terminal) {
 
     /** The PATH the command is looked up in. */
     public String path() {

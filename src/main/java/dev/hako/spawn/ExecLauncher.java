@@ -49,7 +49,7 @@ public final class ExecLauncher {
         Arena arena = Arena.ofConfined(); // closed only once the child is off the program's memory
         try {
             target = first.duplicatePidfd();
-            stdio = Stdio.open(exec.stdin(), exec.stdout(), exec.stderr(), exec.redirectErrorStream());
+            stdio = Stdio.open(exec);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
             ChildProgram program = ExecProgram.build(arena, container, exec, stdio, sync[0], error[1], target);
@@ -84,14 +84,8 @@ public final class ExecLauncher {
             }
 
             first.cgroup().addProcess(pid, false);
-            try {
-                Libc.writeFully(sync[1], arena.allocate(1));
-            } catch (SyscallException e) {
-                if (e.errno() != linux_h.EPIPE()) {
-                    throw e;
-                }
-                // The child failed a step before waiting for us: its results say which.
-            }
+            // As for a container's command: a terminal's master first, then the release.
+            boolean released = ContainerLauncher.release(stdio, sync[1], arena);
             Libc.close(sync[1]);
             sync[1] = -1;
             ContainerLauncher.awaitEof(error[0], arena);
@@ -109,8 +103,13 @@ public final class ExecLauncher {
                 pidfd = -1;
                 if (failure.isEmpty()) {
                     // Killed on the way (the container's root may signal it; a closing container kills it).
-                    throw first.exit().isDone() ? exited(container, null)
-                            : new ContainerException("exec in container " + container.id()
+                    if (first.exit().isDone()) {
+                        throw exited(container, null);
+                    }
+                    if (!released) {
+                        throw ContainerLauncher.noTerminal("exec in container " + container.id(), program, status);
+                    }
+                    throw new ContainerException("exec in container " + container.id()
                             + ": the process died before its command ran (" + status + ")\nchild program:\n"
                             + program.describeRun());
                 }

@@ -19,8 +19,10 @@ import java.util.Set;
  * <p>Order: non-dumpable first (it shares the JVM's memory and is visible inside the
  * container from the moment it exists; see {@link JoiningChildren}), the fd table (host
  * files of the redirects are opened here, before the mount namespace changes), the
- * namespaces, the wait for the parent, then exactly the container's own sequence:
- * privileges, working directory, signals, seccomp, execve.
+ * namespaces, the terminal (after the setns, so that the pty comes from the container's devpts,
+ * and before the wait, since the parent receives its master before the release), the wait
+ * for the parent, then exactly the container's own sequence: privileges, working
+ * directory, signals, seccomp, execve.
  */
 final class ExecProgram {
     private ExecProgram() {
@@ -47,6 +49,8 @@ final class ExecProgram {
                 .note("all at once, through a pidfd of the container's first process; the PID namespace"
                         + " was the spawner thread's for this clone already");
         p.close(target);
+        // After the setns: /dev/pts is now the container's own devpts, as for its command's terminal.
+        ContainerProgram.addTerminal(p, fds, exec.terminal(), exec.user());
         p.setsUpInternals("waiting for the parent to place the child in the container's cgroups");
         p.read(fds.sync(), 1).zeroFails()
                 .note("wait until the parent has placed the child and releases it (EOF: it gave up)");

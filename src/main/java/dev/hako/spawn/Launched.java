@@ -155,7 +155,8 @@ public final class Launched {
     public void resize(TerminalSize size) throws IOException {
         TerminalMaster terminal = stdio.terminal();
         if (terminal == null) {
-            throw new IllegalStateException("process " + pid + " has no terminal to resize: build its container with terminal(true)");
+            throw new IllegalStateException("process " + pid + " has no terminal to resize: build its container,"
+                    + " or its exec, with terminal(true)");
         }
         terminal.resize(size);
     }

@@ -4,6 +4,7 @@ import dev.hako.linux.Libc;
 import dev.hako.linux.linux_h;
 import dev.hako.terminal.ConsoleSocket;
 import dev.hako.terminal.TerminalMaster;
+import dev.hako.terminal.TerminalSize;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -54,15 +55,24 @@ final class Stdio implements Closeable {
         this.mergeStderr = mergeStderr;
     }
 
+    /** The stdio of a container's command. */
     static Stdio open(LaunchConfig config) throws IOException {
-        if (config.terminal() != null) {
-            return openTerminal();
-        }
-        return open(config.stdin(), config.stdout(), config.stderr(), config.redirectErrorStream());
+        return open(config.terminal(), config.stdin(), config.stdout(), config.stderr(), config.redirectErrorStream());
     }
 
-    /** The stdio of one process: the container's command, or one exec'd into it. */
-    static Stdio open(Redirect in, Redirect out, Redirect err, boolean redirectErrorStream) throws IOException {
+    /** The stdio of a process exec'd into a running container: the same choices as its command's. */
+    static Stdio open(ExecConfig exec) throws IOException {
+        return open(exec.terminal(), exec.stdin(), exec.stdout(), exec.stderr(), exec.redirectErrorStream());
+    }
+
+    /** A terminal when {@code terminal} is not null (the redirects are then the default pipes), else the redirects. */
+    private static Stdio open(TerminalSize terminal, Redirect in, Redirect out, Redirect err,
+                              boolean redirectErrorStream) throws IOException {
+        return terminal != null ? openTerminal() : open(in, out, err, redirectErrorStream);
+    }
+
+    /** Pipes, the JVM's own streams or files, as the redirects say. */
+    private static Stdio open(Redirect in, Redirect out, Redirect err, boolean redirectErrorStream) throws IOException {
         Stdio stdio = new Stdio(redirectErrorStream);
         try {
             stdio.stdin = stdio.input(in);

@@ -9,6 +9,7 @@ import dev.hako.Namespace;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.Screen;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -179,45 +180,5 @@ class TerminalIT {
             c.close();
         }
         JvmResources.assertNoLeakSince(before);
-    }
-
-    /** What the terminal has shown so far, read from the master as needed. */
-    private static final class Screen {
-        private final InputStream in;
-        private final StringBuilder shown = new StringBuilder();
-        private int consumed;
-
-        Screen(InputStream in) {
-            this.in = in;
-        }
-
-        /** Reads until {@code text} has shown; returns what came before it and consumes both. */
-        String await(String text) throws IOException {
-            byte[] buf = new byte[256];
-            int at;
-            while ((at = shown.indexOf(text, consumed)) < 0) {
-                int n = in.read(buf);
-                if (n < 0) {
-                    throw new AssertionError("the terminal ended before showing '" + text + "':\n" + shown);
-                }
-                shown.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-            }
-            String before = shown.substring(consumed, at);
-            consumed = at + text.length();
-            return before;
-        }
-
-        /** Everything still to come, up to the end of the terminal (its last process gone). */
-        String rest() throws IOException {
-            shown.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            String rest = shown.substring(consumed);
-            consumed = shown.length();
-            return rest;
-        }
-
-        @Override
-        public String toString() {
-            return shown.toString();
-        }
     }
 }

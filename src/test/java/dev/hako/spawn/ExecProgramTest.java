@@ -5,6 +5,7 @@ import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Profile;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
+import dev.hako.terminal.TerminalSize;
 import org.junit.jupiter.api.Test;
 
 import java.lang.ProcessBuilder.Redirect;
@@ -35,7 +36,7 @@ class ExecProgramTest {
 
     private static String plan(LaunchConfig container, ExecConfig exec) throws Exception {
         try (Arena arena = Arena.ofConfined();
-             Stdio stdio = Stdio.open(exec.stdin(), exec.stdout(), exec.stderr(), exec.redirectErrorStream())) {
+             Stdio stdio = Stdio.open(exec)) {
             try {
                 return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42).toString();
             } finally {
@@ -46,7 +47,12 @@ class ExecProgramTest {
 
     private static ExecConfig exec(User user, String workingDir) {
         return new ExecConfig(List.of("ps", "-ef"), Map.of("PATH", "/bin"), user, workingDir,
-                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, false);
+                Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT, false, null);
+    }
+
+    private static ExecConfig withTerminal(User user, TerminalSize size) {
+        return new ExecConfig(List.of("sh"), Map.of("PATH", "/bin"), user, "/",
+                Redirect.PIPE, Redirect.PIPE, Redirect.PIPE, false, size);
     }
 
     private static void assertInOrder(String plan, String... fragments) {
@@ -92,5 +98,30 @@ class ExecProgramTest {
         String plan = plan(container(EnumSet.of(Namespace.MOUNT, Namespace.UTS)), exec(User.ROOT, "/"));
         String setns = plan.lines().filter(l -> l.contains("setns(5, ")).findFirst().orElseThrow();
         assertTrue(setns.contains("setns(5, CLONE_NEWNS|CLONE_NEWUTS)"), setns);
+    }
+
+    @Test
+    void theTerminalIsMadeInTheContainersDevptsAfterTheSetnsAndSentBeforeTheWait() throws Exception {
+        String plan = plan(container(Namespace.all()), withTerminal(new User(1000, 1000, List.of(), "/"),
+                new TerminalSize(100, 30)));
+        // Private fds: sync 3, error 4, the console socket 5, the container's pidfd 6.
+        assertInOrder(plan, PtyPlanSteps.around(List.of(
+                        "prctl(PR_SET_DUMPABLE, 0)",
+                        "dup3(40, ", "dup3(41, ", "dup3(42, ",
+                        ", 3, O_CLOEXEC)", ", 4, O_CLOEXEC)", ", 5, O_CLOEXEC)", ", 6, O_CLOEXEC)",
+                        "close_range(7, ~0U, 0)",
+                        "setsid()",
+                        "setns(6, ", "close(6)"),
+                6, 5, 1000, new TerminalSize(100, 30),
+                "read(3, buf, 1)  [0 fails]",
+                "setresuid(1000, 1000, 1000)",
+                "execve(\"/bin/sh\""));
+        assertEquals(1, plan.split("/dev/pts/ptmx", -1).length - 1, "one pty, made once:\n" + plan);
+    }
+
+    @Test
+    void withoutATerminalTheJoiningChildMakesNone() throws Exception {
+        String plan = plan(container(Namespace.all()), exec(User.ROOT, "/"));
+        assertFalse(plan.contains("TIOC") || plan.contains("ptmx") || plan.contains("sendmsg"), plan);
     }
 }
