@@ -44,6 +44,9 @@ enum {
     HAKO_SI_STATUS = offsetof(siginfo_t, si_status),
     /* the kernel's sigset_t (rt_sigprocmask's sigsetsize), not glibc's 128-byte one */
     HAKO_KERNEL_SIGSET_SIZE = _NSIG / 8,
+    /* a zeroed buffer for rt_sigaction(2) (SIG_DFL, no flags, empty mask): glibc's struct
+     * sigaction, which is larger than the kernel's on every architecture */
+    HAKO_SIGACTION_BUFFER_SIZE = sizeof(struct sigaction),
     /* struct ifreq for SIOCGIFFLAGS / SIOCSIFFLAGS */
     HAKO_IFREQ_SIZE = sizeof(struct ifreq),
     HAKO_IFR_NAME = offsetof(struct ifreq, ifr_name),

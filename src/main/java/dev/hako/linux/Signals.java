@@ -1,5 +1,9 @@
 package dev.hako.linux;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,5 +19,32 @@ public final class Signals {
     public static String name(int signal) {
         String name = NAMES.get((long) signal);
         return name != null ? name : "signal " + signal;
+    }
+
+    /**
+     * The signals this process ignores now ({@code SigIgn} of /proc/self/status): what a
+     * CLONE_VM child would start with ignored, since CLONE_CLEAR_SIGHAND resets only the
+     * handled ones. Read at each call: a JVM started under {@code nohup} or with {@code &}
+     * from a script ignores SIGHUP or SIGINT, and code may change a disposition any time.
+     */
+    public static List<Integer> ignoredByThisProcess() {
+        long mask;
+        try {
+            mask = 0;
+            for (String line : SmallFiles.read(Path.of("/proc/self/status")).split("\n")) {
+                if (line.startsWith("SigIgn:")) {
+                    mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read the signals this JVM ignores (SigIgn of /proc/self/status)", e);
+        }
+        List<Integer> signals = new ArrayList<>();
+        for (int bit = 0; bit < 64; bit++) {
+            if ((mask & (1L << bit)) != 0) {
+                signals.add(bit + 1);
+            }
+        }
+        return signals;
     }
 }

@@ -2,6 +2,7 @@ package dev.hako.program;
 
 import dev.hako.linux.Errno;
 import dev.hako.linux.Flags;
+import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
 
 import java.lang.foreign.Arena;
@@ -216,6 +217,7 @@ public final class ChildProgram {
         /** For printing: the argument that takes the previous step's result. */
         private static final String PREVIOUS = "<previous>";
 
+        private MemorySegment defaultAction;
         private final Arena arena;
         private final List<Step> steps = new ArrayList<>();
         /** Known once {@link #closeFrom(int)} has rebuilt the fd table; null before. */
@@ -571,6 +573,20 @@ public final class ChildProgram {
         }
 
         /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */
+        /**
+         * {@code rt_sigaction(signal, {SIG_DFL}, NULL, sigsetsize)}: the default action for a
+         * signal the child would otherwise inherit as ignored (CLONE_CLEAR_SIGHAND resets only
+         * handled ones).
+         */
+        public Builder defaultSignal(int signal) {
+            if (defaultAction == null) {
+                defaultAction = arena.allocate(linux_h.HAKO_SIGACTION_BUFFER_SIZE(), 8); // zeroed: SIG_DFL
+            }
+            return step(linux_h.SYS_rt_sigaction(), () -> "rt_sigaction(" + Signals.name(signal) + ", {SIG_DFL}, NULL, "
+                            + linux_h.HAKO_KERNEL_SIGSET_SIZE() + ")",
+                    signal, defaultAction.address(), 0, linux_h.HAKO_KERNEL_SIGSET_SIZE());
+        }
+
         public Builder unblockAllSignals() {
             MemorySegment empty = arena.allocate(linux_h.HAKO_KERNEL_SIGSET_SIZE());
             return step(linux_h.SYS_rt_sigprocmask(), () -> "rt_sigprocmask(SIG_SETMASK, [], NULL, "

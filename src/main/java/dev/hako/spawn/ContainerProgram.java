@@ -8,6 +8,7 @@ import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.fs.MountSetup;
 import dev.hako.fs.RootfsSetup;
+import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
 import dev.hako.security.Privileges;
@@ -115,8 +116,7 @@ final class ContainerProgram {
         Privileges.addSteps(p, config.user(), config.capabilities(), config.noNewPrivileges(), config.rlimits());
         p.setsUp("the working directory " + config.workingDir(), "workingDir");
         p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
-        p.setsUpInternals("the signal mask");
-        p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
+        resetSignals(p);
         if (filter != null && config.noNewPrivileges()) {
             installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
         }
@@ -137,6 +137,19 @@ final class ContainerProgram {
             p.setsUp("the terminal (a pty of the container's /dev/pts)", "terminal");
             PtySteps.addSteps(p, fds.console(), size, user.uid());
         }
+    }
+
+    /**
+     * Every signal at its default action, then unblocked: CLONE_CLEAR_SIGHAND reset the
+     * JVM's handlers to SIG_DFL, but signals the JVM ignores would stay ignored (Ctrl-C
+     * would do nothing in a container started from a JVM that ignores SIGINT).
+     */
+    static void resetSignals(ChildProgram.Builder p) {
+        p.setsUpInternals("the signal dispositions and mask");
+        for (int signal : Signals.ignoredByThisProcess()) {
+            p.defaultSignal(signal).note("ignored by the JVM; the container's process starts with the default");
+        }
+        p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
     }
 
     static void installFilter(ChildProgram.Builder p, Filter filter, String why) {

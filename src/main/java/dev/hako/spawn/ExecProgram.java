@@ -62,8 +62,7 @@ final class ExecProgram {
         Privileges.addSteps(p, exec.user(), container.capabilities(), container.noNewPrivileges(), container.rlimits());
         p.setsUp("the working directory " + exec.workingDir(), "workingDir");
         p.chdir(exec.workingDir()).note("inside the container's root, as the exec's user");
-        p.setsUpInternals("the signal mask");
-        p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");
+        ContainerProgram.resetSignals(p);
         if (filter != null && container.noNewPrivileges()) {
             ContainerProgram.installFilter(p, filter, "last before execve, as for the container's command");
         }

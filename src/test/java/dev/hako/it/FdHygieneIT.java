@@ -5,6 +5,12 @@ import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,6 +18,7 @@ import java.util.TreeMap;
 import static dev.hako.testing.Containers.builder;
 import static dev.hako.testing.Containers.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Nothing of the host leaks into a container through descriptors, the working directory
@@ -20,6 +27,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @KernelTest
 class FdHygieneIT {
+
+    /** libc's {@code signal(2)}, to make the JVM ignore a signal it does not use. */
+    private static final MethodHandle SIGNAL = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("signal").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+    @Test
+    void aSignalTheJvmIgnoresIsAtItsDefaultInside() throws Throwable {
+        int sigurg = linux_h.SIGURG(); // unused by HotSpot
+        MemorySegment before = (MemorySegment) SIGNAL.invokeExact(sigurg, MemorySegment.ofAddress(1)); // SIG_IGN
+        try {
+            assertTrue(dev.hako.linux.Signals.ignoredByThisProcess().contains(sigurg), "the JVM ignores SIGURG now");
+            String out = ok(builder().command("cat", "/proc/self/status").run());
+            String ignored = out.lines().filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow();
+            assertEquals(0, Long.parseUnsignedLong(ignored.substring(7).strip(), 16),
+                    "nothing ignored inside, as in a process exec'd by a fresh shell: " + ignored);
+        } finally {
+            MemorySegment restored = (MemorySegment) SIGNAL.invokeExact(sigurg, before);
+        }
+    }
 
     @Test
     void onlyStdioIsOpenInTheContainer() throws Exception {
