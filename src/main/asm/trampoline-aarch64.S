@@ -13,7 +13,8 @@
  *   - position-independent, no relocations, no data (no literal pools): the
  *     bytes are copied into an anonymous executable mapping and called there;
  *   - no kernel constant appears here: syscall numbers, SIG_SETMASK, the
- *     sigset size and the failure exit code all come from the control block.
+ *     sigset size, the failure exit code and -ENOENT all come from the
+ *     control block.
  */
 
 /* Control block offsets (8-byte little-endian fields). */
@@ -27,6 +28,7 @@
         .equ    C_SIG_SETMASK, 64
         .equ    C_SIGSET_SIZE, 72
         .equ    C_FAIL_CODE, 80
+        .equ    C_SKIP_RESULT, 88       /* -ENOENT */
 
 /* Step layout: nr, a0..a5, flags, result. */
         .equ    S_NR, 0
@@ -37,11 +39,16 @@
         .equ    S_RESULT, 64
         .equ    STEP_SIZE, 72
 
-/* Step flag bit numbers (MAY_FAIL = 1 << 0, ZERO_FAILS = 1 << 1,
- * ARG0_FROM_PREV = 1 << 2): tbz/tbnz take the number, tst the mask. */
+/* Step flags word: bits 0..3 are flags, bits 8..15 the skip count K of
+ * SKIP_ON_ENOENT, the rest is zero. Flag bit numbers (MAY_FAIL = 1 << 0,
+ * ZERO_FAILS = 1 << 1, ARG0_FROM_PREV = 1 << 2, SKIP_ON_ENOENT = 1 << 3):
+ * tbz/tbnz take the number, tst the mask. */
         .equ    MAY_FAIL_BIT, 0
         .equ    ZERO_FAILS_BIT, 1
         .equ    ARG0_FROM_PREV_BIT, 2
+        .equ    SKIP_ON_ENOENT_BIT, 3   /* -ENOENT: no failure, skip K steps */
+        .equ    SKIP_COUNT_LSB, 8
+        .equ    SKIP_COUNT_WIDTH, 8
 
         .text
         .globl  hako_spawn
@@ -91,7 +98,8 @@ hako_spawn:
          * stack, so it must never touch sp, call or return: everything lives
          * in registers, which the syscalls leave alone.
          *   x9 = c, x10 = current step, x11 = previous step's result,
-         *   x12 = current step's flags, x13 = exit code
+         *   x12 = current step's flags, x13 = exit code (scratch before),
+         *   x14 = scratch
          */
 .Lchild:
         ldr     x10, [x9, #C_PROGRAM]
@@ -117,6 +125,19 @@ hako_spawn:
         cbnz    x0, .Lnext
         tbz     x12, #ZERO_FAILS_BIT, .Lnext
 .Lfailed:
+        /* A SKIP_ON_ENOENT step that found nothing is no failure: the path it
+         * looked at is not there, so the K steps that would have dealt with
+         * it are passed over and keep their "not run" results. Builder
+         * checks that K steps follow it, so this never skips past the end. */
+        tbz     x12, #SKIP_ON_ENOENT_BIT, .Lmay_fail
+        ldr     x13, [x9, #C_SKIP_RESULT]
+        cmp     x0, x13
+        b.ne    .Lmay_fail
+        ubfx    x13, x12, #SKIP_COUNT_LSB, #SKIP_COUNT_WIDTH
+        mov     x14, #STEP_SIZE
+        madd    x10, x13, x14, x10
+        b       .Lnext
+.Lmay_fail:
         tbz     x12, #MAY_FAIL_BIT, .Lfail_exit
 .Lnext:
         add     x10, x10, #STEP_SIZE

@@ -13,7 +13,8 @@
  *   - position-independent, no relocations, no data: the bytes are copied
  *     into an anonymous executable mapping and called from there;
  *   - no kernel constant appears here: syscall numbers, SIG_SETMASK, the
- *     sigset size and the failure exit code all come from the control block.
+ *     sigset size, the failure exit code and -ENOENT all come from the
+ *     control block.
  */
 
 /* Control block offsets (8-byte little-endian fields). */
@@ -28,6 +29,7 @@
         .equ    C_SIG_SETMASK, 64
         .equ    C_SIGSET_SIZE, 72
         .equ    C_FAIL_CODE, 80
+        .equ    C_SKIP_RESULT, 88       /* -ENOENT */
 
 /* Step layout. */
         .equ    S_NR, 0
@@ -41,10 +43,13 @@
         .equ    S_RESULT, 64
         .equ    STEP_SIZE, 72
 
-/* Step flag bits. */
+/* Step flags word: bits 0..3 are flags, bits 8..15 the skip count K of
+ * SKIP_ON_ENOENT (the byte at S_FLAGS + 1), the rest is zero. */
         .equ    MAY_FAIL, 1
         .equ    ZERO_FAILS, 2
         .equ    ARG0_FROM_PREV, 4
+        .equ    SKIP_ON_ENOENT, 8       /* -ENOENT: no failure, skip K steps */
+        .equ    S_SKIP_COUNT, S_FLAGS + 1
 
         .text
         .globl  hako_spawn
@@ -99,6 +104,7 @@ hako_spawn:
          * without saving; they are chosen because `syscall` preserves them and
          * they are not syscall argument registers.
          *   rbx = c, r12 = current step, r13 = previous step's result
+         * (rax is scratch after a step's result is stored.)
          */
 .Lchild:
         mov     %r9, %rbx
@@ -128,6 +134,19 @@ hako_spawn:
         testb   $ZERO_FAILS, S_FLAGS(%r12)
         jz      .Lnext
 .Lfailed:
+        /* A SKIP_ON_ENOENT step that found nothing is no failure: the path it
+         * looked at is not there, so the K steps that would have dealt with
+         * it are passed over and keep their "not run" results. Builder
+         * checks that K steps follow it, so this never skips past the end. */
+        testb   $SKIP_ON_ENOENT, S_FLAGS(%r12)
+        jz      .Lmay_fail
+        cmp     C_SKIP_RESULT(%rbx), %rax
+        jne     .Lmay_fail
+        movzbl  S_SKIP_COUNT(%r12), %eax
+        imul    $STEP_SIZE, %rax, %rax
+        add     %rax, %r12
+        jmp     .Lnext
+.Lmay_fail:
         testb   $MAY_FAIL, S_FLAGS(%r12)
         jz      .Lfail_exit
 .Lnext:

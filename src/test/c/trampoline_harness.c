@@ -62,17 +62,20 @@
 struct control {
     uint64_t clone_args, clone_args_size, program, block, saved;
     uint64_t nr_rt_sigprocmask, nr_clone3, nr_exit, sig_setmask, sigset_size;
-    uint64_t failure_code;
+    uint64_t failure_code, skip_result;
 };
 struct step {
     int64_t nr, a[6];
     uint64_t flags;
     int64_t result;
 };
-_Static_assert(sizeof(struct control) == 88, "control block is 11 longs");
+_Static_assert(sizeof(struct control) == 96, "control block is 12 longs");
 _Static_assert(sizeof(struct step) == 72, "step is 9 longs");
 
-enum { MAY_FAIL = 1, ZERO_FAILS = 2, ARG0_FROM_PREV = 4 };
+enum { MAY_FAIL = 1, ZERO_FAILS = 2, ARG0_FROM_PREV = 4, SKIP_ON_ENOENT = 8 };
+#define SKIP(k)        (SKIP_ON_ENOENT | ((uint64_t)(k) << 8))   /* skip count: bits 8..15 */
+#define MISSING_PATH   "/hako-trampoline-harness/no-such-path"
+
 #define END_OF_PROGRAM (-1L)
 #define UNTOUCHED      ((int64_t)0x5a5a5a5a5a5a5a5aLL)  /* result of a step that never ran */
 #define FAILURE_CODE   87
@@ -316,6 +319,7 @@ static void control_reset(long nr_clone3) {
     c->sig_setmask = SIG_SETMASK;
     c->sigset_size = 8;
     c->failure_code = FAILURE_CODE;
+    c->skip_result = -ENOENT;
 }
 
 /* ---------- running a program ---------- */
@@ -498,6 +502,66 @@ static void test_zero_fails(enum mode mode, const char *m) {
               && sh->steps[s_next].result == UNTOUCHED,
           name, "wait status %#x, read %lld, next %#llx", r.status,
           (long long)sh->steps[s_eof].result, (unsigned long long)sh->steps[s_next].result);
+}
+
+/*
+ * SKIP_ON_ENOENT. The steps it skips would fail the program or write to the
+ * pipe if they ran, so a routine that skipped too few shows, and one that
+ * skipped too many leaves out a write that must be there.
+ */
+static void test_skip_on_enoent(enum mode mode, const char *m) {
+    char name[128];
+    int p[2];
+    use_memory_for(mode);
+    if (pipe(p)) die("pipe");
+    strcpy(sh->text, "xbcd");
+
+    program_reset();
+    int s_missing = add(SKIP(2), SYS_openat, AT_FDCWD, (long)MISSING_PATH, O_PATH | O_CLOEXEC, 0);
+    int s_skip1 = add(0, SYS_write, p[1], (long)sh->text, 1, 0);        /* "x" if it ran */
+    int s_skip2 = add(0, SYS_close, -1, 0, 0, 0);                       /* would stop the child */
+    int s_after = add(0, SYS_write, p[1], (long)sh->text + 1, 1, 0);    /* step 1 + K: runs */
+    int s_found = add(SKIP(1), SYS_getpid, 0, 0, 0, 0);                 /* success: no skip */
+    int s_kept = add(0, SYS_write, p[1], (long)sh->text + 2, 1, 0);
+    int s_other = add(SKIP(1) | MAY_FAIL, SYS_close, -1, 0, 0, 0);      /* EBADF: no skip */
+    int s_last = add(0, SYS_write, p[1], (long)sh->text + 3, 1, 0);
+
+    struct run r;
+    run_program(mode, &r);
+    close(p[1]);
+    char got[8] = {0};
+    ssize_t n = read(p[0], got, sizeof got - 1);
+    close(p[0]);
+
+    snprintf(name, sizeof name, "%s: SKIP_ON_ENOENT skips exactly K steps", m);
+    check(r.pid > 0 && exited_with(r.status, 0) && sh->steps[s_missing].result == -ENOENT
+              && sh->steps[s_skip1].result == UNTOUCHED && sh->steps[s_skip2].result == UNTOUCHED
+              && sh->steps[s_after].result == 1,
+          name, "wait status %#x, openat %lld, skipped %#llx %#llx, next %lld", r.status,
+          (long long)sh->steps[s_missing].result, (unsigned long long)sh->steps[s_skip1].result,
+          (unsigned long long)sh->steps[s_skip2].result, (long long)sh->steps[s_after].result);
+    snprintf(name, sizeof name, "%s: SKIP_ON_ENOENT does not skip on success", m);
+    check(sh->steps[s_found].result == r.pid && sh->steps[s_kept].result == 1, name,
+          "getpid %lld (pid %d), next %lld", (long long)sh->steps[s_found].result, (int)r.pid,
+          (long long)sh->steps[s_kept].result);
+    snprintf(name, sizeof name, "%s: SKIP_ON_ENOENT|MAY_FAIL with another errno continues", m);
+    check(sh->steps[s_other].result == -EBADF && sh->steps[s_last].result == 1 && n == 3
+              && memcmp(got, "bcd", 3) == 0,
+          name, "close(-1) %lld, next %lld, pipe held %zd bytes \"%s\"",
+          (long long)sh->steps[s_other].result, (long long)sh->steps[s_last].result, n, got);
+
+    /* Another errno without MAY_FAIL stops the child like any failure. */
+    program_reset();
+    int s_bad = add(SKIP(1), SYS_close, -1, 0, 0, 0);
+    int s_next = add(0, SYS_getpid, 0, 0, 0, 0);
+    int s_past = add(0, SYS_getpid, 0, 0, 0, 0);
+    run_program(mode, &r);
+    snprintf(name, sizeof name, "%s: SKIP_ON_ENOENT with another errno fails", m);
+    check(r.pid > 0 && exited_with(r.status, FAILURE_CODE) && sh->steps[s_bad].result == -EBADF
+              && sh->steps[s_next].result == UNTOUCHED && sh->steps[s_past].result == UNTOUCHED,
+          name, "wait status %#x, close(-1) %lld, next %#llx, after %#llx", r.status,
+          (long long)sh->steps[s_bad].result, (unsigned long long)sh->steps[s_next].result,
+          (unsigned long long)sh->steps[s_past].result);
 }
 
 /*
@@ -687,6 +751,7 @@ int main(int argc, char **argv) {
     printf("LAYOUT CONTROL_SIG_SETMASK=%zu\n", offsetof(struct control, sig_setmask));
     printf("LAYOUT CONTROL_SIGSET_SIZE=%zu\n", offsetof(struct control, sigset_size));
     printf("LAYOUT CONTROL_FAILURE_CODE=%zu\n", offsetof(struct control, failure_code));
+    printf("LAYOUT CONTROL_SKIP_RESULT=%zu\n", offsetof(struct control, skip_result));
     printf("LAYOUT STEP_SIZE=%zu\n", sizeof(struct step));
     printf("LAYOUT STEP_NR=%zu\n", offsetof(struct step, nr));
     printf("LAYOUT STEP_ARG0=%zu\n", offsetof(struct step, a[0]));
@@ -726,6 +791,7 @@ int main(int argc, char **argv) {
         test_program(MODE_CLONE3, "clone3");
         test_failure_stops(MODE_CLONE3, "clone3");
         test_zero_fails(MODE_CLONE3, "clone3");
+        test_skip_on_enoent(MODE_CLONE3, "clone3");
         test_control_without_vm();
         test_control_stack();
     } else if (emulated) {
@@ -745,6 +811,7 @@ int main(int argc, char **argv) {
         test_program(MODE_FORK, "fork");
         test_failure_stops(MODE_FORK, "fork");
         test_zero_fails(MODE_FORK, "fork");
+        test_skip_on_enoent(MODE_FORK, "fork");
     }
 
     if (failed == 0 && passed > 0) {

@@ -21,7 +21,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The whole job of a container's child between clone and exec, as a flat list of raw
  * system calls with every argument already resolved. The clone trampoline runs it in the
  * child, writes each step's return value back and stops at the first failure (unless the
- * step may fail).
+ * step may fail). A step may also skip the steps that follow it when it fails with ENOENT
+ * ({@link Builder#skipIfMissing(int)}): that is how a path that is not there costs one
+ * system call instead of all the steps that would deal with it.
  *
  * <p>A program prints like strace output ({@link #toString()}), so tests assert plans
  * without root, and after a run {@link #describeRun()} shows how far the child got.
@@ -90,6 +92,15 @@ public final class ChildProgram {
         boolean zeroFails() {
             return (flags & TrampolineCode.ZERO_FAILS) != 0;
         }
+
+        /** How many of the following steps the child skips when this one fails with ENOENT; 0 if none. */
+        public int skipsIfMissing() {
+            return TrampolineCode.skipCount(flags);
+        }
+
+        boolean skipsOnEnoent() {
+            return (flags & TrampolineCode.SKIP_ON_ENOENT) != 0;
+        }
     }
 
     /** A step that stopped the program: its index, the step and the errno (0 when a zero result failed it). */
@@ -128,7 +139,11 @@ public final class ChildProgram {
         return r == NOT_RUN ? Optional.empty() : Optional.of(r);
     }
 
-    /** Whether step {@code index} ran and failed (whether or not it was allowed to). */
+    /**
+     * Whether step {@code index} ran and failed (whether or not it was allowed to). A step
+     * that found its path missing and skipped what followed has failed, with ENOENT, but did
+     * not stop the child.
+     */
     public boolean failed(int index) {
         long r = rawResult(index);
         return r != NOT_RUN && (isError(r) || (r == 0 && steps.get(index).zeroFails()));
@@ -143,10 +158,29 @@ public final class ChildProgram {
         return result(index).filter(ChildProgram::isError).map(r -> (int) -r).orElse(0);
     }
 
+    /** Whether step {@code index} ran, failed with ENOENT and so made the child skip the steps after it. */
+    public boolean foundMissing(int index) {
+        return steps.get(index).skipsOnEnoent() && rawResult(index) == -linux_h.ENOENT();
+    }
+
+    /** Whether the child passed over step {@code index} because an earlier step found its path missing. */
+    public boolean skipped(int index) {
+        for (int j = index - 1; j >= 0 && j >= index - TrampolineCode.MAX_SKIP_COUNT; j--) {
+            if (index - j <= steps.get(j).skipsIfMissing() && foundMissing(j)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean stoppedAt(int index) {
+        return failed(index) && !steps.get(index).mayFail() && !foundMissing(index);
+    }
+
     /** The step that stopped the child, if one did. Read only after the child has exec'd or died. */
     public Optional<Failure> failure() {
         for (int i = 0; i < steps.size(); i++) {
-            if (failed(i) && !steps.get(i).mayFail()) {
+            if (stoppedAt(i)) {
                 return Optional.of(new Failure(i, steps.get(i), errno(i)));
             }
         }
@@ -163,7 +197,7 @@ public final class ChildProgram {
         return render(false);
     }
 
-    /** The plan with each step's result: {@code = 0}, {@code = -1 ENOENT (...)}, or not run. */
+    /** The plan with each step's result: {@code = 0}, {@code = -1 ENOENT (...)}, skipped, or not run. */
     public String describeRun() {
         return render(true);
     }
@@ -181,9 +215,11 @@ public final class ChildProgram {
             if (withResults) {
                 int index = i;
                 out.append(result(i).map(r -> isError(r) ? " = -1 " + Errno.describe((int) -r) : " = " + r)
-                        .orElse(" (not run)"));
-                if (failed(index) && !s.mayFail()) {
+                        .orElse(skipped(index) ? " (skipped)" : " (not run)"));
+                if (stoppedAt(index)) {
                     out.append("  <- stopped here");
+                } else if (foundMissing(index) && s.skipsIfMissing() > 0) {
+                    out.append("  <- missing, skipped the next ").append(s.skipsIfMissing());
                 }
             }
             List<String> marks = new ArrayList<>();
@@ -195,6 +231,9 @@ public final class ChildProgram {
             }
             if ((s.flags() & TrampolineCode.ARG0_FROM_PREV) != 0) {
                 marks.add("fd from previous");
+            }
+            if (s.skipsOnEnoent()) {
+                marks.add("skips " + s.skipsIfMissing() + " if missing");
             }
             if (!marks.isEmpty()) {
                 out.append("  [").append(String.join(", ", marks)).append(']');
@@ -211,7 +250,8 @@ public final class ChildProgram {
 
     /**
      * Adds steps in order. Each method adds one system call; {@link #mayFail()},
-     * {@link #zeroFails()} and {@link #note(String)} change the step added last.
+     * {@link #zeroFails()}, {@link #skipIfMissing(int)} and {@link #note(String)} change the
+     * step added last.
      */
     public static final class Builder {
         /** For printing: the argument that takes the previous step's result. */
@@ -275,6 +315,27 @@ public final class ChildProgram {
         /** The step added last fails when it returns 0 (e.g. read at end of file). */
         public Builder zeroFails() {
             return withFlag(TrampolineCode.ZERO_FAILS);
+        }
+
+        /**
+         * When the step added last fails with ENOENT (its path is not there), the child does
+         * not stop but skips the next {@code k} steps, which keep "not run" (printed as
+         * skipped); any other failure stops it as before, unless the step {@link #mayFail()}.
+         * The {@code k} steps must have been added by the time {@link #build()} runs.
+         *
+         * @throws IllegalArgumentException unless {@code 0 <= k <= 255} (one byte of the flags word)
+         */
+        public Builder skipIfMissing(int k) {
+            if (k < 0 || k > TrampolineCode.MAX_SKIP_COUNT) {
+                throw new IllegalArgumentException("a step skips 0 to " + TrampolineCode.MAX_SKIP_COUNT
+                        + " steps when its path is missing, not " + k);
+            }
+            Step s = last();
+            if (s.skipsOnEnoent()) {
+                throw new IllegalStateException("the step already skips " + s.skipsIfMissing() + " if missing: " + s.call());
+            }
+            s.flags |= (int) TrampolineCode.skipOnEnoent(k);
+            return this;
         }
 
         /** Explains the step added last; printed as a comment. */
@@ -442,6 +503,19 @@ public final class ChildProgram {
                             + (recursive ? "|AT_RECURSIVE" : "") + ", {attr_set=" + attrText + "}, "
                             + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
                     fd, cString(""), flags, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
+        }
+
+        /**
+         * {@code mount_setattr(AT_FDCWD, path, 0, {attr_set=attrs}, size)}: on the mount whose
+         * root {@code path} names after following every mount stacked on it (and symlinks);
+         * EINVAL when {@code path} is not the root of a mount of this namespace.
+         */
+        public Builder mountSetattr(String path, long attrs, String attrText) {
+            MemorySegment attr = arena.allocate(linux_h.HAKO_MOUNT_ATTR_SIZE(), 8);
+            attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_SET(), attrs);
+            return step(linux_h.SYS_mount_setattr(), () -> "mount_setattr(AT_FDCWD, " + quote(path) + ", 0, {attr_set="
+                            + attrText + "}, " + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
+                    linux_h.AT_FDCWD(), cString(path), 0, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
         }
 
         /** {@code close(<result of the previous step>)}, for an fd that a step may or may not have opened. */
@@ -619,8 +693,28 @@ public final class ChildProgram {
             return step(linux_h.SYS_exit(), () -> "exit(" + code + ")", code);
         }
 
-        /** Writes the program into native memory, every result set to "not run". */
+        /**
+         * Writes the program into native memory, every result set to "not run".
+         *
+         * @throws IllegalStateException when a step skips more steps than follow it, or the
+         *     step it resumes at takes its argument 0 from the previous step's result (which
+         *     would be the skipping step's -ENOENT on one path and another step's result on
+         *     the other)
+         */
         public ChildProgram build() {
+            for (int i = 0; i < steps.size(); i++) {
+                int k = steps.get(i).skipsIfMissing();
+                if (i + k >= steps.size()) {
+                    throw new IllegalStateException("step " + i + " skips " + k + " if missing, but only "
+                            + (steps.size() - 1 - i) + " follow it: " + steps.get(i).call());
+                }
+                int resume = i + 1 + k;
+                if (k > 0 && resume < steps.size()
+                        && (steps.get(resume).flags() & TrampolineCode.ARG0_FROM_PREV) != 0) {
+                    throw new IllegalStateException("step " + resume + " takes the previous result, but step " + i
+                            + " may skip to it: " + steps.get(resume).call());
+                }
+            }
             MemorySegment code = arena.allocate((long) (steps.size() + 1) * TrampolineCode.STEP_SIZE, 8);
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);

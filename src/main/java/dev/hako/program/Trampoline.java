@@ -69,6 +69,7 @@ public final class Trampoline {
         c.set(JAVA_LONG, TrampolineCode.CONTROL_SIG_SETMASK, linux_h.SIG_SETMASK());
         c.set(JAVA_LONG, TrampolineCode.CONTROL_SIGSET_SIZE, linux_h.HAKO_KERNEL_SIGSET_SIZE());
         c.set(JAVA_LONG, TrampolineCode.CONTROL_FAILURE_CODE, failureExitCode);
+        c.set(JAVA_LONG, TrampolineCode.CONTROL_SKIP_RESULT, -linux_h.ENOENT());
         return c;
     }
 

@@ -14,10 +14,12 @@ import java.util.Objects;
  * own stack, executes the program of raw syscall steps and exits: with {@code 0} after the
  * {@link #END_OF_PROGRAM} step, or with the control block's failure code at the first step
  * that fails without {@link #MAY_FAIL}. Each step's return value is stored in its
- * {@link #STEP_RESULT} field. See DESIGN.md, "Why the child runs a list of syscalls, not Java".
+ * {@link #STEP_RESULT} field. A {@link #SKIP_ON_ENOENT} step that returns {@code -ENOENT}
+ * does not fail: the child goes on {@linkplain #skipCount(long) K} steps further, and the
+ * steps passed over keep the result they had before the run. See DESIGN.md, "Why the child runs a list of syscalls, not Java".
  *
  * <p>The code knows no kernel constant: syscall numbers, {@code SIG_SETMASK}, the kernel's
- * sigset size and the failure exit code all come from the control block. It is
+ * sigset size, the failure exit code and {@code -ENOENT} all come from the control block. It is
  * position-independent and has no data, so it can be copied into any executable mapping.
  *
  * <p>All fields of the control block and of a step are 8-byte little-endian integers, at
@@ -49,8 +51,10 @@ public final class TrampolineCode {
     public static final long CONTROL_SIGSET_SIZE = 72;
     /** Exit code of the child when a step fails. */
     public static final long CONTROL_FAILURE_CODE = 80;
+    /** The result that makes a {@link #SKIP_ON_ENOENT} step skip: {@code -ENOENT}. */
+    public static final long CONTROL_SKIP_RESULT = 88;
     /** Size of the control block in bytes. */
-    public static final long CONTROL_SIZE = 88;
+    public static final long CONTROL_SIZE = 96;
 
     // ---- program steps: {nr, arg0..arg5, flags, result} ----
 
@@ -70,7 +74,11 @@ public final class TrampolineCode {
     public static final long STEP_ARG5 = 48;
     /** Number of syscall arguments a step carries. */
     public static final int STEP_ARG_COUNT = 6;
-    /** {@link #MAY_FAIL}, {@link #ZERO_FAILS} and {@link #ARG0_FROM_PREV}, or'ed. */
+    /**
+     * The flags word: bits 0 to 3 are {@link #MAY_FAIL}, {@link #ZERO_FAILS},
+     * {@link #ARG0_FROM_PREV} and {@link #SKIP_ON_ENOENT}, or'ed; bits 8 to 15 are the skip
+     * count of {@link #SKIP_ON_ENOENT} (see {@link #skipCount(long)}); all other bits are 0.
+     */
     public static final long STEP_FLAGS = 56;
     /** Written by the child: the syscall's return value, {@code -errno} on failure. */
     public static final long STEP_RESULT = 64;
@@ -88,6 +96,31 @@ public final class TrampolineCode {
     public static final long ZERO_FAILS = 2;
     /** Argument 0 is replaced by the previous step's result (0 for the first step). */
     public static final long ARG0_FROM_PREV = 4;
+    /**
+     * A result of {@code -ENOENT} (the control block's {@link #CONTROL_SKIP_RESULT}) is no
+     * failure: the child stores it and continues with the step {@code 1 + K} further on,
+     * where K is {@link #skipCount(long) the skip count} in the same flags word. Any other
+     * failure counts as without this flag. For a path that is not there, the K steps that
+     * would deal with it are one test instead of K system calls that fail.
+     */
+    public static final long SKIP_ON_ENOENT = 8;
+    /** The lowest bit of the skip count within the flags word. */
+    public static final int SKIP_COUNT_SHIFT = 8;
+    /** The largest skip count: it is one byte of the flags word. */
+    public static final int MAX_SKIP_COUNT = 0xff;
+
+    /** The flags-word bits for {@link #SKIP_ON_ENOENT} with skip count {@code k}. */
+    public static long skipOnEnoent(int k) {
+        if (k < 0 || k > MAX_SKIP_COUNT) {
+            throw new IllegalArgumentException("skip count " + k + " not in 0.." + MAX_SKIP_COUNT);
+        }
+        return SKIP_ON_ENOENT | ((long) k << SKIP_COUNT_SHIFT);
+    }
+
+    /** The skip count in a flags word (0 without {@link #SKIP_ON_ENOENT}). */
+    public static int skipCount(long flags) {
+        return (flags & SKIP_ON_ENOENT) == 0 ? 0 : (int) (flags >>> SKIP_COUNT_SHIFT) & MAX_SKIP_COUNT;
+    }
 
     /** Offset of argument {@code i} (0 to 5) within a step. */
     public static long stepArg(int i) {
@@ -134,7 +167,7 @@ public final class TrampolineCode {
             45 31 ed          | 52: xor %r13d,%r13d
             49 8b 04 24       | 55: mov (%r12),%rax
             48 83 f8 ff       | 59: cmp $0xffffffffffffffff,%rax
-            74 55             | 5d: je b4
+            74 72             | 5d: je d1
             49 8b 7c 24 08    | 5f: mov 0x8(%r12),%rdi
             41 f6 44 24 38 04 | 64: testb $0x4,0x38(%r12)
             49 0f 45 fd       | 6a: cmovne %r13,%rdi
@@ -149,19 +182,27 @@ public final class TrampolineCode {
             48 3d 01 f0 ff ff | 91: cmp $0xfffffffffffff001,%rax
             73 0d             | 97: jae a6
             48 85 c0          | 99: test %rax,%rax
-            75 10             | 9c: jne ae
+            75 2d             | 9c: jne cb
             41 f6 44 24 38 02 | 9e: testb $0x2,0x38(%r12)
-            74 08             | a4: je ae
-            41 f6 44 24 38 01 | a6: testb $0x1,0x38(%r12)
-            74 0a             | ac: je b8
-            49 83 c4 48       | ae: add $0x48,%r12
-            eb a1             | b2: jmp 55
-            31 ff             | b4: xor %edi,%edi
-            eb 04             | b6: jmp bc
-            48 8b 7b 50       | b8: mov 0x50(%rbx),%rdi
-            48 8b 43 38       | bc: mov 0x38(%rbx),%rax
-            0f 05             | c0: syscall
-            eb f8             | c2: jmp bc
+            74 25             | a4: je cb
+            41 f6 44 24 38 08 | a6: testb $0x8,0x38(%r12)
+            74 15             | ac: je c3
+            48 3b 43 58       | ae: cmp 0x58(%rbx),%rax
+            75 0f             | b2: jne c3
+            41 0f b6 44 24 39 | b4: movzbl 0x39(%r12),%eax
+            48 6b c0 48       | ba: imul $0x48,%rax,%rax
+            49 01 c4          | be: add %rax,%r12
+            eb 08             | c1: jmp cb
+            41 f6 44 24 38 01 | c3: testb $0x1,0x38(%r12)
+            74 0a             | c9: je d5
+            49 83 c4 48       | cb: add $0x48,%r12
+            eb 84             | cf: jmp 55
+            31 ff             | d1: xor %edi,%edi
+            eb 04             | d3: jmp d9
+            48 8b 7b 50       | d5: mov 0x50(%rbx),%rdi
+            48 8b 43 38       | d9: mov 0x38(%rbx),%rax
+            0f 05             | dd: syscall
+            eb f8             | df: jmp d9
             """;
 
     private static final String AARCH64 =
@@ -191,7 +232,7 @@ public final class TrampolineCode {
             eb 03 1f aa | 58: mov x11, xzr
             48 01 40 f9 | 5c: ldr x8, [x10]
             1f 05 00 b1 | 60: cmn x8, #0x1
-            20 02 00 54 | 64: b.eq a8
+            20 03 00 54 | 64: b.eq c8
             4c 1d 40 f9 | 68: ldr x12, [x10, #56]
             40 85 40 a9 | 6c: ldp x0, x1, [x10, #8]
             9f 01 7e f2 | 70: tst x12, #0x4
@@ -203,18 +244,26 @@ public final class TrampolineCode {
             eb 03 00 aa | 88: mov x11, x0
             1f fc 3f b1 | 8c: cmn x0, #0xfff
             62 00 00 54 | 90: b.cs 9c
-            60 00 00 b5 | 94: cbnz x0, a0
-            4c 00 08 36 | 98: tbz w12, #1, a0
-            ac 00 00 36 | 9c: tbz w12, #0, b0
-            4a 21 01 91 | a0: add x10, x10, #0x48
-            ee ff ff 17 | a4: b 5c
-            ed 03 1f aa | a8: mov x13, xzr
-            02 00 00 14 | ac: b b4
-            2d 29 40 f9 | b0: ldr x13, [x9, #80]
-            e0 03 0d aa | b4: mov x0, x13
-            28 1d 40 f9 | b8: ldr x8, [x9, #56]
-            01 00 00 d4 | bc: svc #0x0
-            fd ff ff 17 | c0: b b4
+            60 01 00 b5 | 94: cbnz x0, c0
+            4c 01 08 36 | 98: tbz w12, #1, c0
+            0c 01 18 36 | 9c: tbz w12, #3, bc
+            2d 2d 40 f9 | a0: ldr x13, [x9, #88]
+            1f 00 0d eb | a4: cmp x0, x13
+            a1 00 00 54 | a8: b.ne bc
+            8d 3d 48 d3 | ac: ubfx x13, x12, #8, #8
+            0e 09 80 d2 | b0: mov x14, #0x48
+            aa 29 0e 9b | b4: madd x10, x13, x14, x10
+            02 00 00 14 | b8: b c0
+            ac 00 00 36 | bc: tbz w12, #0, d0
+            4a 21 01 91 | c0: add x10, x10, #0x48
+            e6 ff ff 17 | c4: b 5c
+            ed 03 1f aa | c8: mov x13, xzr
+            02 00 00 14 | cc: b d4
+            2d 29 40 f9 | d0: ldr x13, [x9, #80]
+            e0 03 0d aa | d4: mov x0, x13
+            28 1d 40 f9 | d8: ldr x8, [x9, #56]
+            01 00 00 d4 | dc: svc #0x0
+            fd ff ff 17 | e0: b d4
             """;
 
     private static final byte[] X86_64_BYTES = parse(X86_64);

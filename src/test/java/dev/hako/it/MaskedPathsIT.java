@@ -77,4 +77,14 @@ class MaskedPathsIT {
                 .readonlyPaths(List.of("/proc/self/ns/net")).command("/bin/true").run());
         assertTrue(ro.getMessage().contains("read-only path /proc/self/ns/net (readonlyPaths)"), ro.getMessage());
     }
+
+    @Test
+    void onlyENOENTCountsAsMissing() {
+        // The first step of a path skips the rest only on ENOENT: below a file, the lookup
+        // fails with ENOTDIR, which no mask can cover, so the start fails (as in runc).
+        ContainerException e = assertThrows(ContainerException.class, () -> builder()
+                .maskedPaths(List.of("/bin/sh/x")).command("/bin/true").run());
+        assertTrue(e.getMessage().contains("masked path /bin/sh/x (maskedPaths)")
+                && e.getMessage().contains("ENOTDIR"), e.getMessage());
+    }
 }

@@ -129,4 +129,98 @@ class ChildProgramTest {
             assertTrue(p.toString().contains("-- the working directory /srv (workingDir)\n  1  chdir(\"/srv\")"), p.toString());
         }
     }
+
+    @Test
+    void skipIfMissingSetsTheFlagAndCountOfTheLastStep() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .chdir("/a").skipIfMissing(2).mayFail()
+                    .chdir("/b").chdir("/c").chdir("/d")
+                    .build();
+            long flags = p.code().get(JAVA_LONG, TrampolineCode.STEP_FLAGS);
+            assertEquals(TrampolineCode.MAY_FAIL | TrampolineCode.SKIP_ON_ENOENT | (2L << 8), flags,
+                    "the count is bits 8..15, next to the flag bits");
+            assertEquals(2, p.steps().get(0).skipsIfMissing());
+            assertEquals(0, p.steps().get(1).skipsIfMissing());
+            assertEquals(0, p.code().get(JAVA_LONG, TrampolineCode.STEP_SIZE + TrampolineCode.STEP_FLAGS));
+            assertTrue(p.toString().contains("0  chdir(\"/a\")  [may fail, skips 2 if missing]\n"), p.toString());
+        }
+    }
+
+    @Test
+    void skipIfMissingIsValidated() {
+        try (Arena arena = Arena.ofConfined()) {
+            assertThrows(IllegalArgumentException.class, () -> ChildProgram.builder(arena).chdir("/").skipIfMissing(256));
+            assertThrows(IllegalArgumentException.class, () -> ChildProgram.builder(arena).chdir("/").skipIfMissing(-1));
+            assertThrows(IllegalStateException.class, () -> ChildProgram.builder(arena).skipIfMissing(1), "no step yet");
+            assertThrows(IllegalStateException.class,
+                    () -> ChildProgram.builder(arena).chdir("/").skipIfMissing(1).skipIfMissing(2), "set twice");
+            // The skipped steps must exist: skipping past the end marker would run whatever follows it.
+            IllegalStateException tooFew = assertThrows(IllegalStateException.class,
+                    () -> ChildProgram.builder(arena).chdir("/a").skipIfMissing(2).chdir("/b").build());
+            assertTrue(tooFew.getMessage().contains("skips 2 if missing, but only 1 follow"), tooFew.getMessage());
+            ChildProgram.builder(arena).chdir("/a").skipIfMissing(1).chdir("/b").build();   // exactly enough
+            ChildProgram.builder(arena).chdir("/a").skipIfMissing(0).build();               // ENOENT only tolerated
+            // The step it resumes at would see -ENOENT as "the previous result" on one path only.
+            assertThrows(IllegalStateException.class, () -> ChildProgram.builder(arena)
+                    .chdir("/a").skipIfMissing(1).chdir("/b").closePrevious().build());
+        }
+    }
+
+    @Test
+    void aMissingPathSkipsAndDoesNotStopTheChild() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .chdir("/missing").skipIfMissing(2)
+                    .chdir("/a").chdir("/b")
+                    .chdir("/c")
+                    .build();
+            setResult(p, 0, -linux_h.ENOENT());
+            setResult(p, 3, 0);
+            assertTrue(p.failure().isEmpty(), "ENOENT on a skipping step is no failure");
+            assertTrue(p.failed(0) && p.foundMissing(0));
+            assertTrue(p.skipped(1) && p.skipped(2) && !p.skipped(3));
+            String run = p.describeRun();
+            assertTrue(run.contains("0  chdir(\"/missing\") = -1 ENOENT (No such file or directory)  <- missing, skipped the next 2"
+                    + "  [skips 2 if missing]\n"), run);
+            assertTrue(run.contains("1  chdir(\"/a\") (skipped)\n"), run);
+            assertTrue(run.contains("2  chdir(\"/b\") (skipped)\n"), run);
+            assertTrue(run.contains("3  chdir(\"/c\") = 0\n"), run);
+            assertFalse(run.contains("stopped here"), run);
+        }
+    }
+
+    @Test
+    void anotherErrnoOnASkippingStepStopsTheChild() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .chdir("/file").skipIfMissing(1)
+                    .chdir("/a")
+                    .build();
+            setResult(p, 0, -linux_h.ENOTDIR());
+            ChildProgram.Failure f = p.failure().orElseThrow();
+            assertEquals(0, f.index());
+            assertEquals(linux_h.ENOTDIR(), f.errno());
+            assertFalse(p.foundMissing(0));
+            assertFalse(p.skipped(1), "the child stopped; it did not skip");
+            String run = p.describeRun();
+            assertTrue(run.contains("<- stopped here"), run);
+            assertTrue(run.contains("1  chdir(\"/a\") (not run)\n"), run);
+        }
+    }
+
+    @Test
+    void successOnASkippingStepSkipsNothing() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram p = ChildProgram.builder(arena)
+                    .chdir("/there").skipIfMissing(1)
+                    .chdir("/a")
+                    .build();
+            setResult(p, 0, 0);
+            setResult(p, 1, 0);
+            assertTrue(p.failure().isEmpty());
+            assertFalse(p.foundMissing(0) || p.skipped(1));
+            assertTrue(p.describeRun().contains("1  chdir(\"/a\") = 0\n"), p.describeRun());
+        }
+    }
 }

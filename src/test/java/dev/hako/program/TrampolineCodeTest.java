@@ -145,7 +145,7 @@ class TrampolineCodeTest {
             TrampolineCode.CONTROL_SAVED_MASK, TrampolineCode.CONTROL_NR_RT_SIGPROCMASK,
             TrampolineCode.CONTROL_NR_CLONE3, TrampolineCode.CONTROL_NR_EXIT,
             TrampolineCode.CONTROL_SIG_SETMASK, TrampolineCode.CONTROL_SIGSET_SIZE,
-            TrampolineCode.CONTROL_FAILURE_CODE,
+            TrampolineCode.CONTROL_FAILURE_CODE, TrampolineCode.CONTROL_SKIP_RESULT,
         };
         for (int i = 0; i < control.length; i++) {
             assertEquals(8L * i, control[i], "control field " + i);
@@ -168,8 +168,21 @@ class TrampolineCodeTest {
         assertEquals(-1L, TrampolineCode.END_OF_PROGRAM);
 
         long[] flags = {TrampolineCode.MAY_FAIL, TrampolineCode.ZERO_FAILS,
-            TrampolineCode.ARG0_FROM_PREV};
-        assertArrayEquals(new long[] {1, 2, 4}, flags);
+            TrampolineCode.ARG0_FROM_PREV, TrampolineCode.SKIP_ON_ENOENT};
+        assertArrayEquals(new long[] {1, 2, 4, 8}, flags);
+    }
+
+    /** The skip count is the flags word's second byte (what both .S files read), next to SKIP_ON_ENOENT. */
+    @Test
+    void skipCountIsBitsEightToFifteen() {
+        assertEquals(0x0308L, TrampolineCode.skipOnEnoent(3));
+        assertEquals(0xff08L, TrampolineCode.skipOnEnoent(255));
+        assertEquals(0x0008L, TrampolineCode.skipOnEnoent(0));
+        assertEquals(3, TrampolineCode.skipCount(TrampolineCode.skipOnEnoent(3) | TrampolineCode.MAY_FAIL));
+        assertEquals(255, TrampolineCode.skipCount(TrampolineCode.skipOnEnoent(255)));
+        assertEquals(0, TrampolineCode.skipCount(0x0300L), "a count without the flag is no skip");
+        assertThrows(IllegalArgumentException.class, () -> TrampolineCode.skipOnEnoent(256));
+        assertThrows(IllegalArgumentException.class, () -> TrampolineCode.skipOnEnoent(-1));
     }
 
     // ---- the bytes against the sources ----
@@ -324,6 +337,8 @@ class TrampolineCodeTest {
                 "on a real kernel every clone3 check must be verified: " + all);
         for (String needed : List.of("PASS clone3: returns the child's pid",
                 "PASS clone3: results written back",
+                "PASS clone3: SKIP_ON_ENOENT skips exactly K steps",
+                "PASS clone3: SKIP_ON_ENOENT with another errno fails",
                 "PASS clone3: child never touched its (PROT_NONE) stack",
                 "PASS clone3: control run without CLONE_VM does not see results",
                 "VERDICT: OK", "HARNESS EXIT 0")) {
