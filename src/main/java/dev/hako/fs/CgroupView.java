@@ -77,10 +77,6 @@ public final class CgroupView {
         for (int i = 0; i < fds.length; i++) {
             fds[i] = p.openTree(shown.get(i).source(), linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC());
             p.note("a detached copy, for " + shown.get(i).path());
-            p.mountSetattr(fds[i], false, linux_h.MOUNT_ATTR_RDONLY() | linux_h.MOUNT_ATTR_NOSUID()
-                            | linux_h.MOUNT_ATTR_NODEV() | linux_h.MOUNT_ATTR_NOEXEC(),
-                    "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC")
-                    .note("read-only: this copy only, not the host's mount or super block");
         }
         return new CgroupView(List.copyOf(shown), fds, single);
     }
@@ -105,9 +101,10 @@ public final class CgroupView {
                 }
             }
         }
-        if (!single) {
-            p.mount(null, ROOT, null, linux_h.MS_REMOUNT() | linux_h.MS_BIND() | linux_h.MS_RDONLY() | NO_SUID_DEV_EXEC,
-                    null).note("the tmpfs read-only too, now that its mounts are in place");
-        }
+        p.mountSetattr(ROOT, true, linux_h.MOUNT_ATTR_RDONLY() | linux_h.MOUNT_ATTR_NOSUID()
+                        | linux_h.MOUNT_ATTR_NODEV() | linux_h.MOUNT_ATTR_NOEXEC(),
+                "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC")
+                .note("all of it read-only at once, now that its mounts are in place: these mounts only, not the"
+                        + " host's mounts or super blocks");
     }
 }

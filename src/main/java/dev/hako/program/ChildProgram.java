@@ -511,11 +511,18 @@ public final class ChildProgram {
          * EINVAL when {@code path} is not the root of a mount of this namespace.
          */
         public Builder mountSetattr(String path, long attrs, String attrText) {
+            return mountSetattr(path, false, attrs, attrText);
+        }
+
+        /** {@link #mountSetattr(String, long, String)}, with {@code AT_RECURSIVE}: also every mount below. */
+        public Builder mountSetattr(String path, boolean recursive, long attrs, String attrText) {
             MemorySegment attr = arena.allocate(linux_h.HAKO_MOUNT_ATTR_SIZE(), 8);
             attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_SET(), attrs);
-            return step(linux_h.SYS_mount_setattr(), () -> "mount_setattr(AT_FDCWD, " + quote(path) + ", 0, {attr_set="
-                            + attrText + "}, " + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
-                    linux_h.AT_FDCWD(), cString(path), 0, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
+            int flags = recursive ? linux_h.AT_RECURSIVE() : 0;
+            return step(linux_h.SYS_mount_setattr(), () -> "mount_setattr(AT_FDCWD, " + quote(path) + ", "
+                            + (recursive ? "AT_RECURSIVE" : "0") + ", {attr_set=" + attrText + "}, "
+                            + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
+                    linux_h.AT_FDCWD(), cString(path), flags, attr.address(), linux_h.HAKO_MOUNT_ATTR_SIZE());
         }
 
         /** {@code close(<result of the previous step>)}, for an fd that a step may or may not have opened. */

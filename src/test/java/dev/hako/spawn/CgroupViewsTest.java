@@ -65,7 +65,6 @@ class CgroupViewsTest {
         String attrs = "{attr_set=MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC}";
         ContainerProgramTest.assertInOrder(plan,
                 "open_tree(AT_FDCWD, \"/sys/fs/cgroup/systemd/hako/c1\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)",
-                "mount_setattr(3, \"\", AT_EMPTY_PATH, " + attrs,
                 "open_tree(AT_FDCWD, \"/sys/fs/cgroup/unified/hako/c1\"",
                 "mount(\"tmpfs\", \"/sys/fs/cgroup\", \"tmpfs\", MS_NOSUID|MS_NODEV|MS_NOEXEC, \"mode=755\")",
                 "mkdirat(AT_FDCWD, \"/sys/fs/cgroup/systemd\", 0555)",
@@ -74,7 +73,7 @@ class CgroupViewsTest {
                 "symlinkat(\"cpu,cpuacct\", AT_FDCWD, \"/sys/fs/cgroup/cpu\")",
                 "symlinkat(\"cpu,cpuacct\", AT_FDCWD, \"/sys/fs/cgroup/cpuacct\")",
                 "move_mount(7, \"\", AT_FDCWD, \"/sys/fs/cgroup/unified\"",
-                "mount(NULL, \"/sys/fs/cgroup\", NULL, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_REMOUNT|MS_BIND, NULL)");
+                "mount_setattr(AT_FDCWD, \"/sys/fs/cgroup\", AT_RECURSIVE, " + attrs);
         assertEquals(-1, plan.indexOf("\"cgroup\""), "no fresh cgroup mount: " + plan);
     }
 
@@ -92,7 +91,8 @@ class CgroupViewsTest {
         assertEquals(List.of(new CgroupView.Hierarchy("", "/sys/fs/cgroup/hako/c1")), view);
         String plan = plan(view);
         ContainerProgramTest.assertInOrder(plan, "open_tree(AT_FDCWD, \"/sys/fs/cgroup/hako/c1\"",
-                "move_mount(3, \"\", AT_FDCWD, \"/sys/fs/cgroup\"");
+                "move_mount(3, \"\", AT_FDCWD, \"/sys/fs/cgroup\"",
+                "mount_setattr(AT_FDCWD, \"/sys/fs/cgroup\", AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY");
         assertEquals(-1, plan.indexOf("tmpfs"), plan);
     }
 
