@@ -545,6 +545,10 @@ public final class ChildProgram {
             return step(linux_h.SYS_chdir(), () -> "chdir(" + quote(path) + ")", cString(path));
         }
 
+        public Builder chroot(String path) {
+            return step(linux_h.SYS_chroot(), () -> "chroot(" + quote(path) + ")", cString(path));
+        }
+
         public Builder fchdir(int fd) {
             return step(linux_h.SYS_fchdir(), () -> "fchdir(" + fd + ")", fd);
         }

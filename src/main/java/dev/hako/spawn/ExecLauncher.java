@@ -52,7 +52,8 @@ public final class ExecLauncher {
             stdio = Stdio.open(exec);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
-            ChildProgram program = ExecProgram.build(arena, container, exec, stdio, sync[0], error[1], target);
+            ChildProgram program = ExecProgram.build(arena, container, exec, stdio, sync[0], error[1], target,
+                    first.pid());
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, pidfdOut);

@@ -29,7 +29,7 @@ final class ExecProgram {
     }
 
     static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
-                              int errorWriteFd, int targetPidfd) {
+                              int errorWriteFd, int targetPidfd, long targetPid) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         p.setsUpInternals("a child that shares the JVM's memory until execve");
         p.prctl(linux_h.PR_SET_DUMPABLE(), "PR_SET_DUMPABLE", 0, "0")
@@ -45,10 +45,19 @@ final class ExecProgram {
         }
         p.setsid().note("own session: no signals from the JVM's terminal");
         p.setsUpInternals("the namespaces of container " + container.id());
+        // setns into a mount namespace sets the root to the namespace's own root, which need
+        // not be the container's: for a JVM in a chroot, the container's pivot_root leaves the
+        // host's / as its namespace's root, and an exec would land there. So the child takes
+        // the first process's root before the setns (the setns through the pidfd fails if that
+        // process died, so the pid still named it) and goes into it after.
+        int root = p.open("/proc/" + targetPid + "/root", linux_h.O_PATH() | linux_h.O_DIRECTORY()
+                | linux_h.O_CLOEXEC(), 0);
+        p.note("the root of the container's first process, as the JVM sees it");
         p.setns(target, namespaceFlags(container.namespaces()))
                 .note("all at once, through a pidfd of the container's first process; the PID namespace"
                         + " was the spawner thread's for this clone already");
         p.close(target);
+        p.fchdir(root).chroot(".").note("the container's root, not its mount namespace's").close(root);
         // After the setns: /dev/pts is now the container's own devpts, as for its command's terminal.
         ContainerProgram.addTerminal(p, fds, exec.terminal(), exec.user());
         p.setsUpInternals("waiting for the parent to place the child in the container's cgroups");

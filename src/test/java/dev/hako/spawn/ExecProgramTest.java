@@ -39,7 +39,7 @@ class ExecProgramTest {
         try (Arena arena = Arena.ofConfined();
              Stdio stdio = Stdio.open(exec)) {
             try {
-                return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42).toString();
+                return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42, 4242).toString();
             } finally {
                 stdio.closeChildEnds();
             }
@@ -75,7 +75,8 @@ class ExecProgramTest {
                 "dup3(46, 3, O_CLOEXEC)", "dup3(47, 4, O_CLOEXEC)", "dup3(48, 5, O_CLOEXEC)",
                 "close_range(6, ~0U, 0)",
                 "prctl(PR_SET_PDEATHSIG, SIGKILL)", "setsid()",
-                "setns(5, ", "close(5)",
+                "openat(AT_FDCWD, \"/proc/4242/root\", O_RDONLY|O_DIRECTORY|O_CLOEXEC|O_PATH",
+                "setns(5, ", "close(5)", "fchdir(6)", "chroot(\".\")", "close(6)",
                 "read(3, buf, 1)",
                 "prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)",
                 "setresgid(1000, 1000, 1000)", "setresuid(1000, 1000, 1000)",
