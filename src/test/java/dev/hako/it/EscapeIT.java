@@ -99,9 +99,19 @@ class EscapeIT {
         }
     }
 
-    /** Whether this JVM's root is not that of the machine (PID 1's, when /proc is this PID namespace's). */
+    /**
+     * Whether this JVM's root is not that of the machine: not PID 1's root or, where PID 1
+     * cannot be looked at (a non-dumpable init, and no CAP_SYS_PTRACE), no mount of the
+     * namespace at / shows its file system's own root there.
+     */
     private static boolean jvmIsInAChroot() throws java.io.IOException {
-        return !java.nio.file.Files.isSameFile(java.nio.file.Path.of("/"), java.nio.file.Path.of("/proc/1/root"));
+        try {
+            return !java.nio.file.Files.isSameFile(java.nio.file.Path.of("/"), java.nio.file.Path.of("/proc/1/root"));
+        } catch (java.nio.file.AccessDeniedException e) {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> line.split(" "))
+                    .noneMatch(f -> f.length > 4 && f[4].equals("/") && f[3].equals("/"));
+        }
     }
 
     @Test
