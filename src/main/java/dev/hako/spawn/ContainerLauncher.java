@@ -228,16 +228,23 @@ public final class ContainerLauncher {
     static long cloneFlags(Set<Namespace> namespaces) {
         long flags = linux_h.CLONE_VM() | linux_h.CLONE_PIDFD() | linux_h.CLONE_CLEAR_SIGHAND();
         for (Namespace ns : namespaces) {
-            flags |= switch (ns) {
-                case MOUNT -> linux_h.CLONE_NEWNS();
-                case PID -> linux_h.CLONE_NEWPID();
-                case UTS -> linux_h.CLONE_NEWUTS();
-                case IPC -> linux_h.CLONE_NEWIPC();
-                case NETWORK -> linux_h.CLONE_NEWNET();
-                case CGROUP -> 0; // unshared by the child once it is in its cgroup
-            };
+            if (ns != Namespace.CGROUP) { // unshared by the child once it is in its cgroup
+                flags |= namespaceFlag(ns);
+            }
         }
         return flags;
+    }
+
+    /** The {@code CLONE_NEW*} flag of a namespace. */
+    static long namespaceFlag(Namespace ns) {
+        return switch (ns) {
+            case MOUNT -> linux_h.CLONE_NEWNS();
+            case PID -> linux_h.CLONE_NEWPID();
+            case UTS -> linux_h.CLONE_NEWUTS();
+            case IPC -> linux_h.CLONE_NEWIPC();
+            case NETWORK -> linux_h.CLONE_NEWNET();
+            case CGROUP -> linux_h.CLONE_NEWCGROUP();
+        };
     }
 
     /**
@@ -345,27 +352,7 @@ public final class ContainerLauncher {
     }
 
     private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {
-        if (stdio != null) {
-            stdio.closeChildEnds();
-            stdio.close();
-        }
-        for (int fd : new int[] {sync[0], sync[1], error[0], error[1]}) {
-            Libc.closeQuietly(fd);
-        }
-        if (pidfd >= 0) {
-            // Closing the sync pipe above already made a waiting child give up; make sure.
-            try {
-                Libc.pidfdSendSignal(pidfd, linux_h.SIGKILL());
-            } catch (SyscallException ignored) {
-                // Already gone.
-            }
-            try {
-                Reaper.reapNow(pidfd);
-            } catch (SyscallException ignored) {
-                // Reaped already.
-            }
-            Libc.closeQuietly(pidfd);
-        }
+        ChildCleanup.undo(stdio, sync, error, pidfd);
         if (cgroup != null) {
             try {
                 cgroup.destroy();

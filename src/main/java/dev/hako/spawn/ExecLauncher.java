@@ -205,25 +205,6 @@ public final class ExecLauncher {
     }
 
     private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd) {
-        if (stdio != null) {
-            stdio.closeChildEnds();
-            stdio.close();
-        }
-        for (int fd : new int[] {sync[0], sync[1], error[0], error[1]}) {
-            Libc.closeQuietly(fd);
-        }
-        if (pidfd >= 0) {
-            try {
-                Libc.pidfdSendSignal(pidfd, linux_h.SIGKILL());
-            } catch (SyscallException ignored) {
-                // Already gone.
-            }
-            try {
-                Reaper.reapNow(pidfd);
-            } catch (SyscallException ignored) {
-                // Reaped already.
-            }
-            Libc.closeQuietly(pidfd);
-        }
+        ChildCleanup.undo(stdio, sync, error, pidfd);
     }
 }

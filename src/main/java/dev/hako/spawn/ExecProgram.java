@@ -84,14 +84,7 @@ final class ExecProgram {
     static long namespaceFlags(Set<Namespace> namespaces) {
         long flags = 0;
         for (Namespace ns : namespaces) {
-            flags |= switch (ns) {
-                case MOUNT -> linux_h.CLONE_NEWNS();
-                case PID -> linux_h.CLONE_NEWPID();
-                case UTS -> linux_h.CLONE_NEWUTS();
-                case IPC -> linux_h.CLONE_NEWIPC();
-                case NETWORK -> linux_h.CLONE_NEWNET();
-                case CGROUP -> linux_h.CLONE_NEWCGROUP();
-            };
+            flags |= ContainerLauncher.namespaceFlag(ns);
         }
         return flags;
     }
