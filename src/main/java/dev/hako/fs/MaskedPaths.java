@@ -21,9 +21,12 @@ import java.util.List;
  *     with ENOENT: most default paths do not exist on a given kernel, and each of those
  *     costs this one system call. Any other error (ENOTDIR, EACCES, ...) fails the start.
  *     The fd is closed at once: it only asked whether the path is there;</li>
- * <li>masked: bind /dev/null onto it (may fail: ENOTDIR for a directory), then mount the
- *     read-only tmpfs (may fail: ENOTDIR for a file, now covered); read-only: bind it onto
- *     itself (may fail);</li>
+ * <li>masked: bind /dev/null onto it (may fail: ENOTDIR for a directory), then bind an
+ *     empty read-only tmpfs onto it (may fail: ENOTDIR for a file, now covered); read-only:
+ *     bind it onto itself (may fail). The empty tmpfs is mounted once for all masked paths,
+ *     at a directory of the container's own /dev that is gone again once they are covered:
+ *     a bind costs far less than a new tmpfs super block per directory, and a bind that
+ *     fails on a file fails before anything is made;</li>
  * <li>{@code mount_setattr(AT_FDCWD, path, 0, MOUNT_ATTR_RDONLY)}, which must not fail: the
  *     path is looked up again, so it names the topmost mount on it (the fd of step 1, opened
  *     before the mount, would name the dentry underneath), and the call fails with EINVAL
@@ -42,17 +45,30 @@ public final class MaskedPaths {
     public static final List<String> DEFAULT_READONLY = List.of(
             "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+    /** Where the one empty tmpfs of the masks is while they are made: in hako's own /dev. */
+    private static final String EMPTY = "/dev/.hako-masked";
+
     private MaskedPaths() {
     }
 
     /** Adds the steps, each path under its own purpose, after /proc, /sys and /dev are mounted. */
     public static void addSteps(ChildProgram.Builder p, List<String> masked, List<String> readonly) {
+        if (!masked.isEmpty()) {
+            p.setsUp("masked paths", "maskedPaths");
+            p.mkdir(EMPTY, 0755).mount("tmpfs", EMPTY, "tmpfs", linux_h.MS_RDONLY(), null)
+                    .note("one empty read-only tmpfs: its binds cover the masked directories");
+        }
         for (String path : masked) {
             p.setsUp("masked path " + path, "maskedPaths");
             ifThere(p, path, 3);
             p.mount("/dev/null", path, null, linux_h.MS_BIND(), null).mayFail().note("masked, if a file");
-            p.mount("tmpfs", path, "tmpfs", linux_h.MS_RDONLY(), null).mayFail().note("masked, if a directory");
+            p.mount(EMPTY, path, null, linux_h.MS_BIND(), null).mayFail()
+                    .note("masked, if a directory: a bind keeps the tmpfs read-only");
             checkCovered(p, path, "masked");
+        }
+        if (!masked.isEmpty()) {
+            p.setsUp("masked paths", "maskedPaths");
+            p.umount2(EMPTY, linux_h.MNT_DETACH()).rmdir(EMPTY).note("the binds keep the tmpfs; its place goes");
         }
         for (String path : readonly) {
             p.setsUp("read-only path " + path, "readonlyPaths");

@@ -531,6 +531,12 @@ public final class ChildProgram {
             return withFlag(TrampolineCode.ARG0_FROM_PREV);
         }
 
+        /** {@code unlinkat(AT_FDCWD, path, AT_REMOVEDIR)}: removes an empty directory. */
+        public Builder rmdir(String path) {
+            return step(linux_h.SYS_unlinkat(), () -> "unlinkat(AT_FDCWD, " + quote(path) + ", AT_REMOVEDIR)",
+                    linux_h.AT_FDCWD(), cString(path), linux_h.AT_REMOVEDIR());
+        }
+
         public Builder umount2(String target, int flags) {
             return step(linux_h.SYS_umount2(), () -> "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
                     cString(target), flags);

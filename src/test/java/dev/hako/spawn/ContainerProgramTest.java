@@ -115,18 +115,22 @@ class ContainerProgramTest {
                 "openat(AT_FDCWD, \"/etc/hostname\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)  [may fail]",
                 "move_mount(5, \"\", AT_FDCWD, \"/etc/hostname\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
                 "close(5)", "move_mount(6, ", "close(6)",
-                // A masked path: one openat when it is missing (it skips the other four), the
-                // mask, and the check that the path, looked up again, is now a mount's root.
+                // One empty read-only tmpfs for every masked directory, then per masked path: one
+                // openat when it is missing (it skips the other four), the mask, and the check
+                // that the path, looked up again, is now a mount's root.
+                "mkdirat(AT_FDCWD, \"/dev/.hako-masked\", 0755)",
+                "mount(\"tmpfs\", \"/dev/.hako-masked\", \"tmpfs\", MS_RDONLY, NULL)",
                 "-- masked path /proc/acpi (maskedPaths)",
                 "openat(AT_FDCWD, \"/proc/acpi\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 4 if missing]  # is it there?; gets fd 5",
                 "close(5)",
                 "mount(\"/dev/null\", \"/proc/acpi\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a file",
-                "mount(\"tmpfs\", \"/proc/acpi\", \"tmpfs\", MS_RDONLY, NULL)  [may fail]  # masked, if a directory",
+                "mount(\"/dev/.hako-masked\", \"/proc/acpi\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a directory",
                 "mount_setattr(AT_FDCWD, \"/proc/acpi\", 0, {attr_set=MOUNT_ATTR_RDONLY}, ",
                 ")  # masked: fails unless a mount's root\n",
                 "-- masked path /proc/kcore (maskedPaths)",
                 "openat(AT_FDCWD, \"/proc/kcore\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 4 if missing]",
                 "mount(\"/dev/null\", \"/proc/keys\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a file",
+                "umount2(\"/dev/.hako-masked\", MNT_DETACH)", "unlinkat(AT_FDCWD, \"/dev/.hako-masked\", AT_REMOVEDIR)",
                 "-- read-only path /proc/sys (readonlyPaths)",
                 "openat(AT_FDCWD, \"/proc/sys\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 3 if missing]  # is it there?; gets fd 5",
                 "close(5)",
