@@ -8,13 +8,13 @@ import java.util.List;
 
 /**
  * Which devices a container's processes may open or create: every device not allowed here
- * is refused with EPERM, also to root. Applied in both forms wherever the machine has
- * them (on a hybrid machine, both at once): cgroup v1's devices controller
- * ({@code devices.deny "a"}, then one {@code devices.allow} per rule) and, on the
- * container's v2 directory, the same rules as a {@link DeviceProgram}.
+ * is refused with EPERM, also to root. Applied as the same rules in one of two forms: on
+ * the container's v2 directory as a {@link DeviceProgram} wherever a v2 hierarchy is
+ * mounted (v2 and hybrid machines), else by cgroup v1's devices controller
+ * ({@code devices.deny "a"}, then one {@code devices.allow} per rule).
  *
- * <p>Compiled once per configuration; each start only loads and attaches the compiled
- * program.
+ * <p>Compiled once per configuration (the default list once per JVM); a start only
+ * attaches the program, which {@link LoadedDevicePrograms} loads once.
  */
 public final class DevicePolicy {
     /**
@@ -23,6 +23,9 @@ public final class DevicePolicy {
      * full, random, urandom, tty, ptmx and the pty slaves /dev/pts/*.
      */
     public static final List<DeviceRule> DEFAULT_RULES = defaults();
+
+    /** The policy of a container given no devices: compiled once, not at every build(). */
+    private static final DevicePolicy DEFAULT = new DevicePolicy(DEFAULT_RULES);
 
     private final List<DeviceRule> rules;
     private final DeviceProgram program;
@@ -39,6 +42,9 @@ public final class DevicePolicy {
 
     /** {@link #DEFAULT_RULES} and then {@code extra}. */
     public static DevicePolicy defaultsAnd(List<DeviceRule> extra) {
+        if (extra.isEmpty()) {
+            return DEFAULT;
+        }
         List<DeviceRule> all = new ArrayList<>(DEFAULT_RULES);
         all.addAll(extra);
         return new DevicePolicy(all);

@@ -115,17 +115,7 @@ public final class ContainerLauncher {
                 JoiningChildren.enter();
                 holdsDumpable = true;
             }
-            Optional<Path> unified = cgroup.unifiedDirectory();
-            if (unified.isPresent()) {
-                // Born in its cgroup: no moment in which the child runs, or forks, outside it.
-                try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
-                    clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
-                    clone_args.cgroup(args, dir.fd());
-                    pid = spawn(arena, args, program);
-                }
-            } else {
-                pid = spawn(arena, args, program);
-            }
+            pid = clone(arena, args, program, cgroup.unifiedDirectory(), -1);
 
             stdio.closeChildEnds();
             Libc.close(sync[0]);
@@ -346,9 +336,28 @@ public final class ContainerLauncher {
                 + where + ": check the command, or that the rootfs contains it");
     }
 
-    private static long spawn(Arena arena, MemorySegment args, ChildProgram program) throws SyscallException {
+    /**
+     * Clones the child that runs {@code program}, on the spawner thread: born in the v2
+     * directory {@code unified} when there is one (CLONE_INTO_CGROUP: no moment in which it
+     * runs, or forks, outside its cgroup), and in the PID namespace of the pidfd
+     * {@code pidNamespace} (-1: the JVM's own). Returns its pid, or -errno.
+     */
+    static long clone(Arena arena, MemorySegment args, ChildProgram program, Optional<Path> unified,
+                      int pidNamespace) throws SyscallException {
+        if (unified.isEmpty()) {
+            return spawn(arena, args, program, pidNamespace);
+        }
+        try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
+            clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
+            clone_args.cgroup(args, dir.fd());
+            return spawn(arena, args, program, pidNamespace);
+        }
+    }
+
+    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, int pidNamespace)
+            throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
-        return Spawner.spawn(Trampoline.get(), control.address());
+        return Spawner.spawn(Trampoline.get(), control.address(), pidNamespace);
     }
 
     private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {

@@ -106,23 +106,34 @@ final class ContainerProgram {
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root"
                             + " (and the root of its view at " + CgroupView.ROOT + ")");
         }
-        Filter filter = config.seccomp();
-        if (filter != null && !config.noNewPrivileges()) {
-            // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: before the
-            // capabilities go, as runc does. The profile must then allow the steps below too.
+        becomeTheCommand(p, config, config.user(), config.workingDir(), config.command(), config.env(), config.path());
+        return p.build();
+    }
+
+    /**
+     * What the container's command and a process exec'd into it both do once released, in
+     * this order: the filter first only without no_new_privs (then seccomp(2) needs
+     * CAP_SYS_ADMIN, as in runc, and the profile must allow the steps after it), the
+     * privileges (always, also for root: setgroups clears the JVM's supplementary groups),
+     * the working directory as the command's user (so its permissions apply), the
+     * signals, the filter last with no_new_privs (so the profile only has to allow execve
+     * itself), and the execve.
+     */
+    static void becomeTheCommand(ChildProgram.Builder p, LaunchConfig container, User user, String workingDir,
+                                 List<String> command, Map<String, String> env, String path) {
+        Filter filter = container.seccomp();
+        if (filter != null && !container.noNewPrivileges()) {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
         }
-        // Always, also for root: setgroups clears the JVM's supplementary groups.
-        Privileges.addSteps(p, config.user(), config.capabilities(), config.noNewPrivileges(), config.rlimits());
-        p.setsUp("the working directory " + config.workingDir(), "workingDir");
-        p.chdir(config.workingDir()).note("as the container's user, so its permissions apply");
+        Privileges.addSteps(p, user, container.capabilities(), container.noNewPrivileges(), container.rlimits());
+        p.setsUp("the working directory " + workingDir, "workingDir");
+        p.chdir(workingDir).note("as the command's user, so its permissions apply");
         resetSignals(p);
-        if (filter != null && config.noNewPrivileges()) {
+        if (filter != null && container.noNewPrivileges()) {
             installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
         }
-        p.setsUp("the command " + config.command().get(0), ContainerLauncher.COMMAND);
-        exec(p, config);
-        return p.build();
+        p.setsUp("the command " + command.get(0), ContainerLauncher.COMMAND);
+        exec(p, command, env, path);
     }
 
     /**
@@ -237,10 +248,6 @@ final class ContainerProgram {
             p.dup3(1, 2, 0).note("stderr goes where stdout goes");
         }
         return new ChildFds(sync, error, console, extra);
-    }
-
-    private static void exec(ChildProgram.Builder p, LaunchConfig config) {
-        exec(p, config.command(), config.env(), config.path());
     }
 
     /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */

@@ -12,14 +12,11 @@ import dev.hako.linux.linux_h;
 import dev.hako.process.Reaper;
 import dev.hako.program.ChildProgram;
 import dev.hako.program.Purpose;
-import dev.hako.program.Trampoline;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -61,17 +58,8 @@ public final class ExecLauncher {
             JoiningChildren.enter();
             joining = true;
             long pid;
-            Optional<Path> unified = first.cgroup().unifiedDirectory();
-            if (unified.isPresent()) {
-                // Born in the container's cgroup, as its first process was.
-                try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
-                    clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
-                    clone_args.cgroup(args, dir.fd());
-                    pid = spawn(arena, args, program, pidNamespace);
-                }
-            } else {
-                pid = spawn(arena, args, program, pidNamespace);
-            }
+            // Born in the container's cgroup and PID namespace, as its first process was.
+            pid = ContainerLauncher.clone(arena, args, program, first.cgroup().unifiedDirectory(), pidNamespace);
             if (pid >= 0) {
                 pidfd = pidfdOut.get(JAVA_INT, 0); // first: from here on a failure must kill the child
             }
@@ -165,12 +153,6 @@ public final class ExecLauncher {
         clone_args.stack(args, stack.address());
         clone_args.stack_size(args, ContainerLauncher.STACK_SIZE);
         return args;
-    }
-
-    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, int pidNamespace)
-            throws SyscallException {
-        MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
-        return Spawner.spawn(Trampoline.get(), control.address(), pidNamespace);
     }
 
     private static ContainerException exited(LaunchConfig container, Exception cause) {

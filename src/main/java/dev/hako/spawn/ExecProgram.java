@@ -3,8 +3,6 @@ package dev.hako.spawn;
 import dev.hako.Namespace;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
-import dev.hako.seccomp.Filter;
-import dev.hako.security.Privileges;
 
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -63,20 +61,8 @@ final class ExecProgram {
         p.setsUpInternals("waiting for the parent to place the child in the container's cgroups");
         p.read(fds.sync(), 1).zeroFails()
                 .note("wait until the parent has placed the child and releases it (EOF: it gave up)");
-        Filter filter = container.seccomp();
-        if (filter != null && !container.noNewPrivileges()) {
-            ContainerProgram.installFilter(p, filter, "before the capabilities are dropped, as for the container's"
-                    + " command: without no_new_privs it needs CAP_SYS_ADMIN");
-        }
-        Privileges.addSteps(p, exec.user(), container.capabilities(), container.noNewPrivileges(), container.rlimits());
-        p.setsUp("the working directory " + exec.workingDir(), "workingDir");
-        p.chdir(exec.workingDir()).note("inside the container's root, as the exec's user");
-        ContainerProgram.resetSignals(p);
-        if (filter != null && container.noNewPrivileges()) {
-            ContainerProgram.installFilter(p, filter, "last before execve, as for the container's command");
-        }
-        p.setsUp("the command " + exec.command().get(0), ContainerLauncher.COMMAND);
-        ContainerProgram.exec(p, exec.command(), exec.env(), exec.path());
+        ContainerProgram.becomeTheCommand(p, container, exec.user(), exec.workingDir(), exec.command(), exec.env(),
+                exec.path());
         return p.build();
     }
 

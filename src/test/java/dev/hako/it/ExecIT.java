@@ -196,6 +196,33 @@ class ExecIT {
     }
 
     @Test
+    void aPasswdThatTheRunningContainerMadeHostileIsRefusedNeitherReadNorFollowed() throws Exception {
+        // The container's own processes may replace /etc/passwd while it runs (on an overlay,
+        // so the shared test rootfs stays as it is): a FIFO, whose reading would hang the
+        // exec, and a link through /proc/1/root, which without a PID namespace is the host's
+        // root and its /etc/passwd.
+        Set<Namespace> noPidNamespace = java.util.EnumSet.allOf(Namespace.class);
+        noPidNamespace.remove(Namespace.PID);
+        Map<String, String> tricks = new LinkedHashMap<>();
+        tricks.put("mkfifo /etc/passwd", "FIFO");
+        tricks.put("ln -s /proc/1/root/etc/passwd /etc/passwd", "cannot be looked up");
+        for (Map.Entry<String, String> trick : tricks.entrySet()) {
+            try (Container box = builder().rootfs(dev.hako.Rootfs.overlay(dev.hako.testing.TestRootfs.path()))
+                    .namespaces(noPidNamespace).command("sh", "-c", "rm /etc/passwd && " + trick.getKey()
+                            + " && echo ready && exec sleep 1000").build()) {
+                ContainerProcess first = box.start();
+                assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine(), trick.getKey());
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> box.execBuilder("true").user("daemon").start(), trick.getKey());
+                assertTrue(e.getMessage().contains(trick.getValue()) && e.getMessage().contains("/etc/passwd"),
+                        trick.getKey() + ": " + e.getMessage());
+                assertTrue(first.isAlive(), "the container's command is not affected");
+            }
+        }
+    }
+
+    @Test
     void stdinStdoutAndStderrArePipesOrFiles(@TempDir Path tmp) throws Exception {
         try (Container box = builder().command("sleep", "1000").build()) {
             box.start();

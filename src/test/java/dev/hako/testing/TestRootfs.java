@@ -90,6 +90,9 @@ public final class TestRootfs {
         m.put("httpd", "busybox-static");
         m.put("wget", "busybox-static");
         m.put("seq", "coreutils");
+        // ExecIT: a running container that makes its /etc/passwd hostile
+        m.put("mkfifo", "coreutils");
+        m.put("ln", "coreutils");
         // TerminalIT: what a terminal looks like from inside
         m.put("tty", "coreutils");
         m.put("stty", "coreutils");
