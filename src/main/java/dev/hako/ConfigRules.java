@@ -12,6 +12,7 @@ import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.seccomp.Profile;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.spawn.PassedFd;
@@ -153,6 +154,21 @@ final class ConfigRules {
         return capabilities(add, drop, canStart ? Kernel.effectiveCapabilities() : -1L);
     }
 
+    /** The last default profile made, found again by identity: Capabilities values are shared and immutable. */
+    private static volatile DefaultProfile lastDefaultProfile;
+
+    private record DefaultProfile(Capabilities capabilities, Profile profile) {
+    }
+
+    /** Docker's default seccomp profile for a container with {@code capabilities}. */
+    static Profile defaultProfile(Capabilities capabilities) {
+        DefaultProfile last = lastDefaultProfile;
+        if (last == null || last.capabilities() != capabilities) {
+            lastDefaultProfile = last = new DefaultProfile(capabilities, Profile.dockerDefault(capabilities.names()));
+        }
+        return last.profile();
+    }
+
     static Capabilities capabilities(List<String> add, List<String> drop, long available) {
         Capabilities wanted = Capabilities.of(add, drop);
         long lacking = Capabilities.named(add, "capAdd") & wanted.mask() & ~available;
@@ -282,6 +298,9 @@ final class ConfigRules {
      * number, each an fd open in the JVM now. {@code start()} checks the last again.
      */
     static List<PassedFd> passedFds(List<PassedFd> passed) {
+        if (passed.isEmpty()) {
+            return List.of();
+        }
         long softLimit;
         try {
             softLimit = Libc.getrlimit(linux_h.RLIMIT_NOFILE())[0];

@@ -725,7 +725,7 @@ public final class Container implements AutoCloseable {
             ConfigRules.environment(environment);
             Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
             List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
-            Profile profile = seccomp != null ? seccomp : Profile.dockerDefault(capabilities.names());
+            Profile profile = seccomp != null ? seccomp : ConfigRules.defaultProfile(capabilities);
             Filter theFilter = null; // unconfined
             if (!profile.isUnconfined()) {
                 try {

@@ -263,6 +263,11 @@ public final class ChildProgram {
         /** Known once {@link #closeFrom(int)} has rebuilt the fd table; null before. */
         private FdTable fds;
         private Purpose purpose = Purpose.SETUP;
+        /** The native program once a part of it is written, with room for {@link #capacity} steps; null before. */
+        private MemorySegment code;
+        private int capacity;
+        /** How many steps are in {@link #code}. */
+        private int written;
 
         private Builder(Arena arena) {
             this.arena = arena;
@@ -330,7 +335,7 @@ public final class ChildProgram {
                 throw new IllegalArgumentException("a step skips 0 to " + TrampolineCode.MAX_SKIP_COUNT
                         + " steps when its path is missing, not " + k);
             }
-            Step s = last();
+            Step s = unwritten();
             if (s.skipsOnEnoent()) {
                 throw new IllegalStateException("the step already skips " + s.skipsIfMissing() + " if missing: " + s.call());
             }
@@ -345,8 +350,16 @@ public final class ChildProgram {
         }
 
         private Builder withFlag(long flag) {
-            last().flags |= (int) flag;
+            unwritten().flags |= (int) flag;
             return this;
+        }
+
+        /** The step added last, whose flags may still change: not yet in native memory. */
+        private Step unwritten() {
+            if (steps.size() <= written) {
+                throw new IllegalStateException("the step is written already: " + last().call());
+            }
+            return last();
         }
 
         private Step last() {
@@ -537,6 +550,23 @@ public final class ChildProgram {
                     linux_h.AT_FDCWD(), cString(path), linux_h.AT_REMOVEDIR());
         }
 
+        /** {@code faccessat(AT_FDCWD, path, F_OK)}: is the path there? It creates no fd, unlike an open. */
+        public Builder access(String path) {
+            return step(linux_h.SYS_faccessat(), () -> "faccessat(AT_FDCWD, " + quote(path) + ", F_OK)",
+                    linux_h.AT_FDCWD(), cString(path), linux_h.F_OK());
+        }
+
+        /**
+         * Skips the next {@code k} steps, always: the trampoline has no jump, so this is the
+         * cheapest call that always fails with ENOENT, {@code faccessat} of the empty path,
+         * with {@link #skipIfMissing(int)}.
+         */
+        public Builder jump(int k) {
+            step(linux_h.SYS_faccessat(), () -> "faccessat(AT_FDCWD, \"\", F_OK)", linux_h.AT_FDCWD(), cString(""),
+                    linux_h.F_OK());
+            return skipIfMissing(k).note("jump: the empty path is never there");
+        }
+
         public Builder umount2(String target, int flags) {
             return step(linux_h.SYS_umount2(), () -> "umount2(" + quote(target) + ", " + Flags.render("MNT_", flags) + ")",
                     cString(target), flags);
@@ -711,14 +741,50 @@ public final class ChildProgram {
         }
 
         /**
-         * Writes the program into native memory, every result set to "not run".
+         * Writes the steps added so far into native memory with room for {@code room} more
+         * after them, which {@link #build()} writes later, and the end marker after them for
+         * now. The child may run the program as soon as this returns, so the steps added
+         * later must come after a step that waits for the parent (a read of the sync pipe):
+         * the child cannot pass it before the parent has written the rest and released it.
+         *
+         * @throws IllegalStateException when called twice, or as {@link #build()} does
+         */
+        public ChildProgram buildFirstPart(int room) {
+            if (code != null) {
+                throw new IllegalStateException("the first part is written already");
+            }
+            checkSkips();
+            code = arena.allocate((long) (steps.size() + room + 1) * TrampolineCode.STEP_SIZE, 8);
+            capacity = steps.size() + room;
+            writeSteps(0);
+            written = steps.size();
+            return new ChildProgram(List.copyOf(steps), code);
+        }
+
+        /**
+         * Writes the program into native memory, every result set to "not run"; after
+         * {@link #buildFirstPart(int)}, the steps added since, into its room.
          *
          * @throws IllegalStateException when a step skips more steps than follow it, or the
          *     step it resumes at takes its argument 0 from the previous step's result (which
          *     would be the skipping step's -ENOENT on one path and another step's result on
-         *     the other)
+         *     the other), or the steps added after the first part outgrow its room
          */
         public ChildProgram build() {
+            checkSkips();
+            if (code == null) {
+                code = arena.allocate((long) (steps.size() + 1) * TrampolineCode.STEP_SIZE, 8);
+                capacity = steps.size();
+            } else if (steps.size() > capacity) {
+                throw new IllegalStateException((steps.size() - written) + " steps were added after the first part,"
+                        + " which left room for " + (capacity - written));
+            }
+            writeSteps(written);
+            written = steps.size();
+            return new ChildProgram(List.copyOf(steps), code);
+        }
+
+        private void checkSkips() {
             for (int i = 0; i < steps.size(); i++) {
                 int k = steps.get(i).skipsIfMissing();
                 if (i + k >= steps.size()) {
@@ -732,8 +798,11 @@ public final class ChildProgram {
                             + " may skip to it: " + steps.get(resume).call());
                 }
             }
-            MemorySegment code = arena.allocate((long) (steps.size() + 1) * TrampolineCode.STEP_SIZE, 8);
-            for (int i = 0; i < steps.size(); i++) {
+        }
+
+        /** Steps {@code from} to the last, then the end marker. */
+        private void writeSteps(int from) {
+            for (int i = from; i < steps.size(); i++) {
                 Step s = steps.get(i);
                 long base = (long) i * TrampolineCode.STEP_SIZE;
                 code.set(JAVA_LONG, base + TrampolineCode.STEP_NR, s.nr());
@@ -745,7 +814,6 @@ public final class ChildProgram {
             }
             code.set(JAVA_LONG, (long) steps.size() * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_NR,
                     TrampolineCode.END_OF_PROGRAM);
-            return new ChildProgram(List.copyOf(steps), code);
         }
     }
 }

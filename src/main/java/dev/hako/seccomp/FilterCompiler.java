@@ -35,6 +35,15 @@ final class FilterCompiler {
 
     private static final Map<Key, Filter> CACHE = new ConcurrentHashMap<>();
     private static final int CACHE_LIMIT = 256;
+    /**
+     * The last filter compiled or found, found again by identity: a record's hash walks all
+     * its rules (hundreds of objects, cold in the caches after a start), and builders that
+     * use the default profile pass the same instance every time.
+     */
+    private static volatile Last last;
+
+    private record Last(Profile profile, Arch arch, Filter filter) {
+    }
     /** {@code seccomp_data.nr} is 32 bits wide; BPF compares it unsigned. */
     private static final long MAX_NUMBER = Integer.toUnsignedLong(-1);
 
@@ -42,6 +51,10 @@ final class FilterCompiler {
     }
 
     static Filter compile(Profile profile, Arch arch) {
+        Last l = last;
+        if (l != null && l.profile() == profile && l.arch() == arch) {
+            return l.filter();
+        }
         Key key = new Key(profile, arch);
         Filter f = CACHE.get(key);
         if (f == null) {
@@ -52,6 +65,7 @@ final class FilterCompiler {
             CACHE.putIfAbsent(key, f);
             f = CACHE.get(key);
         }
+        last = new Last(profile, arch, f);
         return f;
     }
 

@@ -91,9 +91,10 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
         for (int i = 0; i < groups.size(); i++) {
             list.setAtIndex(JAVA_INT, i, groups.get(i));
         }
-        p.step(linux_h.SYS_setgroups(), "setgroups(" + groups.size() + ", " + groups + ")", groups.size(), list.address())
-                .step(linux_h.SYS_setresgid(), "setresgid(" + gid + ", " + gid + ", " + gid + ")", gid, gid, gid)
-                .step(linux_h.SYS_setresuid(), "setresuid(" + uid + ", " + uid + ", " + uid + ")", uid, uid, uid);
+        p.step(linux_h.SYS_setgroups(), () -> "setgroups(" + groups.size() + ", " + groups + ")", groups.size(),
+                        list.address())
+                .step(linux_h.SYS_setresgid(), () -> "setresgid(" + gid + ", " + gid + ", " + gid + ")", gid, gid, gid)
+                .step(linux_h.SYS_setresuid(), () -> "setresuid(" + uid + ", " + uid + ", " + uid + ")", uid, uid, uid);
     }
 
     private static boolean isNumber(String s) {

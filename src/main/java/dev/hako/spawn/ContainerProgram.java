@@ -51,6 +51,20 @@ final class ContainerProgram {
     /** {@code cgroups}: the hierarchies of the container's read-only /sys/fs/cgroup ({@link CgroupView}). */
     static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
                               List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups) {
+        ChildProgram.Builder p = setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups);
+        addTheCommand(p, config);
+        return p.build();
+    }
+
+    /**
+     * The program up to the wait for the parent, included: the namespace and filesystem
+     * work, which is all the child needs to begin. The rest ({@link #addTheCommand}) may be
+     * added once the child runs, while it does this part, and must be before it is
+     * released ({@link ChildProgram.Builder#buildFirstPart(int)}).
+     */
+    static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
+                                      int errorWriteFd, List<EtcFiles.Entry> etcFiles,
+                                      List<CgroupView.Hierarchy> cgroups) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds());
         p.setsUpInternals("the child's process attributes");
@@ -100,6 +114,11 @@ final class ContainerProgram {
         // its cgroups; nothing of the container's own runs before this point.
         p.setsUpInternals("waiting for the parent to place the child in its cgroups");
         p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
+        return p;
+    }
+
+    /** What follows the wait for the parent: the cgroup namespace, then {@link #becomeTheCommand}. */
+    static void addTheCommand(ChildProgram.Builder p, LaunchConfig config) {
         if (config.namespaces().contains(Namespace.CGROUP)) {
             p.setsUpInternals("the cgroup namespace");
             p.unshare(linux_h.CLONE_NEWCGROUP())
@@ -107,7 +126,22 @@ final class ContainerProgram {
                             + " (and the root of its view at " + CgroupView.ROOT + ")");
         }
         becomeTheCommand(p, config, config.user(), config.workingDir(), config.command(), config.env(), config.path());
-        return p.build();
+    }
+
+    /**
+     * At least as many steps as {@link #addTheCommand} adds for {@code config}: a bound
+     * known before the part is written, from what can vary (every capability dropped or
+     * raised into the ambient set, every signal ignored by the JVM, each rlimit, each
+     * directory of PATH), so that part can be written after the clone.
+     */
+    static int roomForTheCommand(LaunchConfig config) {
+        int capabilities = 2 * 64 + 3; // bounding drops, ambient raises, keepcaps, capset, no_new_privs
+        int user = 3; // setgroups, setresgid, setresuid
+        int signals = 64 + 1;
+        int filter = 2;
+        int rest = 1 + 1 + 1; // the cgroup namespace, the working directory, one spare
+        return capabilities + user + signals + filter + rest + 2 * config.rlimits().size()
+                + candidates(config.command().get(0), config.path()).size();
     }
 
     /**

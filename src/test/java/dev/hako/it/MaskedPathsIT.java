@@ -2,6 +2,7 @@ package dev.hako.it;
 
 import dev.hako.ContainerException;
 import dev.hako.Rootfs;
+import dev.hako.fs.MaskedPaths;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestRootfs;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,19 @@ class MaskedPathsIT {
         ContainerException e = assertThrows(ContainerException.class, () -> builder()
                 .maskedPaths(List.of("/bin/sh/x")).command("/bin/true").run());
         assertTrue(e.getMessage().contains("masked path /bin/sh/x (maskedPaths)")
+                && e.getMessage().contains("ENOTDIR"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryHoldingTheProbesNameFailsTheStartInsteadOfStayingVisible() throws Exception {
+        // The child tells a directory by a lookup inside it failing with ENOENT. An image
+        // that puts an entry of that name into a directory to be masked makes the lookup
+        // succeed: the file's mask is tried, fails with ENOTDIR, and so does the start.
+        Rootfs rootfs = imageWithSecrets();
+        Files.writeString(layer.resolve("opt/secretdir").resolve(MaskedPaths.NOT_INSIDE), "gotcha\n");
+        ContainerException e = assertThrows(ContainerException.class, () -> builder().rootfs(rootfs)
+                .maskedPaths(List.of("/opt/secretdir")).command("/bin/cat", "/opt/secretdir/key").run());
+        assertTrue(e.getMessage().contains("masked path /opt/secretdir (maskedPaths)")
                 && e.getMessage().contains("ENOTDIR"), e.getMessage());
     }
 }

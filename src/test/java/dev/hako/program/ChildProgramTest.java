@@ -9,6 +9,7 @@ import java.util.List;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -221,6 +222,42 @@ class ChildProgramTest {
             assertTrue(p.failure().isEmpty());
             assertFalse(p.foundMissing(0) || p.skipped(1));
             assertTrue(p.describeRun().contains("1  chdir(\"/a\") = 0\n"), p.describeRun());
+        }
+    }
+
+    @Test
+    void aProgramWrittenInTwoPartsIsTheProgramWrittenAtOnce() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram whole = ChildProgram.builder(arena).setsid().read(3, 1).zeroFails().chdir("/").mayFail()
+                    .close(7).build();
+            ChildProgram.Builder b = ChildProgram.builder(arena).setsid().read(3, 1).zeroFails();
+            ChildProgram first = b.buildFirstPart(4);
+            assertEquals(TrampolineCode.END_OF_PROGRAM,
+                    first.code().get(JAVA_LONG, 2 * TrampolineCode.STEP_SIZE + TrampolineCode.STEP_NR),
+                    "the first part ends where the wait is, until the rest is written");
+            assertThrows(IllegalStateException.class, b::mayFail, "a written step's flags cannot change");
+            ChildProgram two = b.chdir("/").mayFail().close(7).build();
+            assertSame(first.code(), two.code(), "the rest goes into the first part's room");
+            assertEquals(whole.toString(), two.toString());
+            for (int i = 0; i <= whole.steps().size(); i++) { // and the end marker
+                for (long field : new long[] {TrampolineCode.STEP_NR, TrampolineCode.STEP_FLAGS, TrampolineCode.STEP_RESULT}) {
+                    long at = i * TrampolineCode.STEP_SIZE + field;
+                    assertEquals(whole.code().get(JAVA_LONG, at), two.code().get(JAVA_LONG, at), "step " + i + " at " + field);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theRestMustFitTheRoomTheFirstPartLeft() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram.Builder b = ChildProgram.builder(arena).read(3, 1).zeroFails();
+            b.buildFirstPart(1);
+            b.chdir("/").chdir("/");
+            IllegalStateException e = assertThrows(IllegalStateException.class, b::build);
+            assertTrue(e.getMessage().contains("2 steps were added after the first part, which left room for 1"),
+                    e.getMessage());
+            assertThrows(IllegalStateException.class, () -> b.buildFirstPart(1), "only one first part");
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.fs.EtcFiles;
 import dev.hako.linux.linux_h;
+import dev.hako.program.ChildProgram;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
@@ -115,41 +116,39 @@ class ContainerProgramTest {
                 "openat(AT_FDCWD, \"/etc/hostname\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)  [may fail]",
                 "move_mount(5, \"\", AT_FDCWD, \"/etc/hostname\", MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)",
                 "close(5)", "move_mount(6, ", "close(6)",
-                // One empty read-only tmpfs for every masked directory, then per masked path: one
-                // openat when it is missing (it skips the other four), the mask, and the check
-                // that the path, looked up again, is now a mount's root.
-                "mkdirat(AT_FDCWD, \"/dev/.hako-masked\", 0755)",
-                "mount(\"tmpfs\", \"/dev/.hako-masked\", \"tmpfs\", MS_RDONLY, NULL)",
+                // Per masked path: one faccessat when it is missing (it skips the other five),
+                // else a lookup inside it that tells a directory from a file, and the one mask
+                // that fits: no mount is tried that can fail.
                 "-- masked path /proc/acpi (maskedPaths)",
-                "openat(AT_FDCWD, \"/proc/acpi\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 4 if missing]  # is it there?; gets fd 5",
-                "close(5)",
-                "mount(\"/dev/null\", \"/proc/acpi\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a file",
-                "mount(\"/dev/.hako-masked\", \"/proc/acpi\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a directory",
+                "faccessat(AT_FDCWD, \"/proc/acpi\", F_OK)  [skips 5 if missing]  # is it there?",
+                "faccessat(AT_FDCWD, \"/proc/acpi/.hako-not-a-directory-if-this-is-not-found\", F_OK)"
+                        + "  [may fail, skips 3 if missing]  # ENOENT inside a directory, ENOTDIR for a file",
+                "mount(\"/dev/null\", \"/proc/acpi\", NULL, MS_BIND, NULL)  # masked: a file",
                 "mount_setattr(AT_FDCWD, \"/proc/acpi\", 0, {attr_set=MOUNT_ATTR_RDONLY}, ",
-                ")  # masked: fails unless a mount's root\n",
+                "faccessat(AT_FDCWD, \"\", F_OK)  [skips 1 if missing]  # jump: the empty path is never there",
+                "mount(\"tmpfs\", \"/proc/acpi\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)"
+                        + "  # masked: a directory",
                 "-- masked path /proc/kcore (maskedPaths)",
-                "openat(AT_FDCWD, \"/proc/kcore\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 4 if missing]",
-                "mount(\"/dev/null\", \"/proc/keys\", NULL, MS_BIND, NULL)  [may fail]  # masked, if a file",
-                "umount2(\"/dev/.hako-masked\", MNT_DETACH)", "unlinkat(AT_FDCWD, \"/dev/.hako-masked\", AT_REMOVEDIR)",
+                "faccessat(AT_FDCWD, \"/proc/kcore\", F_OK)  [skips 5 if missing]",
                 "-- read-only path /proc/sys (readonlyPaths)",
-                "openat(AT_FDCWD, \"/proc/sys\", O_RDONLY|O_CLOEXEC|O_PATH, 00)  [skips 3 if missing]  # is it there?; gets fd 5",
-                "close(5)",
-                "mount(\"/proc/sys\", \"/proc/sys\", NULL, MS_BIND|MS_REC, NULL)  [may fail]",
-                "mount_setattr(AT_FDCWD, \"/proc/sys\", 0, {attr_set=MOUNT_ATTR_RDONLY}", "# read-only: fails unless a mount's root",
+                "faccessat(AT_FDCWD, \"/proc/sys\", F_OK)  [skips 2 if missing]  # is it there?",
+                "mount(\"/proc/sys\", \"/proc/sys\", NULL, MS_BIND|MS_REC, NULL)\n",
+                "mount_setattr(AT_FDCWD, \"/proc/sys\", 0, {attr_set=MOUNT_ATTR_RDONLY}", "# read-only",
                 "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0)", "ioctl(5, SIOCSIFFLAGS", "close(5)",
                 "sethostname(\"box\", 3)",
                 "mkdirat(AT_FDCWD, \"/work\", 0755)  [may fail]", "mkdirat(AT_FDCWD, \"/work/dir\", 0755)  [may fail]",
                 "read(3, buf, 1)  [0 fails]", "unshare(CLONE_NEWCGROUP)",
                 "prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH)", "prctl(PR_SET_KEEPCAPS, 1)",
                 "setgroups(0, [])", "setresgid(0, 0, 0)", "setresuid(0, 0, 0)",
-                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=inheritable=CAP_CHOWN|",
-                "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_CHOWN)",
+                "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {effective=permitted=CAP_CHOWN|", ", inheritable=0})",
                 "prctl(PR_SET_NO_NEW_PRIVS, 1)",
                 "chdir(\"/work/dir\")",
                 "rt_sigprocmask(SIG_SETMASK, [], NULL, 8)",
                 "execve(\"/usr/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])  [may fail]",
                 "execve(\"/bin/sh\", [\"sh\", \"-c\", \"true\"], [1 vars])\n");
         assertFalse(plan.contains("mount(NULL, \"/\", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)"), "not read-only");
+        assertFalse(plan.contains("PR_CAP_AMBIENT_RAISE"), "root needs no ambient set, as under Docker:\n" + plan);
+        assertFalse(plan.contains("MS_BIND, NULL)  [may fail]"), "no mask is tried that can fail:\n" + plan);
     }
 
     @Test
@@ -381,5 +380,39 @@ class ContainerProgramTest {
         // without no_new_privs seccomp(2) needs CAP_SYS_ADMIN: the filter goes in before the capabilities go
         assertInOrder(plan(withSecurity(base, false, filter), view), "unshare(CLONE_NEWCGROUP)",
                 "seccomp(", "prctl(PR_CAPBSET_DROP", "capset(", "execve(");
+    }
+
+    @Test
+    void theRoomLeftForTheCommandHoldsTheMostItCanAdd() throws Exception {
+        // The launcher writes the part after the wait once the child runs, into the room its
+        // first part left: the bound must hold for the largest such part, here a non-root
+        // user with every capability (each dropped from nothing, each raised into the
+        // ambient set), the filter twice over (before and after), rlimits, a long PATH.
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", String.join(":", java.util.Collections.nCopies(40, "/opt/bin")));
+        TestConfig big = new TestConfig();
+        big.env = env;
+        big.command = List.of("sh");
+        LaunchConfig config = big.user(new User(1000, 1000, List.of(1, 2, 3), "/"))
+                .capabilities(Capabilities.of(List.of("ALL"), List.of())).noNewPrivileges(false)
+                .rlimits(List.of(ResourceLimit.of("NOFILE", 10, 20), ResourceLimit.of("NPROC", 10, 20),
+                        ResourceLimit.of("CORE", 0, 0), ResourceLimit.of("STACK", 8192, 8192)))
+                .seccomp(dev.hako.seccomp.Profile.dockerDefault().compile(dev.hako.seccomp.Arch.host())).build();
+        for (LaunchConfig c : List.of(config, new TestConfig().build())) {
+            try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(c)) {
+                try {
+                    String whole = ContainerProgram.build(arena, c, stdio, 40, 41, ETC).toString();
+                    ChildProgram.Builder p = ContainerProgram.setUp(arena, c, stdio, 40, 41, ETC, List.of());
+                    int first = p.buildFirstPart(ContainerProgram.roomForTheCommand(c)).steps().size();
+                    ContainerProgram.addTheCommand(p, c);
+                    ChildProgram two = p.build();
+                    assertEquals(whole, two.toString(), "the same program, written in two parts");
+                    assertTrue(two.steps().get(first - 1).call().startsWith("read(3, buf, 1)"),
+                            "the first part ends with the wait for the parent: " + two.steps().get(first - 1).call());
+                } finally {
+                    stdio.closeChildEnds();
+                }
+            }
+        }
     }
 }
