@@ -33,13 +33,14 @@ class LayeringTest {
             Set.of("dev.hako.program"),
             Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
                     "dev.hako.process",
-                    "dev.hako.image", "dev.hako.terminal"),
+                    "dev.hako.image", "dev.hako.terminal", "dev.hako.userns"),
             Set.of("dev.hako.spawn"),
             Set.of("dev.hako"),
             Set.of("dev.hako.cli"));
 
     static final Set<String> VALUE_TYPES = Set.of("dev.hako.Rootfs", "dev.hako.Mount", "dev.hako.Namespace",
-            "dev.hako.ExitStatus", "dev.hako.ContainerException", "dev.hako.ContainerStats");
+            "dev.hako.ExitStatus", "dev.hako.ContainerException", "dev.hako.ContainerStats",
+            "dev.hako.IdMapping", "dev.hako.UserNamespace");
 
     private static final Pattern REFERENCE = Pattern.compile("\\b(dev\\.hako(?:\\.[a-z_0-9]+)*)\\.([A-Z]\\w*)");
     private static final Path MAIN = Path.of(System.getProperty("basedir", ".")).resolve("src/main/java");
