@@ -15,6 +15,7 @@ import dev.hako.linux.linux_h;
 import dev.hako.seccomp.Profile;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
+import dev.hako.security.User;
 import dev.hako.spawn.PassedFd;
 import dev.hako.terminal.TerminalSize;
 
@@ -67,6 +68,57 @@ final class ConfigRules {
             throw new IllegalArgumentException("command " + command
                     + " starts with an empty program name: name the program to run");
         }
+    }
+
+    /**
+     * The container's user namespace, null for none: the one given, or the maps given line
+     * by line (gids as the uids when no gid line is given, as podman does), or
+     * {@link UserNamespace#auto()} when the namespaces include USER without maps. Container
+     * id 0 must be mapped: the child's setup runs as the namespace's root.
+     */
+    static UserNamespace userNamespace(UserNamespace given, List<IdMapping> uids, List<IdMapping> gids,
+                                       Set<Namespace> namespaces) {
+        if (given != null && !(uids.isEmpty() && gids.isEmpty())) {
+            throw new IllegalArgumentException("userNamespace(...) and uidMap/gidMap(...) both given: use one of them");
+        }
+        if (given == null && uids.isEmpty() && !gids.isEmpty()) {
+            throw new IllegalArgumentException("gidMap(...) without uidMap(...): map the uids too (or use"
+                    + " userNamespace(UserNamespace.auto()))");
+        }
+        UserNamespace ns = given != null ? given
+                : !uids.isEmpty() ? UserNamespace.of(uids, gids.isEmpty() ? uids : gids)
+                : namespaces.contains(Namespace.USER) ? UserNamespace.auto() : null;
+        if (ns != null && !ns.isAuto() && (ns.hostUid(0) < 0 || ns.hostGid(0) < 0)) {
+            throw new IllegalArgumentException((ns.hostUid(0) < 0 ? "uidMap" : "gidMap") + ": container id 0 is not"
+                    + " mapped; the container's setup runs as its root, so map 0, like uidMap(0, 100000, 65536)");
+        }
+        return ns;
+    }
+
+    /** The user's uid, gid and groups must be ids of the user namespace, if there is one. */
+    static void mappedUser(User user, UserNamespace ns) {
+        if (ns == null) {
+            return;
+        }
+        if (!mapped(ns, user.uid(), true)) {
+            throw new IllegalArgumentException("user: uid " + user.uid() + " is not mapped in the user namespace ("
+                    + ns + "): map it with uidMap(...), or run as a mapped user");
+        }
+        List<Integer> gids = new ArrayList<>(user.groups());
+        gids.addFirst(user.gid());
+        for (int gid : gids) {
+            if (!mapped(ns, gid, false)) {
+                throw new IllegalArgumentException("user: gid " + gid + " is not mapped in the user namespace ("
+                        + ns + "): map it with gidMap(...), or leave it out");
+            }
+        }
+    }
+
+    private static boolean mapped(UserNamespace ns, long id, boolean uid) {
+        if (ns.isAuto()) {
+            return id >= 0 && id < UserNamespace.AUTO_SIZE;
+        }
+        return (uid ? ns.hostUid(id) : ns.hostGid(id)) >= 0;
     }
 
     static void namespaces(Set<Namespace> namespaces) {
@@ -238,7 +290,7 @@ final class ConfigRules {
                         + d.containerPath() + " already; give each its own path inside the container");
             }
             DeviceFile host = hostDevice(d);
-            nodes.add(new DeviceNode(d.containerPath(), host));
+            nodes.add(new DeviceNode(d.containerPath(), host, d.hostPath()));
             rules.add(new DeviceRule(host.block() ? DeviceRule.Type.BLOCK : DeviceRule.Type.CHAR, host.major(),
                     host.minor(), d.permissions()));
         }

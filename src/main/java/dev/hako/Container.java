@@ -270,7 +270,7 @@ public final class Container implements AutoCloseable {
 
         private String id;
         private Rootfs rootfs;
-        private EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
+        private EnumSet<Namespace> namespaces = EnumSet.copyOf(Namespace.all());
         private String hostname;
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
@@ -300,6 +300,9 @@ public final class Container implements AutoCloseable {
         private boolean terminal;
         private int[] terminalSize;
         private final List<PassedFd> passedFds = new ArrayList<>();
+        private UserNamespace userNamespace;
+        private final List<IdMapping> uidMap = new ArrayList<>();
+        private final List<IdMapping> gidMap = new ArrayList<>();
 
         private Builder() {
         }
@@ -461,6 +464,33 @@ public final class Container implements AutoCloseable {
          */
         public Builder passFd(int containerFd, int hostFd) {
             passedFds.add(new PassedFd(containerFd, hostFd));
+            return this;
+        }
+
+        /**
+         * A user namespace: root inside is an unprivileged id outside, as {@code namespace}'s
+         * maps say ({@link UserNamespace#auto()}: a free range of 65536 ids chosen at start,
+         * like Kubernetes' {@code hostUsers: false}). Adds {@link Namespace#USER}.
+         */
+        public Builder userNamespace(UserNamespace namespace) {
+            this.userNamespace = Objects.requireNonNull(namespace, "userNamespace");
+            return this;
+        }
+
+        /**
+         * Maps {@code count} uids from {@code containerId} inside to those from {@code hostId}
+         * outside (one line of {@code uid_map}; call again for more), as {@code podman run
+         * --uidmap} does. Without {@link #gidMap}, gids are mapped the same way. Adds
+         * {@link Namespace#USER}.
+         */
+        public Builder uidMap(long containerId, long hostId, long count) {
+            uidMap.add(IdMapping.of(containerId, hostId, count));
+            return this;
+        }
+
+        /** Maps gids as {@link #uidMap} maps uids (one line of {@code gid_map}). */
+        public Builder gidMap(long containerId, long hostId, long count) {
+            gidMap.add(IdMapping.of(containerId, hostId, count));
             return this;
         }
 
@@ -701,8 +731,13 @@ public final class Container implements AutoCloseable {
             String user = this.user != null ? this.user
                     : imageConfig != null && !imageConfig.user().isEmpty() ? imageConfig.user() : null;
             ConfigRules.command(command);
-            ConfigRules.namespaces(namespaces);
-            String theHostname = ConfigRules.hostname(hostname, namespaces, theId);
+            UserNamespace theUserNamespace = ConfigRules.userNamespace(userNamespace, uidMap, gidMap, namespaces);
+            EnumSet<Namespace> theNamespaces = namespaces.clone();
+            if (theUserNamespace != null) {
+                theNamespaces.add(Namespace.USER);
+            }
+            ConfigRules.namespaces(theNamespaces);
+            String theHostname = ConfigRules.hostname(hostname, theNamespaces, theId);
             ConfigRules.workingDir(workingDir);
             ConfigRules.cgroupParent(cgroupParent);
             CgroupLimits theLimits = ConfigRules.limits(limits.build());
@@ -712,6 +747,7 @@ public final class Container implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
             }
+            ConfigRules.mappedUser(theUser, theUserNamespace);
             Map<String, String> environment = new LinkedHashMap<>();
             environment.put("PATH", DEFAULT_PATH);
             if (theHostname != null) {
@@ -739,12 +775,12 @@ public final class Container implements AutoCloseable {
                     "the container", "docker run -t");
             List<PassedFd> thePassedFds = ConfigRules.passedFds(passedFds);
             LaunchConfig config = new LaunchConfig(theId, theRootfs,
-                    namespaces.clone(),
+                    theNamespaces,
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(), theDevices.policy(),
-                    theTerminal, thePassedFds);
+                    theTerminal, thePassedFds, theUserNamespace);
             return new Container(config);
         }
 

@@ -7,8 +7,10 @@ import java.util.Set;
  * The Linux namespaces a container can be given. Each one hides a different part of the
  * host from the container's processes.
  *
- * <p>The default for {@link Container.Builder#namespaces} is {@link #all()}, as with Docker.
- * A container with a root filesystem always needs {@link #MOUNT}; leaving out the others
+ * <p>The default for {@link Container.Builder#namespaces} is {@link #all()}, as with Docker:
+ * every namespace but {@link #USER}, which a container gets when it asks for one
+ * ({@link Container.Builder#userNamespace}) and always when the JVM is not root. A
+ * container with a root filesystem always needs {@link #MOUNT}; leaving out the others
  * shares that part of the host with the container (like {@code docker run --pid=host}).
  */
 public enum Namespace {
@@ -23,10 +25,17 @@ public enum Namespace {
     /** Own network stack: only a loopback interface, which hako brings up. */
     NETWORK,
     /** Own view of the cgroup hierarchy: the container's cgroup appears as the root. */
-    CGROUP;
+    CGROUP,
+    /**
+     * Own user and group ids: root inside is an unprivileged id outside, as the maps of
+     * its {@link UserNamespace} say. Every other namespace of the container belongs to it.
+     */
+    USER;
 
-    /** A new set of all namespaces hako supports. */
+    /** A new set of the namespaces a container gets by default, as with Docker: all but {@link #USER}. */
     public static Set<Namespace> all() {
-        return EnumSet.allOf(Namespace.class);
+        EnumSet<Namespace> all = EnumSet.allOf(Namespace.class);
+        all.remove(USER);
+        return all;
     }
 }

@@ -9,6 +9,8 @@ import dev.hako.linux.DeviceFile;
  *
  * @param path where, inside the container: below /dev, not on one of its own mounts
  * @param host what {@code stat} said of the host's node
+ * @param hostPath where the host's node is: a container with a user namespace, which may
+ *     not make device nodes, gets a bind of it instead
  */
-public record DeviceNode(String path, DeviceFile host) {
+public record DeviceNode(String path, DeviceFile host, String hostPath) {
 }

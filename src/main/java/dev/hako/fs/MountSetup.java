@@ -1,6 +1,7 @@
 package dev.hako.fs;
 
 import dev.hako.Mount;
+import dev.hako.linux.StandardDevices;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
@@ -32,6 +33,46 @@ public final class MountSetup {
                 open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(), b.restrictions(),
                         "mount");
             }
+        }
+    }
+
+    /** Device nodes to bind from the host, opened before the pivot: their fds and targets. */
+    private final List<Opened> devices = new ArrayList<>();
+
+    /**
+     * Opens the host's device nodes a container in a user namespace gets in its /dev (it
+     * may not make nodes: mknod needs CAP_MKNOD in the host's user namespace): the standard
+     * ones, then {@code extra}. Whether a process may open them is still the device policy's
+     * to say.
+     */
+    public void openDevices(ChildProgram.Builder p, List<DeviceNode> extra) {
+        for (StandardDevices.Node d : StandardDevices.NODES) {
+            openDevice(p, "/dev/" + d.name(), "/dev/" + d.name(), "device");
+        }
+        for (DeviceNode d : extra) {
+            openDevice(p, d.hostPath(), d.path(), "device");
+        }
+    }
+
+    private void openDevice(ChildProgram.Builder p, String host, String target, String option) {
+        p.setsUp("the device " + target + " (a bind of the host's " + host + ")", option);
+        int fd = p.openTree(host, linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC());
+        p.note("a detached copy of the host's node");
+        devices.add(new Opened(fd, Path.of(host), target, true, false, false, Mount.Propagation.PRIVATE, Set.of(),
+                option));
+    }
+
+    /** After /dev is mounted: each device opened by {@link #openDevices}, on an empty file of its name. */
+    public void attachDevices(ChildProgram.Builder p) {
+        for (Opened d : devices) {
+            p.setsUp("the device " + d.target() + " (a bind of the host's " + d.source() + ")", d.option());
+            String parent = d.target().substring(0, d.target().lastIndexOf('/'));
+            RootfsSetup.makeDirectories(p, parent);
+            p.createFileIfMissing(d.target(), 0666).note("a file to bind the node onto");
+            p.moveMount(d.fd(), d.target()).close(d.fd());
+        }
+        if (!devices.isEmpty()) {
+            p.setsUpInternals("/dev");
         }
     }
 

@@ -58,6 +58,24 @@ public final class RootfsSetup {
      * @throws ContainerException naming the path, its filesystem and what to do
      */
     public static void prepareHost(Rootfs rootfs) throws IOException {
+        prepareHost(rootfs, -1, -1);
+    }
+
+    /**
+     * {@link #prepareHost(Rootfs)} for a container whose root is host uid {@code rootUid}
+     * and gid {@code rootGid} (a user namespace's; -1 without one): first checks that it can
+     * reach the rootfs at all, since root inside has no say over the host's files.
+     */
+    public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid) throws IOException {
+        if (rootUid >= 0) {
+            for (Path dir : switch (rootfs) {
+                case Rootfs.Directory d -> List.of(d.path());
+                case Rootfs.Overlay o -> o.lowers();
+                case Rootfs.Host h -> List.<Path>of();
+            }) {
+                HostAccess.checkReachable(dir, rootUid, rootGid);
+            }
+        }
         if (rootfs instanceof Rootfs.Overlay o) {
             for (Path lower : o.lowers()) {
                 checkWhiteoutForm(lower);
@@ -221,31 +239,87 @@ public final class RootfsSetup {
 
     /** /proc, a read-only /sys and /dev, inside the new root, with no device beyond the standard ones. */
     public static void mountSystem(ChildProgram.Builder p) {
-        mountSystem(p, List.of());
+        mountSystem(p, List.of(), null, true);
+    }
+
+    /** {@link #mountSystem(ChildProgram.Builder, List, StagedSystem, boolean)} of a container without a user namespace. */
+    public static void mountSystem(ChildProgram.Builder p, List<DeviceNode> devices) {
+        mountSystem(p, devices, null, true);
+    }
+
+    /** The child's fds of a /proc and a /sys made before the pivot ({@link #stageSystem}). */
+    public record StagedSystem(int proc, int sys) {
+    }
+
+    /**
+     * For a container in a user namespace: its /proc and /sys, made before the pivot and
+     * kept as detached copies to attach after it. The kernel lets a process in a user
+     * namespace mount a new proc or sysfs only while one that shows everything is in its
+     * mount namespace (else the new one could show what the host's mounts hide), and after
+     * the pivot the host's is gone. So they are mounted on the staging tmpfs (hako's own
+     * directory, not a path of the image). A new sysfs also needs the container's own
+     * network namespace (it shows that namespace's devices); without one the container
+     * gets a read-only copy of the host's /sys, as rootless podman does.
+     */
+    public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork) {
+        long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
+        int clone = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC();
+        String proc = STAGING + "/proc";
+        p.mkdir(proc, 0555)
+                .mount("proc", proc, "proc", noSuidDevExec, null)
+                .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
+        int procFd = p.openTree(proc, clone);
+        p.note("to attach at /proc after the pivot");
+        int sysFd;
+        if (ownNetwork) {
+            String sys = STAGING + "/sys";
+            p.mkdir(sys, 0555).mount("sysfs", sys, "sysfs", noSuidDevExec | linux_h.MS_RDONLY(), null);
+            sysFd = p.openTree(sys, clone);
+            p.note("to attach at /sys after the pivot");
+        } else {
+            sysFd = p.openTree("/sys", clone | linux_h.AT_RECURSIVE());
+            p.note("the host's /sys: a new sysfs needs the container's own network namespace")
+                    .mountSetattr(sysFd, true, linux_h.MOUNT_ATTR_RDONLY() | linux_h.MOUNT_ATTR_NOSUID()
+                            | linux_h.MOUNT_ATTR_NODEV() | linux_h.MOUNT_ATTR_NOEXEC(),
+                            "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC");
+        }
+        return new StagedSystem(procFd, sysFd);
     }
 
     /**
      * /proc, a read-only /sys and /dev, inside the new root; /dev gets the standard
      * devices ({@link StandardDevices}) and then {@code devices}, each with its parent
-     * directories. Whether a process may open them is the device policy's to say (the
-     * cgroup's), not the node's.
+     * directories, made here unless /proc and /sys were {@code staged} (a container in a
+     * user namespace, which gets binds of the host's nodes instead: {@link MountSetup#attachDevices}). Whether a
+     * process may open them is the device policy's to say (the cgroup's), not the node's.
+     * {@code ttyGroupMapped}: whether gid 5 (tty) is an id of the container, which devpts
+     * then gives the ptys it makes, as Docker does; else they keep the creator's gid.
      */
-    public static void mountSystem(ChildProgram.Builder p, List<DeviceNode> devices) {
+    public static void mountSystem(ChildProgram.Builder p, List<DeviceNode> devices, StagedSystem staged,
+                                   boolean ttyGroupMapped) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
-        p.mkdir("/proc", 0555).mayFail()
-                .mount("proc", "/proc", "proc", noSuidDevExec, null)
-                .note("a fresh /proc: only a process inside the new PID namespace can mount the right one");
-        p.mkdir("/sys", 0555).mayFail()
-                .mount("sysfs", "/sys", "sysfs", noSuidDevExec | linux_h.MS_RDONLY(), null);
+        boolean boundDevices = staged != null;
+        if (staged == null) {
+            p.mkdir("/proc", 0555).mayFail()
+                    .mount("proc", "/proc", "proc", noSuidDevExec, null)
+                    .note("a fresh /proc: only a process inside the new PID namespace can mount the right one");
+            p.mkdir("/sys", 0555).mayFail()
+                    .mount("sysfs", "/sys", "sysfs", noSuidDevExec | linux_h.MS_RDONLY(), null);
+        } else {
+            p.mkdir("/proc", 0555).mayFail().moveMount(staged.proc(), "/proc").close(staged.proc());
+            p.mkdir("/sys", 0555).mayFail().moveMount(staged.sys(), "/sys").close(staged.sys());
+        }
         p.mkdir("/dev", 0755).mayFail()
                 .mount("tmpfs", "/dev", "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_STRICTATIME(), "mode=755,size=65536k");
         p.umask(0).note("device and directory modes exactly as given");
-        for (StandardDevices.Node d : StandardDevices.NODES) {
-            p.mknodChar("/dev/" + d.name(), 0666, d.major(), d.minor(), linux_h.gnu_dev_makedev(d.major(), d.minor()));
+        if (!boundDevices) {
+            for (StandardDevices.Node d : StandardDevices.NODES) {
+                p.mknodChar("/dev/" + d.name(), 0666, d.major(), d.minor(), linux_h.gnu_dev_makedev(d.major(), d.minor()));
+            }
         }
         p.mkdir("/dev/pts", 0755)
                 .mount("devpts", "/dev/pts", "devpts", linux_h.MS_NOSUID() | linux_h.MS_NOEXEC(),
-                        "newinstance,ptmxmode=0666,mode=0620,gid=5")
+                        "newinstance,ptmxmode=0666,mode=0620" + (ttyGroupMapped ? ",gid=5" : ""))
                 .note("a private pty instance, not the host's");
         p.mkdir("/dev/shm", 01777)
                 .mount("shm", "/dev/shm", "tmpfs", noSuidDevExec, "mode=1777,size=65536k");
@@ -254,7 +328,7 @@ public final class RootfsSetup {
         for (String[] link : DEV_LINKS) {
             p.symlink(link[0], link[1]);
         }
-        for (DeviceNode d : devices) {
+        for (DeviceNode d : boundDevices ? List.<DeviceNode>of() : devices) {
             p.setsUp("the device " + d.path(), "device");
             String dir = "/dev";
             for (String part : d.path().substring(dir.length() + 1, d.path().lastIndexOf('/') + 1).split("/")) {
@@ -268,7 +342,7 @@ public final class RootfsSetup {
                     .note("the host's type, numbers and mode");
             p.chown(d.path(), host.uid(), host.gid()).note("and its owner, as Docker does");
         }
-        if (!devices.isEmpty()) {
+        if (!devices.isEmpty() && !boundDevices) {
             p.setsUpInternals("/dev");
         }
         p.umask(022).note("the umask a container's processes start with, as in Docker");

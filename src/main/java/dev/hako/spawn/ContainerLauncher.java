@@ -6,7 +6,9 @@ import dev.hako.program.Trampoline;
 
 import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
+import dev.hako.IdMapping;
 import dev.hako.Namespace;
+import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.cgroup.StaleCgroups;
@@ -25,6 +27,7 @@ import dev.hako.security.Privileges;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -90,7 +93,9 @@ public final class ContainerLauncher {
         boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0;
         boolean holdsDumpable = false;
         try {
-            RootfsSetup.prepareHost(config.rootfs());
+            UserNamespace userNamespace = config.userNamespace();
+            RootfsSetup.prepareHost(config.rootfs(), userNamespace == null ? -1 : userNamespace.hostUid(0),
+                    userNamespace == null ? -1 : userNamespace.hostGid(0));
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
                     : List.of();
@@ -123,6 +128,10 @@ public final class ContainerLauncher {
                 throw cloneFailed(config, clone_args.flags(args), (int) -pid);
             }
             pidfd = pidfdOut.get(JAVA_INT, 0);
+            if (config.hasUserNamespace()) {
+                writeMaps(pid, config.userNamespace());
+                wake(sync[1], arena); // the child waits for its maps first, for its release later
+            }
 
             // The child does its namespace and filesystem work meanwhile, and waits on the sync
             // pipe only before anything of the container's own runs: this is where the parent
@@ -239,6 +248,7 @@ public final class ContainerLauncher {
             case IPC -> linux_h.CLONE_NEWIPC();
             case NETWORK -> linux_h.CLONE_NEWNET();
             case CGROUP -> linux_h.CLONE_NEWCGROUP();
+            case USER -> linux_h.CLONE_NEWUSER();
         };
     }
 
@@ -252,17 +262,45 @@ public final class ContainerLauncher {
      */
     static boolean release(Stdio stdio, int syncWriteFd, Arena arena) throws IOException {
         boolean release = stdio.console() == null || stdio.receiveTerminal();
+        if (release) {
+            wake(syncWriteFd, arena);
+        }
+        return release;
+    }
+
+    /** One byte on the sync pipe, for the child's next wait; a child that is gone already is no error here. */
+    static void wake(int syncWriteFd, Arena arena) throws SyscallException {
         try {
-            if (release) {
-                Libc.writeFully(syncWriteFd, arena.allocate(1));
-            }
+            Libc.writeFully(syncWriteFd, arena.allocate(1));
         } catch (SyscallException e) {
             if (e.errno() != linux_h.EPIPE()) {
                 throw e;
             }
             // The child failed a setup step before waiting for us: its results say which.
         }
-        return release;
+    }
+
+    /**
+     * The child's uid and gid maps, written from here (root in the host's user namespace):
+     * each in one write, as the kernel takes them.
+     */
+    private static void writeMaps(long pid, UserNamespace ns) throws IOException {
+        writeMap(pid, "uid_map", ns.uidMap());
+        writeMap(pid, "gid_map", ns.gidMap());
+    }
+
+    private static void writeMap(long pid, String file, List<IdMapping> lines) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (IdMapping m : lines) {
+            text.append(m.line()).append('\n');
+        }
+        Path path = Path.of("/proc", Long.toString(pid), file);
+        try {
+            Files.writeString(path, text);
+        } catch (IOException e) {
+            throw new IOException("writing the user namespace's " + file + " (" + text.toString().strip().replace("\n", "; ")
+                    + ") to " + path + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** A child that ended without a failed step and without sending its terminal's master (it was killed). */

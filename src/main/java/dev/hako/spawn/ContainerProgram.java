@@ -3,6 +3,7 @@ package dev.hako.spawn;
 import dev.hako.program.ChildProgram;
 
 import dev.hako.Namespace;
+import dev.hako.UserNamespace;
 import dev.hako.fs.CgroupView;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
@@ -73,21 +74,33 @@ final class ContainerProgram {
                     .note("die with the JVM (bound to the spawner thread, which lives as long as the JVM)");
         }
         p.setsid().note("own session: no signals from the JVM's terminal");
+        if (config.hasUserNamespace()) {
+            waitForTheMaps(p, fds);
+        }
         MountSetup mounts = new MountSetup();
         p.setsUpInternals("a private mount tree");
         RootfsSetup.makeSlave(p);
         mounts.openSources(p, config.mounts());
+        if (config.hasUserNamespace()) {
+            mounts.openDevices(p, config.devices());
+        }
         p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
         CgroupView cgroupView = CgroupView.open(p, cgroups);
         p.setsUpInternals("the staging tmpfs for generated files and assembled roots");
         RootfsSetup.stage(p);
+        RootfsSetup.StagedSystem staged = null;
+        if (config.hasUserNamespace()) {
+            p.setsUpInternals("/proc and /sys, made while the host's are in view (a user namespace needs that)");
+            staged = RootfsSetup.stageSystem(p, config.namespaces().contains(Namespace.NETWORK));
+        }
         EtcFiles.write(p, etcFiles);
         mounts.openEtcFiles(p, etcFiles);
         p.setsUp("the root filesystem " + config.rootfs(), "rootfs");
         String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
-        RootfsSetup.mountSystem(p, config.devices());
+        RootfsSetup.mountSystem(p, config.devices(), staged, ttyGroupMapped(config));
+        mounts.attachDevices(p);
         p.setsUpInternals("the container's read-only view of its cgroups at " + CgroupView.ROOT);
         cgroupView.attach(p);
         p.setsUp("the writable directories of the host rootfs", "rootfs");
@@ -115,6 +128,26 @@ final class ContainerProgram {
         p.setsUpInternals("waiting for the parent to place the child in its cgroups");
         p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         return p;
+    }
+
+    /**
+     * In a new user namespace the child is nobody until the parent has written its maps:
+     * it waits for them (one byte on the sync pipe; the parent releases it later with a
+     * second), then takes the namespace's root ids, so that what the setup creates (the
+     * staging tmpfs's files, mount points) belongs to an id of the container.
+     */
+    private static void waitForTheMaps(ChildProgram.Builder p, ChildFds fds) {
+        p.setsUpInternals("the user namespace's uid and gid maps");
+        p.read(fds.sync(), 1).zeroFails().note("wait until the parent has written the maps (EOF: it gave up)");
+        p.step(linux_h.SYS_setresgid(), "setresgid(0, 0, 0)", 0, 0, 0).note("the namespace's root group");
+        p.step(linux_h.SYS_setresuid(), "setresuid(0, 0, 0)", 0, 0, 0)
+                .note("the namespace's root: its capabilities stay, as the uid becomes root");
+    }
+
+    /** Whether gid 5 (tty), which devpts gives new ptys, is an id of the container. */
+    static boolean ttyGroupMapped(LaunchConfig config) {
+        UserNamespace ns = config.userNamespace();
+        return ns == null || ns.isAuto() || ns.hostGid(5) >= 0; // auto maps 0 to 65535
     }
 
     /** What follows the wait for the parent: the cgroup namespace, then {@link #becomeTheCommand}. */

@@ -3,6 +3,7 @@ package dev.hako.spawn;
 import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
+import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.fs.DeviceNode;
@@ -50,7 +51,22 @@ public record LaunchConfig(
         DevicePolicy devicePolicy,
         /* null: no terminal, the streams are as stdin/stdout/stderr say */
         TerminalSize terminal,
-        List<PassedFd> passedFds) {
+        List<PassedFd> passedFds,
+        /* null: none (the namespaces lack USER); else its maps, or auto until a start resolves it */
+        UserNamespace userNamespace) {
+
+    /** Whether the container gets a user namespace of its own. */
+    public boolean hasUserNamespace() {
+        return userNamespace != null;
+    }
+
+    /** The same configuration with the user namespace's maps as a start resolved them ({@link UserNamespace#auto()}). */
+    public LaunchConfig withUserNamespace(UserNamespace resolved) {
+        return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
+                stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
+                readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
+                terminal, passedFds, resolved);
+    }
 
     /** The PATH the command is looked up in: the container's own. */
     public String path() {

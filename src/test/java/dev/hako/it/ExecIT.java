@@ -201,7 +201,7 @@ class ExecIT {
         // so the shared test rootfs stays as it is): a FIFO, whose reading would hang the
         // exec, and a link through /proc/1/root, which without a PID namespace is the host's
         // root and its /etc/passwd.
-        Set<Namespace> noPidNamespace = java.util.EnumSet.allOf(Namespace.class);
+        Set<Namespace> noPidNamespace = java.util.EnumSet.copyOf(Namespace.all());
         noPidNamespace.remove(Namespace.PID);
         Map<String, String> tricks = new LinkedHashMap<>();
         tricks.put("mkfifo /etc/passwd", "FIFO");

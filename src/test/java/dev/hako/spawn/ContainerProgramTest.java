@@ -198,7 +198,8 @@ class ContainerProgramTest {
     @Test
     void aGivenDeviceIsMadeInDevWithItsParentsAfterTheStandardOnes() throws Exception {
         LaunchConfig c = config(Namespace.all(), null, false, Redirect.INHERIT, false);
-        var disk = new dev.hako.fs.DeviceNode("/dev/disks/xvdc", new dev.hako.linux.DeviceFile(true, 8, 32, 0660, 0, 6));
+        var disk = new dev.hako.fs.DeviceNode("/dev/disks/xvdc", new dev.hako.linux.DeviceFile(true, 8, 32, 0660, 0, 6),
+                "/dev/xvdc");
         LaunchConfig d = TestConfig.of(c).devices(List.of(disk)).build();
         String plan = plan(d);
         assertInOrder(plan, "umask(00)", "mknodat(AT_FDCWD, \"/dev/null\", S_IFCHR|0666, makedev(1, 3))",

@@ -3,6 +3,7 @@ package dev.hako.spawn;
 import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
+import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.fs.DeviceNode;
@@ -54,6 +55,7 @@ final class TestConfig {
     DevicePolicy devicePolicy = DevicePolicy.defaultsAnd(List.of());
     TerminalSize terminal;
     List<PassedFd> passedFds = List.of();
+    UserNamespace userNamespace;
 
     /** The builder's defaults (no filter: unconfined). */
     TestConfig() {
@@ -90,7 +92,17 @@ final class TestConfig {
         t.devicePolicy = c.devicePolicy();
         t.terminal = c.terminal();
         t.passedFds = c.passedFds();
+        t.userNamespace = c.userNamespace();
         return t;
+    }
+
+    /** A user namespace with these maps; USER joins the namespaces. */
+    TestConfig userNamespace(UserNamespace userNamespace) {
+        this.userNamespace = userNamespace;
+        java.util.EnumSet<Namespace> ns = java.util.EnumSet.copyOf(namespaces);
+        ns.add(Namespace.USER);
+        this.namespaces = ns;
+        return this;
     }
 
     TestConfig user(User user) {
@@ -137,6 +149,6 @@ final class TestConfig {
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds);
+                terminal, passedFds, userNamespace);
     }
 }
