@@ -85,14 +85,37 @@ final class ConfigRules {
             throw new IllegalArgumentException("gidMap(...) without uidMap(...): map the uids too (or use"
                     + " userNamespace(UserNamespace.auto()))");
         }
+        boolean rootless = Kernel.rootless();
         UserNamespace ns = given != null ? given
                 : !uids.isEmpty() ? UserNamespace.of(uids, gids.isEmpty() ? uids : gids)
+                : rootless ? rootlessDefault()
                 : namespaces.contains(Namespace.USER) ? UserNamespace.auto() : null;
+        if (rootless && ns.isAuto()) {
+            throw new IllegalArgumentException("userNamespace(UserNamespace.auto()): picking a host range of ids"
+                    + " needs root; a JVM without root maps its own ids (and those /etc/subuid grants it) by default");
+        }
         if (ns != null && !ns.isAuto() && (ns.hostUid(0) < 0 || ns.hostGid(0) < 0)) {
             throw new IllegalArgumentException((ns.hostUid(0) < 0 ? "uidMap" : "gidMap") + ": container id 0 is not"
                     + " mapped; the container's setup runs as its root, so map 0, like uidMap(0, 100000, 65536)");
         }
         return ns;
+    }
+
+    /** A JVM without root: its own uid and gid are root inside, and the only ids there. */
+    private static UserNamespace rootlessDefault() {
+        return UserNamespace.of(List.of(IdMapping.of(0, Kernel.effectiveUid(), 1)),
+                List.of(IdMapping.of(0, Kernel.effectiveGid(), 1)));
+    }
+
+    /**
+     * A JVM without root has no cgroups to give a container (there is no delegated subtree
+     * support yet): a limit cannot be kept, so asking for one fails here.
+     */
+    static void rootlessLimits(CgroupLimits limits) {
+        if (Kernel.rootless() && !limits.isEmpty()) {
+            throw new IllegalArgumentException("resource limits (" + limits + ") need a cgroup, and this JVM runs"
+                    + " without root, so hako makes none: run the JVM as root to limit a container");
+        }
     }
 
     /** The user's uid, gid and groups must be ids of the user namespace, if there is one. */

@@ -5,6 +5,7 @@ import dev.hako.cgroup.CgroupLimits;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
+import dev.hako.linux.Kernel;
 import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Filter;
 import dev.hako.seccomp.Profile;
@@ -741,6 +742,7 @@ public final class Container implements AutoCloseable {
             ConfigRules.workingDir(workingDir);
             ConfigRules.cgroupParent(cgroupParent);
             CgroupLimits theLimits = ConfigRules.limits(limits.build());
+            ConfigRules.rootlessLimits(theLimits);
             User theUser;
             try {
                 theUser = user == null ? User.ROOT : User.resolve(user, theRootfs);
@@ -779,7 +781,8 @@ public final class Container implements AutoCloseable {
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
-                    capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(), theDevices.policy(),
+                    capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
+                    Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
                     theTerminal, thePassedFds, theUserNamespace);
             return new Container(config);
         }

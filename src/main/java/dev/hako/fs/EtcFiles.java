@@ -23,11 +23,10 @@ public final class EtcFiles {
     public record Entry(String name, String content, String target) {
         /** Where the child writes it, before the pivot. */
         public String staged() {
-            return STAGED + name;
+            return RootfsSetup.staging() + "/" + name;
         }
     }
 
-    private static final String STAGED = RootfsSetup.STAGING + "/";
 
     private EtcFiles() {
     }

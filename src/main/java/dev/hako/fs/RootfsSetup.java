@@ -14,8 +14,10 @@ import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +37,50 @@ public final class RootfsSetup {
      * Where overlay and host roots are assembled: hidden under a tmpfs that exists only in
      * the child's mount namespace, so the host's mount table never shows them.
      */
-    public static final Path STAGING = Path.of("/run/hako");
+    private static final Path STAGING = Path.of("/run/hako");
+    private static volatile Path staging;
+
+    /**
+     * Where the child mounts its staging tmpfs: {@code /run/hako} for a JVM with root; for one
+     * without, which cannot make that, {@code $XDG_RUNTIME_DIR/hako} (the user's own runtime
+     * directory), else a private directory made once in {@code java.io.tmpdir}. Only an
+     * empty mount point on the host: what is mounted there exists in the child's mount
+     * namespace alone.
+     */
+    public static Path staging() {
+        Path s = staging;
+        if (s == null) {
+            synchronized (RootfsSetup.class) {
+                s = staging;
+                if (s == null) {
+                    staging = s = chooseStaging();
+                }
+            }
+        }
+        return s;
+    }
+
+    private static Path chooseStaging() {
+        if (!Kernel.rootless()) {
+            return STAGING;
+        }
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        try {
+            if (runtime != null && !runtime.isEmpty()) {
+                Path dir = Path.of(runtime);
+                if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        && Integer.toUnsignedLong((Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                        == Kernel.effectiveUid()) {
+                    return dir.resolve("hako");
+                }
+            }
+            Path made = Files.createTempDirectory("hako-staging-");
+            made.toFile().deleteOnExit();
+            return made;
+        } catch (IOException e) {
+            throw new UncheckedIOException("making a staging directory for containers failed", e);
+        }
+    }
 
     private static final List<String[]> DEV_LINKS = List.of(
             new String[] {"/proc/self/fd", "/dev/fd"}, new String[] {"/proc/self/fd/0", "/dev/stdin"},
@@ -85,8 +130,9 @@ public final class RootfsSetup {
                 checkUpperFilesystem(o.upper(), o.workDir(), "the work directory " + o.workDir() + " of ");
             }
         }
-        if (!Files.isDirectory(STAGING)) {
-            Files.createDirectories(STAGING);
+        Path stagingDir = staging();
+        if (!Files.isDirectory(stagingDir)) {
+            Files.createDirectories(stagingDir);
         }
         if (rootfs instanceof Rootfs.Overlay o && o.upper() != null) {
             Files.createDirectories(o.upper());
@@ -172,12 +218,12 @@ public final class RootfsSetup {
      * together; visible in the child's mount namespace only, gone with it.
      */
     public static void stage(ChildProgram.Builder p) {
-        p.mount("tmpfs", STAGING.toString(), "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=700")
+        p.mount("tmpfs", staging().toString(), "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=700")
                 .note("a private staging area, visible in this mount namespace only");
     }
 
     private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
-        String staging = STAGING.toString();
+        String staging = staging().toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
         String upper;
@@ -198,7 +244,7 @@ public final class RootfsSetup {
     }
 
     private static String hostView(ChildProgram.Builder p) {
-        String staging = STAGING.toString();
+        String staging = staging().toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
         p.mount("tmpfs", root, "tmpfs", linux_h.MS_NOSUID() | linux_h.MS_NODEV(), "mode=755")
@@ -264,7 +310,7 @@ public final class RootfsSetup {
     public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
         int clone = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC();
-        String proc = STAGING + "/proc";
+        String proc = staging() + "/proc";
         p.mkdir(proc, 0555)
                 .mount("proc", proc, "proc", noSuidDevExec, null)
                 .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
@@ -272,7 +318,7 @@ public final class RootfsSetup {
         p.note("to attach at /proc after the pivot");
         int sysFd;
         if (ownNetwork) {
-            String sys = STAGING + "/sys";
+            String sys = staging() + "/sys";
             p.mkdir(sys, 0555).mount("sysfs", sys, "sysfs", noSuidDevExec | linux_h.MS_RDONLY(), null);
             sysFd = p.openTree(sys, clone);
             p.note("to attach at /sys after the pivot");

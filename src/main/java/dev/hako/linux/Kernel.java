@@ -90,6 +90,45 @@ public final class Kernel {
         }
     }
 
+    /** This process's effective uid and gid ({@code Uid:}/{@code Gid:} of /proc/self/status), read once. */
+    private static volatile long[] ids;
+
+    /** The effective uid of this process (the JVM), read once. */
+    public static long effectiveUid() {
+        return ids()[0];
+    }
+
+    /** The effective gid of this process (the JVM), read once. */
+    public static long effectiveGid() {
+        return ids()[1];
+    }
+
+    /**
+     * Whether this JVM runs rootless: without CAP_SYS_ADMIN, so that a container needs a
+     * user namespace of its own, whose root it then is.
+     */
+    public static boolean rootless() {
+        return !hasCapability(linux_h.CAP_SYS_ADMIN());
+    }
+
+    private static long[] ids() {
+        long[] known = ids;
+        if (known == null) {
+            known = new long[] {-1, -1};
+            try {
+                for (String line : SmallFiles.read(Path.of("/proc/self/status")).split("\n")) {
+                    if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
+                        known[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("reading this process's uid and gid from /proc/self/status failed", e);
+            }
+            ids = known;
+        }
+        return known;
+    }
+
     private static volatile int lastCapability = -1;
 
     /**

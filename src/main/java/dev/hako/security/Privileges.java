@@ -25,11 +25,17 @@ public final class Privileges {
 
     public static void addSteps(ChildProgram.Builder p, User user, Capabilities capabilities, boolean noNewPrivileges,
                                 List<ResourceLimit> rlimits) {
+        addSteps(p, user, capabilities, noNewPrivileges, rlimits, true);
+    }
+
+    /** {@code setgroups}: false where the user namespace denies it (its groups are then what the JVM's were). */
+    public static void addSteps(ChildProgram.Builder p, User user, Capabilities capabilities, boolean noNewPrivileges,
+                                List<ResourceLimit> rlimits, boolean setgroups) {
         p.setsUp("the capability bounding set " + capabilities.describe(), CAPABILITIES_OPTION);
         capabilities.addBoundingSteps(p);
         capabilities.addKeepSteps(p);
         p.setsUp("the user " + user, "user");
-        user.addSteps(p);
+        user.addSteps(p, setgroups);
         p.setsUp("the capabilities of " + (user.uid() == 0 ? "root " : "the user ") + user, CAPABILITIES_OPTION);
         capabilities.addSetSteps(p, user.uid() == 0);
         if (noNewPrivileges) {

@@ -87,13 +87,24 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
      * uid last, since it gives up the right to change the others).
      */
     public void addSteps(ChildProgram.Builder p) {
-        MemorySegment list = p.arena().allocate(JAVA_INT, Math.max(1, groups.size()));
-        for (int i = 0; i < groups.size(); i++) {
-            list.setAtIndex(JAVA_INT, i, groups.get(i));
+        addSteps(p, true);
+    }
+
+    /**
+     * {@link #addSteps(ChildProgram.Builder)}; without {@code setgroups} (a user namespace
+     * that denies it) the supplementary groups stay as they are, which the rules refuse to
+     * change (a user with groups is not accepted there).
+     */
+    public void addSteps(ChildProgram.Builder p, boolean setgroups) {
+        if (setgroups) {
+            MemorySegment list = p.arena().allocate(JAVA_INT, Math.max(1, groups.size()));
+            for (int i = 0; i < groups.size(); i++) {
+                list.setAtIndex(JAVA_INT, i, groups.get(i));
+            }
+            p.step(linux_h.SYS_setgroups(), () -> "setgroups(" + groups.size() + ", " + groups + ")", groups.size(),
+                    list.address());
         }
-        p.step(linux_h.SYS_setgroups(), () -> "setgroups(" + groups.size() + ", " + groups + ")", groups.size(),
-                        list.address())
-                .step(linux_h.SYS_setresgid(), () -> "setresgid(" + gid + ", " + gid + ", " + gid + ")", gid, gid, gid)
+        p.step(linux_h.SYS_setresgid(), () -> "setresgid(" + gid + ", " + gid + ", " + gid + ")", gid, gid, gid)
                 .step(linux_h.SYS_setresuid(), () -> "setresuid(" + uid + ", " + uid + ", " + uid + ")", uid, uid, uid);
     }
 

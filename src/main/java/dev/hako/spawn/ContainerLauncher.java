@@ -64,7 +64,13 @@ public final class ContainerLauncher {
     private ContainerLauncher() {
     }
 
+    /** No hierarchy at all: what a JVM without root gets, which may make no cgroup. */
+    private static final CgroupLayout NO_CGROUPS = CgroupLayout.parse("", "", "");
+
     private static CgroupLayout cgroupLayout(String parent) throws IOException {
+        if (Kernel.rootless()) {
+            return NO_CGROUPS;
+        }
         CgroupLayout l = layout;
         if (l == null) {
             layout = l = CgroupLayout.detect();
@@ -90,7 +96,8 @@ public final class ContainerLauncher {
         // A child that changes to a non-root uid or gid makes the kernel set the shared
         // memory's dumpable flag to fs.suid_dumpable (0 by default), and the JVM would stay
         // non-dumpable for good: held like an exec's joining child, it is given back after.
-        boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0;
+        // In a user namespace the child takes the namespace's root ids, new ids on the host.
+        boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
         boolean holdsDumpable = false;
         try {
             UserNamespace userNamespace = config.userNamespace();
@@ -113,7 +120,7 @@ public final class ContainerLauncher {
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, config, pidfdOut);
             long pid;
-            if (changesIds) {
+            if (changesIds && !config.hasUserNamespace()) {
                 JoiningChildren.enter();
                 holdsDumpable = true;
             }
@@ -129,7 +136,12 @@ public final class ContainerLauncher {
             }
             pidfd = pidfdOut.get(JAVA_INT, 0);
             if (config.hasUserNamespace()) {
+                // While the memory the child shares is dumpable, its /proc files are the JVM
+                // user's, which a JVM without root needs to write the maps; the child's change
+                // of ids after them makes it non-dumpable, which is held here and given back.
                 writeMaps(pid, config.userNamespace());
+                JoiningChildren.enter();
+                holdsDumpable = true;
                 wake(sync[1], arena); // the child waits for its maps first, for its release later
             }
 
@@ -205,7 +217,7 @@ public final class ContainerLauncher {
         } catch (UnsupportedOperationException e) {
             throw new ContainerException(e.getMessage(), e);
         }
-        if (!Kernel.hasCapability(linux_h.CAP_SYS_ADMIN())) {
+        if (!Kernel.hasCapability(linux_h.CAP_SYS_ADMIN()) && !config.hasUserNamespace()) {
             throw new ContainerException("creating the namespaces " + config.namespaces() + " of container "
                     + config.id() + " needs CAP_SYS_ADMIN, which this process lacks: run it as root"
                     + " (rootless containers are not supported yet)");
@@ -286,6 +298,15 @@ public final class ContainerLauncher {
      */
     private static void writeMaps(long pid, UserNamespace ns) throws IOException {
         writeMap(pid, "uid_map", ns.uidMap());
+        if (ContainerProgram.setgroupsDenied(ns)) {
+            // Without root, the kernel takes a gid map only from a process that gave up setgroups.
+            Path setgroups = Path.of("/proc", Long.toString(pid), "setgroups");
+            try {
+                Files.writeString(setgroups, "deny");
+            } catch (IOException e) {
+                throw new IOException("writing \"deny\" to " + setgroups + " failed: " + e.getMessage(), e);
+            }
+        }
         writeMap(pid, "gid_map", ns.gidMap());
     }
 

@@ -49,7 +49,7 @@ public final class ContainerHolder {
      * that PDEATHSIG ends the shell with the JVM but not the child. Prints "pid P child C".
      */
     private static void orphans(Path rootfs) throws Exception {
-        java.util.Set<dev.hako.Namespace> noPid = java.util.EnumSet.allOf(dev.hako.Namespace.class);
+        java.util.Set<dev.hako.Namespace> noPid = java.util.EnumSet.copyOf(dev.hako.Namespace.all());
         noPid.remove(dev.hako.Namespace.PID);
         Container container = Container.builder().rootfs(rootfs).namespaces(noPid)
                 .command("/bin/sh", "-c", "sleep 1000 & echo $!; wait").build();

@@ -91,7 +91,8 @@ class TerminalIT {
     @Test
     void ctrlCInterruptsTheForegroundProcess() throws Exception {
         // No PID namespace: a PID 1 ignores SIGINT unless it has a handler, as any init does.
-        EnumSet<Namespace> noPid = EnumSet.complementOf(EnumSet.of(Namespace.PID));
+        EnumSet<Namespace> noPid = EnumSet.copyOf(Namespace.all());
+        noPid.remove(Namespace.PID);
         try (Container c = builder().terminal(true).namespaces(noPid).command("/bin/sleep", "1000").build()) {
             ContainerProcess p = c.start();
             p.getOutputStream().write(3);
@@ -147,7 +148,8 @@ class TerminalIT {
     void aReaderBlockedOnTheTerminalIsWokenByClose() throws Exception {
         // The main process ends, a background one (deaf to the hangup) keeps the terminal
         // open: the read below stays blocked until close() closes the master.
-        EnumSet<Namespace> noPid = EnumSet.complementOf(EnumSet.of(Namespace.PID));
+        EnumSet<Namespace> noPid = EnumSet.copyOf(Namespace.all());
+        noPid.remove(Namespace.PID);
         Container c = builder().terminal(true).namespaces(noPid)
                 .command("/bin/sh", "-c", "trap '' HUP; sleep 1000 & exec sleep 1001").build();
         ContainerProcess p = c.start();
