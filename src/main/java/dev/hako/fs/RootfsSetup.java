@@ -305,17 +305,24 @@ public final class RootfsSetup {
      * the pivot the host's is gone. So they are mounted on the staging tmpfs (hako's own
      * directory, not a path of the image). A new sysfs also needs the container's own
      * network namespace (it shows that namespace's devices); without one the container
-     * gets a read-only copy of the host's /sys, as rootless podman does.
+     * gets a read-only copy of the host's /sys, as rootless podman does; likewise a new proc
+     * needs a PID namespace of its own, else it gets a copy of the host's /proc.
      */
-    public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork) {
+    public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork, boolean ownPids) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
         int clone = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC();
-        String proc = staging() + "/proc";
-        p.mkdir(proc, 0555)
-                .mount("proc", proc, "proc", noSuidDevExec, null)
-                .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
-        int procFd = p.openTree(proc, clone);
-        p.note("to attach at /proc after the pivot");
+        int procFd;
+        if (ownPids) {
+            String proc = staging() + "/proc";
+            p.mkdir(proc, 0555)
+                    .mount("proc", proc, "proc", noSuidDevExec, null)
+                    .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
+            procFd = p.openTree(proc, clone);
+            p.note("to attach at /proc after the pivot");
+        } else {
+            procFd = p.openTree("/proc", clone | linux_h.AT_RECURSIVE());
+            p.note("the host's /proc: a new one needs a PID namespace of the user namespace's own");
+        }
         int sysFd;
         if (ownNetwork) {
             String sys = staging() + "/sys";

@@ -92,7 +92,8 @@ final class ContainerProgram {
         RootfsSetup.StagedSystem staged = null;
         if (config.hasUserNamespace()) {
             p.setsUpInternals("/proc and /sys, made while the host's are in view (a user namespace needs that)");
-            staged = RootfsSetup.stageSystem(p, config.namespaces().contains(Namespace.NETWORK));
+            staged = RootfsSetup.stageSystem(p, config.namespaces().contains(Namespace.NETWORK),
+                    config.namespaces().contains(Namespace.PID));
         }
         EtcFiles.write(p, etcFiles);
         mounts.openEtcFiles(p, etcFiles);

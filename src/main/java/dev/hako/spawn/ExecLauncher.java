@@ -5,6 +5,7 @@ import dev.hako.ExitStatus;
 import dev.hako.Namespace;
 import dev.hako.linux.Errno;
 import dev.hako.linux.Flags;
+import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
@@ -43,6 +44,12 @@ public final class ExecLauncher {
         int target = -1;
         int pidfd = -1;
         boolean joining = false;
+        if (Kernel.rootless() && container.namespaces().contains(Namespace.PID)) {
+            // The spawner thread joins the PID namespace so that the child is born in it; the
+            // kernel lets it only with CAP_SYS_ADMIN in the JVM's own user namespace too.
+            throw new ContainerException("exec in container " + container.id() + ": a JVM without root cannot join"
+                    + " the container's PID namespace yet; run the JVM as root, or leave out Namespace.PID");
+        }
         Arena arena = Arena.ofConfined(); // closed only once the child is off the program's memory
         try {
             target = first.duplicatePidfd();
