@@ -235,6 +235,9 @@ public final class ChildProgram {
             if (s.skipsOnEnoent()) {
                 marks.add("skips " + s.skipsIfMissing() + " if missing");
             }
+            if ((s.flags() & TrampolineCode.EXIT_ON_POSITIVE) != 0) {
+                marks.add("exits if positive");
+            }
             if (!marks.isEmpty()) {
                 out.append("  [").append(String.join(", ", marks)).append(']');
             }
@@ -315,6 +318,14 @@ public final class ChildProgram {
         /** The step added last does not stop the program when it fails. */
         public Builder mayFail() {
             return withFlag(TrampolineCode.MAY_FAIL);
+        }
+
+        /**
+         * A result above 0 of the step added last ends the child with 0, the end of the
+         * program: after a fork (clone3), the parent is done and only the new child goes on.
+         */
+        public Builder exitIfPositive() {
+            return withFlag(TrampolineCode.EXIT_ON_POSITIVE);
         }
 
         /** The step added last fails when it returns 0 (e.g. read at end of file). */
