@@ -22,6 +22,9 @@ import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
 import dev.hako.process.Reaper;
+import dev.hako.userns.AutoRanges;
+import dev.hako.userns.IdMapException;
+import dev.hako.userns.IdMapWriter;
 import dev.hako.security.Privileges;
 
 import java.io.IOException;
@@ -81,9 +84,21 @@ public final class ContainerLauncher {
         return l;
     }
 
-    public static Launched launch(LaunchConfig config) throws ContainerException {
-        checkSystem(config);
-        checkPassedFds(config);
+    public static Launched launch(LaunchConfig given) throws ContainerException {
+        checkSystem(given);
+        checkPassedFds(given);
+        // UserNamespace.auto(): a range of host ids held for as long as the container is.
+        AutoRanges.Lease lease = null;
+        LaunchConfig config = given;
+        if (given.hasUserNamespace() && given.userNamespace().isAuto()) {
+            try {
+                lease = AutoRanges.system().lease();
+            } catch (IOException e) {
+                throw new ContainerException("starting container " + given.id() + ": choosing a range of host ids"
+                        + " for its user namespace (UserNamespace.auto()) failed: " + e.getMessage(), e);
+            }
+            config = given.withUserNamespace(lease.userNamespace());
+        }
         Stdio stdio = null;
         int[] sync = {-1, -1};
         int[] error = {-1, -1};
@@ -139,7 +154,7 @@ public final class ContainerLauncher {
                 // While the memory the child shares is dumpable, its /proc files are the JVM
                 // user's, which a JVM without root needs to write the maps; the child's change
                 // of ids after them makes it non-dumpable, which is held here and given back.
-                writeMaps(pid, config.userNamespace());
+                writeMaps(pid, config);
                 JoiningChildren.enter();
                 holdsDumpable = true;
                 wake(sync[1], arena); // the child waits for its maps first, for its release later
@@ -182,12 +197,14 @@ public final class ContainerLauncher {
                 throw noTerminal("starting container " + config.id(), program, status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup);
+            return new Launched(pid, pidfd, exit, stdio, cgroup, lease);
         } catch (ContainerException | IllegalArgumentException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            closeQuietly(lease);
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            closeQuietly(lease);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
             // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
@@ -293,34 +310,15 @@ public final class ContainerLauncher {
     }
 
     /**
-     * The child's uid and gid maps, written from here (root in the host's user namespace):
-     * each in one write, as the kernel takes them.
+     * The child's uid and gid maps: written from here (root in the host's user namespace, or
+     * a JVM mapping its own ids alone), or through newuidmap and newgidmap for the ranges of
+     * /etc/subuid and /etc/subgid.
      */
-    private static void writeMaps(long pid, UserNamespace ns) throws IOException {
-        writeMap(pid, "uid_map", ns.uidMap());
-        if (ContainerProgram.setgroupsDenied(ns)) {
-            // Without root, the kernel takes a gid map only from a process that gave up setgroups.
-            Path setgroups = Path.of("/proc", Long.toString(pid), "setgroups");
-            try {
-                Files.writeString(setgroups, "deny");
-            } catch (IOException e) {
-                throw new IOException("writing \"deny\" to " + setgroups + " failed: " + e.getMessage(), e);
-            }
-        }
-        writeMap(pid, "gid_map", ns.gidMap());
-    }
-
-    private static void writeMap(long pid, String file, List<IdMapping> lines) throws IOException {
-        StringBuilder text = new StringBuilder();
-        for (IdMapping m : lines) {
-            text.append(m.line()).append('\n');
-        }
-        Path path = Path.of("/proc", Long.toString(pid), file);
+    private static void writeMaps(long pid, LaunchConfig config) throws ContainerException {
         try {
-            Files.writeString(path, text);
-        } catch (IOException e) {
-            throw new IOException("writing the user namespace's " + file + " (" + text.toString().strip().replace("\n", "; ")
-                    + ") to " + path + " failed: " + e.getMessage(), e);
+            IdMapWriter.system().write(pid, config.userNamespace(), config.setgroupsDenied());
+        } catch (IdMapException e) {
+            throw new ContainerException("starting container " + config.id() + ": " + e.getMessage(), e);
         }
     }
 
@@ -422,6 +420,12 @@ public final class ContainerLauncher {
             throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
         return Spawner.spawn(Trampoline.get(), control.address(), pidNamespace);
+    }
+
+    private static void closeQuietly(AutoRanges.Lease lease) {
+        if (lease != null) {
+            lease.close();
+        }
     }
 
     private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {

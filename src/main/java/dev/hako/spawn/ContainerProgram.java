@@ -9,7 +9,6 @@ import dev.hako.fs.EtcFiles;
 import dev.hako.fs.MaskedPaths;
 import dev.hako.fs.MountSetup;
 import dev.hako.fs.RootfsSetup;
-import dev.hako.linux.Kernel;
 import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
 import dev.hako.net.Loopback;
@@ -146,16 +145,6 @@ final class ContainerProgram {
                 .note("the namespace's root: its capabilities stay, as the uid becomes root");
     }
 
-    /**
-     * Whether the container may not call setgroups: a JVM without root writes a gid map of
-     * its own gid alone directly, which the kernel allows only once setgroups is denied (so
-     * that no process can drop a group to get past a "deny" permission on a file).
-     */
-    static boolean setgroupsDenied(UserNamespace ns) {
-        return ns != null && Kernel.rootless() && ns.gidMap().size() == 1 && ns.gidMap().getFirst().count() == 1
-                && ns.gidMap().getFirst().hostId() == Kernel.effectiveGid();
-    }
-
     /** Whether gid 5 (tty), which devpts gives new ptys, is an id of the container. */
     static boolean ttyGroupMapped(LaunchConfig config) {
         UserNamespace ns = config.userNamespace();
@@ -205,7 +194,7 @@ final class ContainerProgram {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
         }
         Privileges.addSteps(p, user, container.capabilities(), container.noNewPrivileges(), container.rlimits(),
-                !setgroupsDenied(container.userNamespace()));
+                !container.setgroupsDenied());
         p.setsUp("the working directory " + workingDir, "workingDir");
         p.chdir(workingDir).note("as the command's user, so its permissions apply");
         resetSignals(p);
