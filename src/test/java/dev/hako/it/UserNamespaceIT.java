@@ -168,4 +168,28 @@ class UserNamespaceIT {
         assertTrue(e.getMessage().contains(closed.toString()) && e.getMessage().contains("uid " + BASE),
                 e.getMessage());
     }
+
+    @Test
+    void autoGivesEachRunningContainerItsOwnRangeAndTakesItBackAtClose() throws Exception {
+        Container.Builder auto = Container.builder().rootfs(rootfs).cgroupParent(TestCgroups.parent())
+                .userNamespace(dev.hako.UserNamespace.auto());
+        try (Container a = auto.command("/bin/sleep", "60").build(); Container b = auto.command("/bin/sleep", "60").build()) {
+            long hostA = firstHostId(a.start().pid());
+            long hostB = firstHostId(b.start().pid());
+            assertTrue(hostA >= 65536 && hostB >= 65536, "above the host's first 65536 ids: " + hostA + ", " + hostB);
+            assertTrue(Math.abs(hostA - hostB) >= 65536, "ranges apart: " + hostA + ", " + hostB);
+            a.close();
+            try (Container c = auto.command("/bin/sleep", "60").build()) {
+                assertEquals(hostA, firstHostId(c.start().pid()), "the lowest free range again, once a has closed");
+            }
+        }
+    }
+
+    /** The host id that container id 0 of process {@code pid} is, from its uid_map, which must map 65536 ids. */
+    private static long firstHostId(long pid) throws Exception {
+        String[] line = Files.readString(Path.of("/proc", Long.toString(pid), "uid_map")).trim().split("\\s+");
+        assertEquals("0", line[0]);
+        assertEquals("65536", line[2]);
+        return Long.parseLong(line[1]);
+    }
 }
