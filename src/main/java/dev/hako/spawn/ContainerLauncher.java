@@ -8,6 +8,7 @@ import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
 import dev.hako.IdMapping;
 import dev.hako.Namespace;
+import dev.hako.Rootfs;
 import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
@@ -15,9 +16,13 @@ import dev.hako.cgroup.StaleCgroups;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.Errno;
+import dev.hako.linux.FdSocket;
 import dev.hako.linux.Flags;
+import dev.hako.linux.IdmapUnsupportedException;
+import dev.hako.linux.IdmappedMount;
 import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
+import dev.hako.linux.Namespaces;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
@@ -114,10 +119,12 @@ public final class ContainerLauncher {
         // In a user namespace the child takes the namespace's root ids, new ids on the host.
         boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
         boolean holdsDumpable = false;
+        FdSocket layerSocket = null;
         try {
             UserNamespace userNamespace = config.userNamespace();
+            boolean idmapsLayers = ContainerProgram.idmapsLayers(config);
             RootfsSetup.prepareHost(config.rootfs(), userNamespace == null ? -1 : userNamespace.hostUid(0),
-                    userNamespace == null ? -1 : userNamespace.hostGid(0));
+                    userNamespace == null ? -1 : userNamespace.hostGid(0), idmapsLayers);
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
                     : List.of();
@@ -128,8 +135,12 @@ public final class ContainerLauncher {
             // The device policy is put in place with the child's placement below, before its release.
             cgroup = ContainerCgroup.prepare(cgroups, config.cgroupParent(), config.id(), config.limits(),
                     config.devicePolicy());
+            if (idmapsLayers) {
+                layerSocket = FdSocket.open();
+            }
             ChildProgram.Builder steps = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
-                    CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)));
+                    CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
+                    layerSocket == null ? -1 : layerSocket.childEnd());
             ChildProgram program = steps.buildFirstPart(ContainerProgram.roomForTheCommand(config));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
@@ -155,6 +166,12 @@ public final class ContainerLauncher {
                 // user's, which a JVM without root needs to write the maps; the child's change
                 // of ids after them makes it non-dumpable, which is held here and given back.
                 writeMaps(pid, config);
+                if (layerSocket != null) {
+                    layerSocket.closeChildEnd();
+                    sendIdmappedLayers(config, pid, pidfd, layerSocket);
+                    layerSocket.close();
+                    layerSocket = null;
+                }
                 JoiningChildren.enter();
                 holdsDumpable = true;
                 wake(sync[1], arena); // the child waits for its maps first, for its release later
@@ -207,6 +224,9 @@ public final class ContainerLauncher {
             closeQuietly(lease);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
+            if (layerSocket != null) {
+                layerSocket.close(); // a child still waiting for its layers then stops
+            }
             // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
             if (holdsDumpable) {
                 JoiningChildren.leave();
@@ -306,6 +326,27 @@ public final class ContainerLauncher {
                 throw e;
             }
             // The child failed a setup step before waiting for us: its results say which.
+        }
+    }
+
+    /**
+     * The overlay's lower layers as idmapped copies through the child's user namespace, one
+     * message each, in order: the child waits for them and attaches them.
+     */
+    private static void sendIdmappedLayers(LaunchConfig config, long pid, int pidfd, FdSocket socket)
+            throws IOException {
+        int userNamespace = Namespaces.open(pid, pidfd, "user");
+        try {
+            for (Path lower : ((Rootfs.Overlay) config.rootfs()).lowers()) {
+                try (IdmappedMount layer = IdmappedMount.of(lower, userNamespace, false)) {
+                    socket.send(layer.fd());
+                } catch (IdmapUnsupportedException e) {
+                    throw new ContainerException("starting container " + config.id() + ": the overlay layer " + lower
+                            + " cannot be idmapped for its user namespace (rootfs): " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            Libc.closeQuietly(userNamespace);
         }
     }
 

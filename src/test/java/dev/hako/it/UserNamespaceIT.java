@@ -192,4 +192,27 @@ class UserNamespaceIT {
         assertEquals("65536", line[2]);
         return Long.parseLong(line[1]);
     }
+
+    @Test
+    void anOverlaysLayersAreIdmappedSoTheImagesFilesShowTheirOwnOwners() throws Exception {
+        Path layer = Files.createDirectory(dir.resolve("layer-owners"));
+        Path mine = Files.writeString(layer.resolve("of-1000"), "x\n");
+        Files.setAttribute(mine, "unix:uid", 1000);
+        Files.setAttribute(mine, "unix:gid", 1000);
+        Files.writeString(rootfs.resolve("etc/whited-out"), "lower\n");
+        Path whiteout = layer.resolve("etc");
+        Files.createDirectory(whiteout);
+        new ProcessBuilder("mknod", whiteout.resolve("whited-out").toString(), "c", "0", "0").inheritIO().start().waitFor();
+        Path upper = dir.resolve("upper-owners");
+        String out = ok(mapped().rootfs(dev.hako.Rootfs.overlay(layer, rootfs).persistent(upper))
+                .command("/bin/sh", "-c", "stat -c '%u %g' /bin /of-1000; cat /etc/whited-out 2>/dev/null || echo hidden;"
+                        + " echo new > /bin/new && echo wrote")
+                .run());
+        assertEquals("0 0\n1000 1000\nhidden\nwrote\n", out, "the image's own owners, its whiteout, and a write");
+        assertEquals((int) BASE, Files.getAttribute(upper.resolve("bin/new"), "unix:uid"),
+                "the write is the container's root on the host, not the host's root");
+        assertTrue(Files.notExists(rootfs.resolve("bin/new")), "the lower layer is untouched");
+        assertEquals(1000, Files.getAttribute(mine, "unix:uid"), "nothing chowned on disk");
+        Files.delete(rootfs.resolve("etc/whited-out"));
+    }
 }
