@@ -108,24 +108,54 @@ public final class Launched {
         }
     }
 
+    /**
+     * A container of a JVM without root has no cgroup ({@code ContainerLauncher} makes
+     * none): what needs one says so instead of answering for a cgroup that is not there.
+     */
+    private void requireCgroup(String what) {
+        if (cgroup == null || cgroup.directories().isEmpty()) {
+            throw new IllegalStateException(what + " needs the container's cgroup, and this container has none:"
+                    + " a JVM without root makes no cgroups; run the JVM as root for " + what);
+        }
+    }
+
     /** What the container uses now. */
     public ContainerStats stats() throws IOException {
+        requireCgroup("stats()");
         CgroupStats s = cgroup.stats();
         return new ContainerStats(s.memoryCurrent().orElse(0), s.memoryPeak(),
                 Duration.ofNanos(s.cpuTimeNanos().orElse(0)), s.pidsCurrent().orElse(0), s.oomKills().orElse(0));
     }
 
     public void pause() throws IOException {
+        requireCgroup("pause()");
         paused = true; // before freezing: a freeze that fails half-way is thawed again by close() too
         cgroup.freeze();
     }
 
     public void resume() throws IOException {
+        requireCgroup("resume()");
         cgroup.thaw();
         paused = false;
     }
 
     public void killAll() throws IOException {
+        if (cgroup != null && cgroup.directories().isEmpty()) {
+            // No cgroup to walk (a JVM without root): killing the first process ends its PID
+            // namespace and everything in it; without one, only the first process is reached.
+            synchronized (lock) {
+                if (!pidfdClosed) {
+                    try {
+                        Libc.pidfdSendSignal(pidfd, linux_h.SIGKILL());
+                    } catch (SyscallException e) {
+                        if (e.errno() != linux_h.ESRCH()) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         cgroup.killAll();
     }
 

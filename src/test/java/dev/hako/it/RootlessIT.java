@@ -99,6 +99,7 @@ class RootlessIT {
         assertEquals("7:", out.get("exit"));
         assertEquals("through stdin\n0", out.get("stdin"));
         assertEquals("killed by SIGKILL", out.get("killed"));
+        assertEquals("killed by SIGKILL", out.get("killAll"), "its PID 1, and with it its PID namespace");
     }
 
     @Test
@@ -113,6 +114,8 @@ class RootlessIT {
         Map<String, String> out = probe(plain, "refusals");
         assertTrue(out.get("limit").contains("need a cgroup") && out.get("limit").contains("without root"),
                 out.get("limit"));
+        assertTrue(out.get("stats").startsWith("stats() needs the container's cgroup"), out.get("stats"));
+        assertTrue(out.get("pause").startsWith("pause() needs the container's cgroup"), out.get("pause"));
         assertTrue(out.get("foreignMap").contains("uidMap") && out.get("foreignMap").contains("0 0 1"),
                 "a map of host ids the user does not own: " + out.get("foreignMap"));
     }

@@ -108,10 +108,31 @@ public final class RootlessProbe {
             p.destroyForcibly();
             put("killed", p.awaitStatus().toString());
         }
+        try (Container c = Container.builder().rootfs(rootfs)
+                .command("/bin/sh", "-c", "sleep 60 & sleep 60 & echo started; wait").build()) {
+            ContainerProcess p = c.start();
+            new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+            c.killAll();
+            put("killAll", p.awaitStatus().toString());
+        }
     }
 
     /** What a JVM without root cannot have: each a clear exception. */
-    private static void refusals(Path rootfs) {
+    private static void refusals(Path rootfs) throws Exception {
+        try (Container c = Container.builder().rootfs(rootfs).command("/bin/sleep", "60").build()) {
+            c.start();
+            try {
+                put("stats", c.stats().toString());
+            } catch (IllegalStateException e) {
+                put("stats", e.getMessage());
+            }
+            try {
+                c.pause();
+                put("pause", "paused");
+            } catch (IllegalStateException e) {
+                put("pause", e.getMessage());
+            }
+        }
         try {
             Container.builder().rootfs(rootfs).memoryLimit("64m").command("/bin/true").build();
             put("limit", "accepted");
