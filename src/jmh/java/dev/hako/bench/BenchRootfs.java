@@ -56,11 +56,6 @@ public class BenchRootfs implements AutoCloseable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
         Path rootfs = MinimalRootfs.build(bundle.resolve("rootfs"));
-        for (String f : List.of("hostname", "hosts", "resolv.conf")) {
-            // What the first start would leave (its mount points for the generated files),
-            // made beforehand: a user namespace's root could not make them in a root-owned /etc.
-            Files.writeString(rootfs.resolve("etc").resolve(f), "");
-        }
         Path top = Files.createDirectories(dir.resolve("layer-top/etc"));
         Path middle = Files.createDirectories(dir.resolve("layer-middle/etc"));
         Files.writeString(top.resolve("app.conf"), "top\n");

@@ -6,6 +6,7 @@ import dev.hako.linux.DeviceFile;
 import dev.hako.linux.FileCalls;
 import dev.hako.linux.Filesystems;
 import dev.hako.linux.Kernel;
+import dev.hako.linux.Libc;
 import dev.hako.linux.Overlayfs;
 import dev.hako.linux.Overlayfs.WhiteoutForm;
 import dev.hako.linux.StandardDevices;
@@ -113,6 +114,45 @@ public final class RootfsSetup {
      */
     public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid) throws IOException {
         prepareHost(rootfs, rootUid, rootGid, false);
+    }
+
+    /**
+     * For a directory rootfs whose root inside is not the host's root (a user namespace): the
+     * empty files the generated /etc files are bound onto, made now by the JVM where they are
+     * missing, since the container's root may not create them in a directory the host's root
+     * owns (the child makes them itself otherwise). Each path is resolved inside the rootfs
+     * ({@code RESOLVE_IN_ROOT}, no magic links), so no link of the image leads out of it; what
+     * is there already, whatever it is, is left alone and never opened.
+     */
+    public static void makeMountPoints(Rootfs rootfs, List<String> files) throws IOException {
+        if (!(rootfs instanceof Rootfs.Directory d)) {
+            return;
+        }
+        long resolve = linux_h.RESOLVE_IN_ROOT() | linux_h.RESOLVE_NO_MAGICLINKS();
+        int root = Libc.openat2(linux_h.AT_FDCWD(), d.path().toString(),
+                linux_h.O_PATH() | linux_h.O_DIRECTORY() | linux_h.O_CLOEXEC(), 0);
+        try {
+            for (String file : files) {
+                String relative = file.substring(1);
+                try {
+                    Libc.close(Libc.openat2(root, relative, linux_h.O_PATH() | linux_h.O_NOFOLLOW() | linux_h.O_CLOEXEC(),
+                            resolve));
+                    continue; // there: the child binds onto it
+                } catch (SyscallException e) {
+                    if (e.errno() != linux_h.ENOENT()) {
+                        continue; // the child's bind says what is wrong with it
+                    }
+                }
+                try {
+                    Libc.close(Libc.openat2(root, relative, linux_h.O_WRONLY() | linux_h.O_CREAT() | linux_h.O_EXCL()
+                            | linux_h.O_NOFOLLOW() | linux_h.O_NONBLOCK() | linux_h.O_CLOEXEC(), 0644, resolve));
+                } catch (SyscallException e) {
+                    // No /etc, or it changed meanwhile: the child's bind fails and names the path.
+                }
+            }
+        } finally {
+            Libc.closeQuietly(root);
+        }
     }
 
     /**

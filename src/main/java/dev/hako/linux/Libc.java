@@ -309,11 +309,16 @@ public final class Libc {
      * as if {@code dirfd} were the root.
      */
     public static int openat2(int dirfd, String path, long flags, long resolve) throws SyscallException {
+        return openat2(dirfd, path, flags, 0, resolve);
+    }
+
+    /** {@link #openat2(int, String, long, long)} with the {@code mode} of a file {@code O_CREAT} makes. */
+    public static int openat2(int dirfd, String path, long flags, int mode, long resolve) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
             MemorySegment how = open_how.allocate(arena);
             open_how.flags(how, flags);
-            open_how.mode(how, 0);
+            open_how.mode(how, mode);
             open_how.resolve(how, resolve);
             return (int) call(() -> "openat2(" + dirfd + ", " + path + ", {flags=" + Flags.openFlags((int) flags)
                             + ", resolve=0x" + Long.toHexString(resolve) + "})",

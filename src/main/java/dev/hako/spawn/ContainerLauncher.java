@@ -128,6 +128,9 @@ public final class ContainerLauncher {
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
                     : List.of();
+            if (userNamespace != null) {
+                RootfsSetup.makeMountPoints(config.rootfs(), etc.stream().map(EtcFiles.Entry::target).toList());
+            }
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());

@@ -45,11 +45,6 @@ class UserNamespaceIT {
         // the host's root-owned files are "other" (no DAC override across the map).
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         rootfs = MinimalRootfs.build(dir.resolve("rootfs"));
-        for (String f : List.of("hostname", "hosts", "resolv.conf")) {
-            // The generated files are bound onto these; the mapped root cannot create them in
-            // a directory the host's root owns.
-            Files.writeString(rootfs.resolve("etc").resolve(f), "");
-        }
     }
 
     private static Container.Builder mapped() {
@@ -214,5 +209,23 @@ class UserNamespaceIT {
         assertTrue(Files.notExists(rootfs.resolve("bin/new")), "the lower layer is untouched");
         assertEquals(1000, Files.getAttribute(mine, "unix:uid"), "nothing chowned on disk");
         Files.delete(rootfs.resolve("etc/whited-out"));
+    }
+
+    @Test
+    void theMountPointsTheJvmMakesForEtcFilesStayInsideAHostileRootfs() throws Exception {
+        // The mapped root cannot create /etc/hostname in a root-owned /etc, so the JVM makes
+        // the empty files the generated ones are bound onto; an image's links must not lead
+        // it out, nor a FIFO block it.
+        Path hostile = MinimalRootfs.build(dir.resolve("hostile"));
+        // Followed on the host, the link would reach the host's /tmp; inside the rootfs, its own.
+        Path outside = Path.of("/tmp/hako-outside-" + ProcessHandle.current().pid());
+        Files.createSymbolicLink(hostile.resolve("etc/hostname"), Path.of("../../../../../../../.." + outside));
+        new ProcessBuilder("mkfifo", hostile.resolve("etc/hosts").toString()).inheritIO().start().waitFor();
+        String out = ok(Container.builder().rootfs(hostile).cgroupParent(TestCgroups.parent()).uidMap(0, BASE, 65536)
+                .hostname("inside").command("/bin/sh", "-c", "cat /etc/hostname; cat /etc/resolv.conf | grep -c .")
+                .run());
+        assertTrue(out.startsWith("inside\n"), out);
+        assertTrue(Files.notExists(outside), "nothing made outside the rootfs: " + outside);
+        assertTrue(Files.exists(hostile.resolve(outside.toString().substring(1))), "the link resolved inside it");
     }
 }
