@@ -116,6 +116,11 @@ public final class CompareBuilds {
         System.out.printf("%s: median %d us, p90 %d us; %s: median %d us, p90 %d us;"
                         + " paired difference: median %+d us (%+.1f%%)%n", old.name, micros(a, 50), micros(a, 90),
                 now.name, micros(b, 50), micros(b, 90), micros(diff, 50), 100.0 * micros(diff, 50) / micros(a, 50));
+        try (var all = Files.walk(dir)) { // the two rootfs copies: a temp directory per run otherwise piles up
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
         System.exit(0); // the two builds' spawner and reaper threads
     }
 
