@@ -129,6 +129,22 @@ final class ConfigRules {
         }
     }
 
+    /** An {@code idmapped()} bind needs a user namespace to map through, and a JVM with root to make it. */
+    static void idmappedBinds(List<Mount> mounts, UserNamespace ns) {
+        for (Mount m : mounts) {
+            if (m instanceof Mount.Bind b && b.idmap()) {
+                if (ns == null) {
+                    throw new IllegalArgumentException("mount " + b.source() + " at " + b.target() + ": idmapped() needs"
+                            + " a user namespace to map through: add userNamespace(...) or uidMap(...), or leave it out");
+                }
+                if (Kernel.rootless()) {
+                    throw new IllegalArgumentException("mount " + b.source() + " at " + b.target() + ": idmapped()"
+                            + " needs a JVM with root (only it may idmap the host's filesystems): leave it out");
+                }
+            }
+        }
+    }
+
     /** The user's uid, gid and groups must be ids of the user namespace, if there is one. */
     static void mappedUser(User user, UserNamespace ns) {
         if (ns == null) {

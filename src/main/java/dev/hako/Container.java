@@ -750,6 +750,7 @@ public final class Container implements AutoCloseable {
                 throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
             }
             ConfigRules.mappedUser(theUser, theUserNamespace);
+            ConfigRules.idmappedBinds(mounts, theUserNamespace);
             Map<String, String> environment = new LinkedHashMap<>();
             environment.put("PATH", DEFAULT_PATH);
             if (theHostname != null) {

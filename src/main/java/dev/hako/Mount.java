@@ -29,7 +29,7 @@ public sealed interface Mount {
         if (!Files.exists(absolute)) {
             throw new IllegalArgumentException("bind mount source " + absolute + " does not exist");
         }
-        return new Bind(absolute, checkTarget(target), false, true, Propagation.PRIVATE, Set.of());
+        return new Bind(absolute, checkTarget(target), false, true, Propagation.PRIVATE, Set.of(), false);
     }
 
     /** An empty tmpfs at {@code target}: mode 1777, the kernel's default size (half of RAM), unless changed. */
@@ -57,9 +57,13 @@ public sealed interface Mount {
         NOEXEC
     }
 
-    /** A bind mount of a host path. */
+    /**
+     * A bind mount of a host path.
+     *
+     * @param idmap the source is idmapped through the container's user namespace ({@link #idmapped()})
+     */
     record Bind(Path source, String target, boolean readonly, boolean recursive, Propagation propagation,
-                Set<Restriction> restrictions) implements Mount {
+                Set<Restriction> restrictions, boolean idmap) implements Mount {
         public Bind {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(target, "target");
@@ -69,16 +73,16 @@ public sealed interface Mount {
 
         /** Read-only inside the container (recursively, for a recursive bind). */
         public Bind readOnly() {
-            return new Bind(source, target, true, recursive, propagation, restrictions);
+            return new Bind(source, target, true, recursive, propagation, restrictions, idmap);
         }
 
         /** Binds only the source's own mount, not the mounts below it. */
         public Bind nonRecursive() {
-            return new Bind(source, target, readonly, false, propagation, restrictions);
+            return new Bind(source, target, readonly, false, propagation, restrictions, idmap);
         }
 
         public Bind propagation(Propagation p) {
-            return new Bind(source, target, readonly, recursive, p, restrictions);
+            return new Bind(source, target, readonly, recursive, p, restrictions, idmap);
         }
 
         /** {@code nosuid}: setuid bits and file capabilities on it do nothing (recursively, for a recursive bind). */
@@ -99,7 +103,20 @@ public sealed interface Mount {
         private Bind restrict(Restriction r) {
             EnumSet<Restriction> more = EnumSet.of(r);
             more.addAll(restrictions);
-            return new Bind(source, target, readonly, recursive, propagation, more);
+            return new Bind(source, target, readonly, recursive, propagation, more, idmap);
+        }
+
+        /**
+         * With a user namespace (as root), an idmapped copy of the source, as podman's
+         * {@code --mount type=bind,idmap}: its files show their host owners as the container's
+         * ids, and what the container writes there is owned on disk by the host ids its own
+         * map back to, root inside as the host's root. Without it (the default) the source's
+         * files owned by ids outside the map show as nobody, and the container writes as its
+         * mapped ids. Needs a user namespace and a JVM with root, and a filesystem that can be
+         * idmapped (ext4, xfs, btrfs, tmpfs 6.3+, ...): the start says which one cannot.
+         */
+        public Bind idmapped() {
+            return new Bind(source, target, readonly, recursive, propagation, restrictions, true);
         }
 
         /** True when the source is a file, not a directory. */

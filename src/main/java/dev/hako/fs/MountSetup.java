@@ -28,10 +28,25 @@ public final class MountSetup {
 
     /** Opens every bind source, from the host's view, before the pivot (and before the staging tmpfs hides anything). */
     public void openSources(ChildProgram.Builder p, List<Mount> mounts) {
+        openSources(p, mounts, List.of());
+    }
+
+    /**
+     * {@link #openSources(ChildProgram.Builder, List)}; {@code idmapped}: the child's fds of
+     * the idmapped copies the JVM sent for the {@code idmapped()} binds, in their order, used
+     * instead of a copy of the host path.
+     */
+    public void openSources(ChildProgram.Builder p, List<Mount> mounts, List<Integer> idmapped) {
+        int next = 0;
         for (Mount m : mounts) {
             if (m instanceof Mount.Bind b) {
-                open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(), b.restrictions(),
-                        "mount");
+                if (b.idmap() && next < idmapped.size()) {
+                    opened.add(new Opened(idmapped.get(next++), b.source(), b.target(), b.isFile(), b.readonly(),
+                            b.recursive(), b.propagation(), b.restrictions(), "mount"));
+                } else {
+                    open(p, b.source(), b.target(), b.isFile(), b.readonly(), b.recursive(), b.propagation(),
+                            b.restrictions(), "mount");
+                }
             }
         }
     }

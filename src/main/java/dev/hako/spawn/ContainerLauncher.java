@@ -122,9 +122,9 @@ public final class ContainerLauncher {
         FdSocket layerSocket = null;
         try {
             UserNamespace userNamespace = config.userNamespace();
-            boolean idmapsLayers = ContainerProgram.idmapsLayers(config);
+            List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
             RootfsSetup.prepareHost(config.rootfs(), userNamespace == null ? -1 : userNamespace.hostUid(0),
-                    userNamespace == null ? -1 : userNamespace.hostGid(0), idmapsLayers);
+                    userNamespace == null ? -1 : userNamespace.hostGid(0), ContainerProgram.idmapsLayers(config));
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
                     : List.of();
@@ -138,7 +138,7 @@ public final class ContainerLauncher {
             // The device policy is put in place with the child's placement below, before its release.
             cgroup = ContainerCgroup.prepare(cgroups, config.cgroupParent(), config.id(), config.limits(),
                     config.devicePolicy());
-            if (idmapsLayers) {
+            if (!idmapped.isEmpty()) {
                 layerSocket = FdSocket.open();
             }
             ChildProgram.Builder steps = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
@@ -171,7 +171,7 @@ public final class ContainerLauncher {
                 writeMaps(pid, config);
                 if (layerSocket != null) {
                     layerSocket.closeChildEnd();
-                    sendIdmappedLayers(config, pid, pidfd, layerSocket);
+                    sendIdmapped(config, idmapped, pid, pidfd, layerSocket);
                     layerSocket.close();
                     layerSocket = null;
                 }
@@ -333,19 +333,19 @@ public final class ContainerLauncher {
     }
 
     /**
-     * The overlay's lower layers as idmapped copies through the child's user namespace, one
-     * message each, in order: the child waits for them and attaches them.
+     * The overlay's lower layers and the {@code idmapped()} binds as idmapped copies through
+     * the child's user namespace, one message each, in order: the child waits for them.
      */
-    private static void sendIdmappedLayers(LaunchConfig config, long pid, int pidfd, FdSocket socket)
-            throws IOException {
+    private static void sendIdmapped(LaunchConfig config, List<ContainerProgram.IdmappedTree> trees, long pid,
+                                     int pidfd, FdSocket socket) throws IOException {
         int userNamespace = Namespaces.open(pid, pidfd, "user");
         try {
-            for (Path lower : ((Rootfs.Overlay) config.rootfs()).lowers()) {
-                try (IdmappedMount layer = IdmappedMount.of(lower, userNamespace, false)) {
-                    socket.send(layer.fd());
+            for (ContainerProgram.IdmappedTree tree : trees) {
+                try (IdmappedMount copy = IdmappedMount.of(tree.source(), userNamespace, tree.recursive())) {
+                    socket.send(copy.fd());
                 } catch (IdmapUnsupportedException e) {
-                    throw new ContainerException("starting container " + config.id() + ": the overlay layer " + lower
-                            + " cannot be idmapped for its user namespace (rootfs): " + e.getMessage(), e);
+                    throw new ContainerException("starting container " + config.id() + ": the " + tree.what()
+                            + " cannot be idmapped for its user namespace (" + tree.option() + "): " + e.getMessage(), e);
                 }
             }
         } finally {

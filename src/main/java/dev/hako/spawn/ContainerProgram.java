@@ -2,6 +2,7 @@ package dev.hako.spawn;
 
 import dev.hako.program.ChildProgram;
 
+import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.UserNamespace;
@@ -93,18 +94,19 @@ final class ContainerProgram {
             waitForTheMaps(p, fds);
         }
         List<Integer> layerFds = new ArrayList<>();
+        List<Integer> bindFds = new ArrayList<>();
         if (layerSocketFd >= 0) {
-            p.setsUp("the idmapped lower layers of " + config.rootfs(), "rootfs");
             int socket = fds.extra()[0];
-            for (Path ignored : ((Rootfs.Overlay) config.rootfs()).lowers()) {
-                layerFds.add(p.receiveFd(socket));
+            for (IdmappedTree tree : idmappedTrees(config)) {
+                p.setsUp("the idmapped " + tree.what(), tree.option());
+                (tree.layer() ? layerFds : bindFds).add(p.receiveFd(socket));
             }
             p.close(socket);
         }
         MountSetup mounts = new MountSetup();
         p.setsUpInternals("a private mount tree");
         RootfsSetup.makeSlave(p);
-        mounts.openSources(p, config.mounts());
+        mounts.openSources(p, config.mounts(), bindFds);
         if (config.hasUserNamespace()) {
             mounts.openDevices(p, config.devices());
         }
@@ -177,6 +179,28 @@ final class ContainerProgram {
      */
     static boolean idmapsLayers(LaunchConfig config) {
         return config.hasUserNamespace() && !Kernel.rootless() && config.rootfs() instanceof Rootfs.Overlay;
+    }
+
+    /** A host tree the JVM sends the child as an idmapped copy: an overlay layer, or an {@code idmapped()} bind. */
+    record IdmappedTree(Path source, boolean recursive, boolean layer, String what, String option) {
+    }
+
+    /** The trees the JVM idmaps for the child, in the order it sends them: the layers, then the binds. */
+    static List<IdmappedTree> idmappedTrees(LaunchConfig config) {
+        List<IdmappedTree> trees = new ArrayList<>();
+        if (idmapsLayers(config)) {
+            for (Path lower : ((Rootfs.Overlay) config.rootfs()).lowers()) {
+                trees.add(new IdmappedTree(lower, false, true, "lower layer " + lower, "rootfs"));
+            }
+        }
+        if (config.hasUserNamespace()) {
+            for (Mount m : config.mounts()) {
+                if (m instanceof Mount.Bind b && b.idmap()) {
+                    trees.add(new IdmappedTree(b.source(), b.recursive(), false, "bind source " + b.source(), "mount"));
+                }
+            }
+        }
+        return trees;
     }
 
     /** Whether gid 5 (tty), which devpts gives new ptys, is an id of the container. */

@@ -228,4 +228,19 @@ class UserNamespaceIT {
         assertTrue(Files.notExists(outside), "nothing made outside the rootfs: " + outside);
         assertTrue(Files.exists(hostile.resolve(outside.toString().substring(1))), "the link resolved inside it");
     }
+
+    @Test
+    void anIdmappedBindShowsItsOwnersAndWritesAsTheIdsTheyMapBackTo() throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared-idmapped"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x")); // root's alone
+        Path users = Files.writeString(shared.resolve("of-1000"), "x\n");
+        Files.setAttribute(users, "unix:uid", 1000);
+        String out = ok(mapped().mount(Mount.bind(shared, "/tmp/idm").idmapped()).command("/bin/sh", "-c",
+                "stat -c '%u' /tmp/idm /tmp/idm/of-1000; echo hi > /tmp/idm/new && echo wrote").run());
+        assertEquals("0\n1000\nwrote\n", out, "the host's owners as the container's ids, and root may write");
+        assertEquals(0, Files.getAttribute(shared.resolve("new"), "unix:uid"), "container root writes as the host's root");
+        IllegalArgumentException noNamespace = assertThrows(IllegalArgumentException.class, () -> Container.builder()
+                .rootfs(rootfs).mount(Mount.bind(shared, "/tmp/idm").idmapped()).command("/bin/true").build());
+        assertTrue(noNamespace.getMessage().contains("idmapped() needs a user namespace"), noNamespace.getMessage());
+    }
 }
