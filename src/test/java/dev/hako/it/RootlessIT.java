@@ -91,6 +91,7 @@ class RootlessIT {
         assertEquals("new\n", out.get("upperFile"), "the write went to the persistent upper");
         assertEquals("0:0\n", out.get("bind"), "root inside");
         assertEquals(Long.toString(plain.uid()), out.get("bindOwner"), "the user outside");
+        assertEquals("0:sh\nread-only\n", out.get("hostRootfs"), "the host's directories, read-only");
     }
 
     @Test

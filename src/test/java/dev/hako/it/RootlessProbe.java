@@ -92,6 +92,8 @@ public final class RootlessProbe {
         put("bind", sh(Container.builder().rootfs(rootfs).mount(Mount.bind(shared, "/mnt")),
                 "echo hi > /mnt/f; stat -c %u /mnt/f"));
         put("bindOwner", Files.getAttribute(shared.resolve("f"), "unix:uid").toString());
+        put("hostRootfs", sh(Container.builder().rootfs(Rootfs.host()), "test -x /bin/sh && echo sh;"
+                + " touch /usr/x 2>/dev/null && echo wrote || echo read-only"));
     }
 
     /** Exit codes, stdin, a kill. */
