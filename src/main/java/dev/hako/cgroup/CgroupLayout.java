@@ -68,6 +68,8 @@ public final class CgroupLayout {
     private final Set<String> disabled;
     /** Every hierarchy mounted, named ones (name=systemd) too: what a container's view shows. */
     private final List<MountedHierarchy> mounted;
+    /** Whether this is {@link #delegated}'s view for a JVM without root. */
+    private final boolean delegated;
 
     /**
      * One hierarchy as the host mounts it, for a container's own read-only view of it.
@@ -86,8 +88,9 @@ public final class CgroupLayout {
     }
 
     private CgroupLayout(Map<Path, Set<String>> v1Hierarchies, Path unifiedMount, Set<String> unifiedControllers,
-            Set<String> disabled, List<MountedHierarchy> mounted) {
+            Set<String> disabled, List<MountedHierarchy> mounted, boolean delegated) {
         this.mounted = mounted;
+        this.delegated = delegated;
         this.v1Hierarchies = v1Hierarchies;
         this.unifiedMount = unifiedMount;
         this.unifiedControllers = unifiedControllers;
@@ -199,7 +202,30 @@ public final class CgroupLayout {
             }
         }
         return new CgroupLayout(Collections.unmodifiableMap(v1), unified, Collections.unmodifiableSet(v2),
-                Collections.unmodifiableSet(disabled), List.copyOf(mounted));
+                Collections.unmodifiableSet(disabled), List.copyOf(mounted), false);
+    }
+
+    /**
+     * This layout as a JVM without root may use it: the unified hierarchy alone (a v1
+     * hierarchy is root's, and a controller bound to one is not on v2 at all), offering only
+     * {@code controllers}, those delegated to the user (see {@link RootlessCgroups}). Every
+     * one of them is passed down to each container's cgroup, not only those a limit needs:
+     * they are few, the user's own, and give the container's cgroup what the user may limit.
+     *
+     * @throws IllegalStateException if there is no unified hierarchy
+     */
+    public CgroupLayout delegated(Set<String> controllers) {
+        if (unifiedMount == null) {
+            throw new IllegalStateException("no cgroup v2 hierarchy to delegate: " + this);
+        }
+        List<MountedHierarchy> v2 = mounted.stream().filter(h -> h.fsType().equals("cgroup2")).toList();
+        return new CgroupLayout(Map.of(), unifiedMount, Collections.unmodifiableSet(new TreeSet<>(controllers)),
+                disabled, v2, true);
+    }
+
+    /** Whether this layout is {@link #delegated}: v2 only, every controller it offers passed down. */
+    public boolean isDelegated() {
+        return delegated;
     }
 
     /** The layout as a whole. */
@@ -288,6 +314,9 @@ public final class CgroupLayout {
         }
         if (kind() == Kind.NONE) {
             out.add("no cgroup filesystem is mounted");
+        }
+        if (delegated) {
+            out.add("as delegated to a user without root");
         }
         return out.toString();
     }

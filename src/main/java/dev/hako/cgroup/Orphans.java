@@ -1,6 +1,7 @@
 package dev.hako.cgroup;
 
 import dev.hako.linux.FileCalls;
+import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
@@ -17,12 +18,18 @@ import java.util.Optional;
  * The processes a container leaves behind when its JVM dies. PR_SET_PDEATHSIG reaches only
  * the container's first process; without a PID namespace (where the kernel ends the rest
  * with PID 1) its children live on. A container that is to die with its JVM is marked with
- * its JVM (pid and start time, as a {@code trusted.} xattr on one of its cgroup directories,
+ * its JVM (pid and start time, as a {@code trusted.} xattr, or {@code user.} for a JVM
+ * without root, on one of its cgroup directories,
  * which cgroupfs keeps); the next JVM that sweeps the parent kills whatever is still in a
  * cgroup whose JVM is gone.
  */
 final class Orphans {
     static final String OWNER_XATTR = "trusted.hako.owner";
+    /**
+     * The mark of a JVM without root: {@code trusted.} needs CAP_SYS_ADMIN, while cgroupfs
+     * (Linux 5.7+) lets whoever may write a cgroup set {@code user.} attributes on it.
+     */
+    static final String USER_OWNER_XATTR = "user.hako.owner";
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
     private Orphans() {
@@ -43,7 +50,7 @@ final class Orphans {
      */
     static void markThisJvm(Path dir) throws IOException {
         try {
-            FileCalls.lsetxattr(dir, OWNER_XATTR, THIS_JVM, 0);
+            FileCalls.lsetxattr(dir, Kernel.rootless() ? USER_OWNER_XATTR : OWNER_XATTR, THIS_JVM, 0);
         } catch (SyscallException e) {
             throw new CgroupException("cannot mark cgroup " + dir + " with the JVM that owns it: " + e.getMessage(), e);
         }
@@ -54,6 +61,9 @@ final class Orphans {
         Optional<byte[]> recorded;
         try {
             recorded = FileCalls.lgetxattr(dir, OWNER_XATTR);
+            if (recorded.isEmpty()) {
+                recorded = FileCalls.lgetxattr(dir, USER_OWNER_XATTR);
+            }
         } catch (SyscallException e) {
             return false; // not readable: leave it to the age rule
         }

@@ -18,7 +18,8 @@ record V2Hierarchy(CgroupLayout layout) implements CgroupHierarchy {
     /**
      * The v2 controllers to enable from the root down to the parent, by name, sorted: those
      * of the limits set, and memory and pids for stats and OOM counts without limits. CPU
-     * time (cpu.stat) and freezing are core and need none.
+     * time (cpu.stat) and freezing are core and need none. A {@link CgroupLayout#delegated}
+     * layout passes every controller it has down.
      */
     static Set<String> controllersToEnable(CgroupLayout layout, CgroupLimits limits) {
         Set<Controller> enable = EnumSet.of(Controller.MEMORY, Controller.PIDS);
@@ -28,6 +29,9 @@ record V2Hierarchy(CgroupLayout layout) implements CgroupHierarchy {
             }
         }
         Set<String> names = new TreeSet<>();
+        if (layout.isDelegated()) {
+            names.addAll(layout.unifiedControllers());
+        }
         for (Controller c : enable) {
             if (layout.location(c) == CgroupLayout.Location.UNIFIED && !c.coreOnV2()) {
                 names.add(c.v2Name().orElseThrow());
