@@ -29,7 +29,8 @@ import java.util.Set;
  * Writes the entries of one layer's tar stream into an empty directory, in the form
  * overlayfs reads as a lower layer: a whiteout {@code .wh.name} becomes a character device
  * 0/0 named {@code name}, an opaque marker {@code .wh..wh..opq} becomes the xattr
- * {@code trusted.overlay.opaque=y} on its directory. On a store that is itself on
+ * {@code trusted.overlay.opaque=y} on its directory, mirrored as {@code user.overlay.opaque=y}
+ * for overlays mounted with {@code userxattr} (see {@link #mirror}). On a store that is itself on
  * overlayfs, where no 0/0 device can be created, a whiteout is instead a zero-size file
  * with {@code trusted.overlay.whiteout} in a directory marked {@code trusted.overlay.opaque=x}
  * (see {@link Overlayfs}), and the layer's root records that form. Whiteouts inside a
@@ -104,6 +105,8 @@ final class LayerExtractor {
     private final long fsType;
     /** Character and block devices left out (without root), by relative path, for {@link #skippedDevices()}. */
     private final List<String> skippedDevices = new ArrayList<>();
+    /** With root: whether the markers are mirrored in user.overlay.* (null until the first is tried); see {@link #mirror}. */
+    private Boolean mirrored;
     /** Whiteouts created so far, by relative path. */
     private final Set<String> whiteouts = new HashSet<>();
     /** Directories the layer makes opaque, with the marker entry; the xattr is set at the end. */
@@ -244,6 +247,7 @@ final class LayerExtractor {
                 throw xattrFailed(e, "is a whiteout, kept on overlayfs as a zero-size file with the xattr "
                         + form.whiteoutXattr(), x);
             }
+            mirror(target, Overlayfs.USER_WHITEOUT_XATTR, new byte[] {'y'}, e, "is a whiteout");
             xwhiteoutDirectories.putIfAbsent(parent, e);
         } else {
             try {
@@ -320,6 +324,8 @@ final class LayerExtractor {
                 throw xattrFailed(o.getValue(), "marks the directory '" + (dir.isEmpty() ? "/" : dir)
                         + "' opaque, which overlayfs reads from the xattr " + form.opaqueXattr(), x);
             }
+            mirror(p, Overlayfs.USER_OPAQUE_XATTR, new byte[] {Overlayfs.OPAQUE}, o.getValue(),
+                    "marks the directory '" + (dir.isEmpty() ? "/" : dir) + "' opaque");
             marked = true;
         }
         for (Map.Entry<String, TarEntry> d : xwhiteoutDirectories.entrySet()) {
@@ -327,17 +333,49 @@ final class LayerExtractor {
             if (opaqueDirectories.containsKey(dir) || !isRealDirectory(dir)) {
                 continue;
             }
+            Path p = dir.isEmpty() ? root : root.resolve(dir);
             try {
-                FileCalls.lsetxattr(dir.isEmpty() ? root : root.resolve(dir), form.opaqueXattr(),
-                        new byte[] {Overlayfs.HAS_XWHITEOUTS}, 0);
+                FileCalls.lsetxattr(p, form.opaqueXattr(), new byte[] {Overlayfs.HAS_XWHITEOUTS}, 0);
             } catch (SyscallException x) {
                 throw xattrFailed(d.getValue(), "is a whiteout, whose directory overlayfs must find marked "
                         + form.opaqueXattr() + "=x", x);
             }
+            mirror(p, Overlayfs.USER_OPAQUE_XATTR, new byte[] {Overlayfs.HAS_XWHITEOUTS}, d.getValue(),
+                    "is a whiteout, whose directory overlayfs must find marked " + Overlayfs.USER_OPAQUE_XATTR + "=x");
             marked = true;
         }
         if (marked) {
-            FileCalls.lsetxattr(root, form.formXattr(), form.recorded().getBytes(StandardCharsets.US_ASCII), 0);
+            byte[] recorded = form.recorded().getBytes(StandardCharsets.US_ASCII);
+            FileCalls.lsetxattr(root, form.formXattr(), recorded, 0);
+            if (Boolean.TRUE.equals(mirrored)) {
+                FileCalls.lsetxattr(root, Overlayfs.USER_FORM_XATTR, recorded, 0); // readable by either mount
+            }
+        }
+    }
+
+    /**
+     * With root, each trusted marker is also written in {@code user.overlay.*}, so that the
+     * layer reads right in an overlay mounted with {@code userxattr}: one mounted inside a
+     * user namespace (rootless, or a container of root's with a user namespace) cannot read
+     * {@code trusted.*} xattrs, whoever made the namespace, and must use userxattr. A
+     * filesystem without user xattrs (tmpfs before Linux 6.6) refuses the first one: then the
+     * layer has no mirror at all, and records none. (A default mount ignores the mirrors; it
+     * copies them up like any xattr, which matters only to an upper reused as a lower.)
+     */
+    private void mirror(Path p, String userXattr, byte[] value, TarEntry e, String what) throws ImageException {
+        if (form.userNamespaced() || Boolean.FALSE.equals(mirrored)) {
+            return;
+        }
+        try {
+            FileCalls.lsetxattr(p, userXattr, value, 0);
+            mirrored = true;
+        } catch (SyscallException x) {
+            if (mirrored == null && (x.errno() == linux_h.ENOTSUP() || x.errno() == linux_h.EOPNOTSUPP())) {
+                mirrored = false;
+                return;
+            }
+            throw xattrFailed(e, what + " (also kept as " + userXattr + ", for overlays mounted with "
+                    + Overlayfs.USERXATTR + ")", x);
         }
     }
 

@@ -39,12 +39,17 @@ import java.util.Optional;
  *     {@code user.overlay.opaque=x}; {@code userxattr}, Linux 6.8+.</li>
  * </ul>
  *
+ * <p>A store with root writes the trusted forms and mirrors each of their xattr markers in
+ * {@code user.overlay.*}, so that its layers also read right in an overlay mounted with
+ * {@code userxattr}, which one mounted inside a user namespace must be: such a mount cannot
+ * read {@code trusted.*} xattrs, even in a user namespace root made.
+ *
  * <p>A layer records its form on its root directory ({@link #FORM_XATTR} for the trusted
- * forms, {@link #USER_FORM_XATTR} for the user forms) when it depends on it: when it has
- * whiteout files, or opaque directories, which are xattrs of one namespace. A layer that
- * records nothing (no markers, or only 0/0 device whiteouts, which every mount reads) fits
- * any mount. {@link #mountOptionFor} reads the records of an overlay's layers and says
- * which option the mount needs.
+ * forms, and {@link #USER_FORM_XATTR} too when mirrored; {@link #USER_FORM_XATTR} alone for
+ * the user forms) when it depends on it: when it has whiteout files, or opaque
+ * directories, which are xattrs. A layer that records nothing (no markers, or only 0/0
+ * device whiteouts, which every mount reads) fits any mount. {@link #mountOptionFor} reads
+ * the records of an overlay's layers and says which option the mount needs.
  */
 public final class Overlayfs {
     public static final String OPAQUE_XATTR = "trusted.overlay.opaque";
@@ -166,21 +171,51 @@ public final class Overlayfs {
     }
 
     /**
-     * The form {@code layer} records on its root ({@link #FORM_XATTR} or {@link #USER_FORM_XATTR}),
-     * empty when it records none (it then fits any mount). A trusted record is visible only to
-     * a process with CAP_SYS_ADMIN; without it, such a layer looks unrecorded.
+     * What {@code layer} records on its root: its form, and in which namespaces its markers
+     * are. A root layer records {@link #FORM_XATTR} and, when its markers are mirrored in
+     * {@code user.overlay.*} too, {@link #USER_FORM_XATTR} with the same value; a user's layer
+     * records {@link #USER_FORM_XATTR} with a user form. A layer that records nothing fits
+     * any mount. Without CAP_SYS_ADMIN, {@link #FORM_XATTR} cannot be read.
      *
-     * @throws IllegalArgumentException when both are recorded, or a value this version does not know
+     * @param form    the recorded form, or null for none
+     * @param trusted whether its markers are read by a default mount
+     * @param user    whether its markers are read by a mount with {@link #USERXATTR}
      */
-    public static Optional<WhiteoutForm> recordedForm(Path layer) {
+    public record LayerRecord(WhiteoutForm form, boolean trusted, boolean user) {
+        /** Whether some marker of the layer would be missed by a mount with {@link #USERXATTR}. */
+        boolean needsTrusted() {
+            return form != null && !user;
+        }
+
+        /** Whether some marker of the layer would be missed by a default mount. */
+        boolean needsUserxattr() {
+            return form != null && !trusted;
+        }
+    }
+
+    /**
+     * The record of {@code layer} (see {@link LayerRecord}).
+     *
+     * @throws IllegalArgumentException when a record has a value this version does not know,
+     *     a user form in the trusted record, or two records that disagree
+     */
+    public static LayerRecord recordOf(Path layer) {
         WhiteoutForm trusted = recorded(layer, FORM_XATTR);
         WhiteoutForm user = recorded(layer, USER_FORM_XATTR);
-        if (trusted != null && user != null) {
+        if (trusted != null && user != null && trusted != user) {
             throw new IllegalArgumentException("overlay layer " + layer + " records two whiteout forms (" + FORM_XATTR
                     + "=" + trusted.recorded() + ", " + USER_FORM_XATTR + "=" + user.recorded()
                     + "), which hako never writes: import the image again");
         }
-        return Optional.ofNullable(trusted != null ? trusted : user);
+        if (trusted != null) {
+            return new LayerRecord(trusted, true, user != null);
+        }
+        if (user != null) {
+            // A root form here is a root layer's mirror, read by a default mount as well
+            // (whose trusted record this process may not be allowed to see).
+            return new LayerRecord(user, !user.userNamespaced(), true);
+        }
+        return new LayerRecord(null, true, true);
     }
 
     private static WhiteoutForm recorded(Path layer, String xattr) {
@@ -195,7 +230,7 @@ public final class Overlayfs {
         }
         String text = new String(value.get(), StandardCharsets.US_ASCII);
         WhiteoutForm form = WhiteoutForm.ofRecorded(text);
-        if (form == null || form.userNamespaced() != xattr.equals(USER_FORM_XATTR)) {
+        if (form == null || (form.userNamespaced() && xattr.equals(FORM_XATTR))) {
             throw new IllegalArgumentException("overlay layer " + layer + " says its whiteouts are in the form '" + text
                     + "' (xattr " + xattr + "), which this version of hako does not know: import the image again"
                     + " with this version");
@@ -205,49 +240,61 @@ public final class Overlayfs {
 
     /**
      * The option an overlay mount of {@code lowers} needs besides its directories:
-     * {@link #USERXATTR} when a layer keeps its markers in {@code user.overlay.*} (a layer
-     * a store without root unpacked), else null. An overlay mounted inside a user namespace
-     * (rootless) should be given {@link #USERXATTR} whatever this says: it cannot write
-     * {@code trusted.*} xattrs into its upper directory (as it must for an opaque directory
-     * a process makes there), nor read them from its lowers.
+     * {@link #USERXATTR} when a layer keeps its markers in {@code user.overlay.*} only (one a
+     * store without root unpacked), else null. Layers a store with root unpacked have their
+     * markers in both namespaces and fit either mount (unless the filesystem had no user
+     * xattrs, or an older hako unpacked them). An overlay mounted inside a user namespace
+     * (rootless, or root's container with a user namespace) should be given
+     * {@link #USERXATTR} whatever this says: it cannot read {@code trusted.*} xattrs from its
+     * lowers, nor write them into its upper directory (as it must for an opaque directory a
+     * process makes there); check then that {@link #missedByUserxattr} is empty.
      *
-     * @throws IllegalArgumentException naming the layers, when some record a trusted form and
-     *     others a user form (no one mount reads both), when the kernel cannot read a layer's
+     * @throws IllegalArgumentException naming the layers, when some need a default mount and
+     *     others userxattr (no one mount reads both), when the kernel cannot read a layer's
      *     form, or when a record is unknown
      */
     public static String mountOptionFor(List<Path> lowers) {
-        Path trustedLayer = null;
-        Path userLayer = null;
-        WhiteoutForm trusted = null;
-        WhiteoutForm user = null;
+        Path trustedOnly = null;
+        Path userOnly = null;
         for (Path lower : lowers) {
-            Optional<WhiteoutForm> recorded = recordedForm(lower);
-            if (recorded.isEmpty()) {
-                continue;
+            LayerRecord r = check(lower);
+            if (r.needsTrusted() && trustedOnly == null) {
+                trustedOnly = lower;
             }
-            WhiteoutForm form = recorded.get();
-            if (!readable(form)) {
-                throw new IllegalArgumentException("overlay layer " + lower + " keeps its whiteouts in the form "
-                        + form.recorded() + " (" + describe(form) + "), which overlayfs reads from Linux "
-                        + form.minimumKernel() + " on; this kernel is " + Kernel.release() + ": upgrade the kernel,"
-                        + " or import the image into a layer store on ext4, xfs, btrfs or tmpfs");
-            }
-            if (form.userNamespaced() && userLayer == null) {
-                userLayer = lower;
-                user = form;
-            } else if (!form.userNamespaced() && trustedLayer == null) {
-                trustedLayer = lower;
-                trusted = form;
+            if (r.needsUserxattr() && userOnly == null) {
+                userOnly = lower;
             }
         }
-        if (trustedLayer != null && userLayer != null) {
+        if (trustedOnly != null && userOnly != null) {
             throw new IllegalArgumentException("the overlay's layers mix whiteout forms that no one mount reads: "
-                    + trustedLayer + " is in the form " + trusted.recorded() + " (" + describe(trusted) + ", unpacked"
-                    + " with root) and " + userLayer + " in the form " + user.recorded() + " (" + describe(user)
-                    + ", unpacked without root): take all the layers from one layer store, or import the image"
-                    + " again into the store of whoever runs the container");
+                    + trustedOnly + " keeps its markers in trusted.overlay.* only (unpacked with root, by an older"
+                    + " hako or on a filesystem without user xattrs) and " + userOnly + " in user.overlay.* only"
+                    + " (unpacked without root, read by a mount with " + USERXATTR + "): take all the layers from"
+                    + " one layer store, or import the image again into the store of whoever runs the container");
         }
-        return userLayer != null ? USERXATTR : null;
+        return userOnly != null ? USERXATTR : null;
+    }
+
+    /**
+     * The layers of {@code lowers} whose markers an overlay mounted with {@link #USERXATTR}
+     * would miss (trusted.overlay.* only), as the launcher must mount inside a user
+     * namespace; empty when all fit.
+     *
+     * @throws IllegalArgumentException as {@link #mountOptionFor} does for a layer's form
+     */
+    public static List<Path> missedByUserxattr(List<Path> lowers) {
+        return lowers.stream().filter(l -> check(l).needsTrusted()).toList();
+    }
+
+    private static LayerRecord check(Path lower) {
+        LayerRecord r = recordOf(lower);
+        if (r.form() != null && !readable(r.form())) {
+            throw new IllegalArgumentException("overlay layer " + lower + " keeps its whiteouts in the form "
+                    + r.form().recorded() + " (" + describe(r.form()) + "), which overlayfs reads from Linux "
+                    + r.form().minimumKernel() + " on; this kernel is " + Kernel.release() + ": upgrade the kernel,"
+                    + " or import the image into a layer store on ext4, xfs, btrfs or tmpfs");
+        }
+        return r;
     }
 
     private static String describe(WhiteoutForm form) {

@@ -45,6 +45,8 @@ class RootlessImageIT {
     private static final byte[] CAPABILITY = {1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     private static Path work;
+    /** Root's own directory (a user's 0700 one is out of reach even of root inside a user namespace). */
+    private static Path rootWork;
     private static ThrowawayUser user;
     private static Path outside;
     private static Set<String> outsideBefore;
@@ -60,6 +62,7 @@ class RootlessImageIT {
     @BeforeAll
     static void importAsAPlainUser() throws Exception {
         work = Files.createTempDirectory("hako-rootless-image-");
+        rootWork = Files.createTempDirectory("hako-root-image-");
         Path home = work.resolve("home");
         user = ThrowawayUser.create(home);
         Files.createDirectories(home);
@@ -118,7 +121,7 @@ class RootlessImageIT {
         layers = layersOf(facts);
 
         // The same hostile layouts as root, into a store of its own: the messages must be the same.
-        LayerStore rootStore = LayerStore.open(work.resolve("root-store"));
+        LayerStore rootStore = LayerStore.open(rootWork.resolve("store"));
         try (Stream<Path> s = Files.list(hostile)) {
             for (Path layout : s.sorted().toList()) {
                 try {
@@ -173,8 +176,14 @@ class RootlessImageIT {
                 user.close();
             }
         } finally {
-            if (work != null) {
-                MinimalRootfs.delete(work);
+            try {
+                if (work != null) {
+                    MinimalRootfs.delete(work);
+                }
+            } finally {
+                if (rootWork != null) {
+                    MinimalRootfs.delete(rootWork);
+                }
             }
         }
     }
@@ -293,24 +302,40 @@ class RootlessImageIT {
     }
 
     @Test
-    void layersOfARootStoreAndOfAUsersStoreDoNotMix() throws IOException {
-        TestImages.Oci oci = new TestImages.Oci(work.resolve("root-image"));
-        TestImages.Layer opaque = TestImages.plain(new TarBuilder().file("srv/cache/.wh..wh..opq", "").build());
-        oci.tag(oci.image(List.of(opaque)), null);
-        Image rootImage = LayerStore.open(work.resolve("root-store")).importOciLayout(oci.dir, null);
-        Path rootLayer = rootImage.layers().getFirst();
+    void aRootStoresLayersMirrorTheirMarkersSoThatAUserxattrMountReadsThemToo() throws Exception {
+        Image rootImage = LayerStore.open(rootWork.resolve("store")).allowDeviceNodes(true)
+                .importDockerArchive(archive, TAG);
+        Path rootTop = rootImage.layers().getFirst();
+        assertArrayEquals(new byte[] {'y'}, FileCalls.lgetxattr(rootTop.resolve("srv/cache"), Overlayfs.OPAQUE_XATTR)
+                .orElseThrow());
+        assertArrayEquals(new byte[] {'y'}, FileCalls.lgetxattr(rootTop.resolve("srv/cache"), Overlayfs.USER_OPAQUE_XATTR)
+                .orElseThrow(), "mirrored for a mount with userxattr");
         assertArrayEquals("device".getBytes(StandardCharsets.US_ASCII),
-                FileCalls.lgetxattr(rootLayer, Overlayfs.FORM_XATTR).orElseThrow(),
-                "a root layer with an opaque directory records its form");
-        assertNull(Overlayfs.mountOptionFor(rootImage.layers()));
+                FileCalls.lgetxattr(rootTop, Overlayfs.FORM_XATTR).orElseThrow());
+        assertArrayEquals("device".getBytes(StandardCharsets.US_ASCII),
+                FileCalls.lgetxattr(rootTop, Overlayfs.USER_FORM_XATTR).orElseThrow());
+        assertEquals(1000L, uid(rootImage.layers().getLast().resolve("home/app/secret")), "root keeps the image's owners");
+        assertNull(Overlayfs.mountOptionFor(rootImage.layers()), "fits a default mount");
+        assertEquals(List.of(), Overlayfs.missedByUserxattr(rootImage.layers()));
+        assertEquals("userxattr", Overlayfs.mountOptionFor(List.of(layers.get(0), rootImage.layers().getLast())),
+                "a user's layer over a root layer: one mount with userxattr reads both");
 
-        List<Path> mixed = List.of(layers.get(0), rootLayer);
+        // Root's container with a user namespace mounts its overlay inside it, where trusted.* cannot be read.
+        String view = view(List.of(), "userxattr,", rootImage.layers(), rootWork.resolve("mnt"));
+        assertEquals(List.of("etc: added forged forged-form kept", "cache: new", "olddir: hidden",
+                "owner: 0 0", "suid: -rwsr-xr-x"), view.lines().toList(), view);
+        String control = view(List.of(), "", rootImage.layers(), rootWork.resolve("mnt"));
+        assertTrue(control.contains("cache: new old1 old2"), "without the mirror, the opaque directory leaks: " + control);
+
+        // A root layer without the mirror (an older hako's, or on a filesystem without user xattrs)
+        // does not mix with a user's layer.
+        run(List.of("setfattr", "-x", Overlayfs.USER_FORM_XATTR, rootTop.toString()));
+        assertEquals(List.of(rootTop), Overlayfs.missedByUserxattr(rootImage.layers()));
+        List<Path> mixed = List.of(layers.get(0), rootTop);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Overlayfs.mountOptionFor(mixed));
-        assertTrue(e.getMessage().contains("mix whiteout forms") && e.getMessage().contains(rootLayer.toString())
+        assertTrue(e.getMessage().contains("mix whiteout forms") && e.getMessage().contains(rootTop.toString())
                 && e.getMessage().contains(layers.get(0).toString()) && e.getMessage().contains("one layer store"),
                 e.getMessage());
-        // A layer without markers fits either.
-        assertEquals("userxattr", Overlayfs.mountOptionFor(List.of(layers.get(0), layers.get(1))));
     }
 
     @Test
@@ -386,13 +411,19 @@ class RootlessImageIT {
             Files.createDirectory(mnt);
             run(List.of("chown", user.uid + ":" + user.gid, mnt.toString()));
         }
+        return view(user.asUser(), options, layers, mnt);
+    }
+
+    /** What {@code prefix} (the user's setpriv, or nothing for root) sees in an overlay of its own user namespace. */
+    private static String view(List<String> prefix, String options, List<Path> layers, Path mnt) throws Exception {
+        Files.createDirectories(mnt);
         String script = "mount -t overlay overlay -o " + options + "lowerdir=" + layers.get(0) + ":" + layers.get(1)
                 + " " + mnt + " || exit 1; cd " + mnt + ";"
                 + " echo \"etc: $(ls -A etc | tr '\\n' ' ' | sed 's/ $//')\";"
                 + " echo \"cache: $(ls -A srv/cache | tr '\\n' ' ' | sed 's/ $//')\";"
                 + " if [ -e olddir ]; then echo 'olddir: present'; else echo 'olddir: hidden'; fi;"
                 + " echo \"owner: $(stat -c '%u %g' bin/suid)\"; echo \"suid: $(stat -c '%A' bin/suid)\"";
-        List<String> command = new ArrayList<>(user.asUser());
+        List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script));
         // The mount lives in the namespace of that shell alone, and goes with it.
         return run(command);
