@@ -36,6 +36,8 @@ enum {
     /* struct mount_attr for mount_setattr(2) */
     HAKO_MOUNT_ATTR_SIZE = sizeof(struct mount_attr),
     HAKO_MOUNT_ATTR_SET = offsetof(struct mount_attr, attr_set),
+    /* the user namespace fd of MOUNT_ATTR_IDMAP (dev.hako.linux.IdmappedMount) */
+    HAKO_MOUNT_ATTR_USERNS_FD = offsetof(struct mount_attr, userns_fd),
     /* siginfo_t as filled in by waitid(2) */
     HAKO_SIGINFO_SIZE = sizeof(siginfo_t),
     HAKO_SI_SIGNO = offsetof(siginfo_t, si_signo),

@@ -39,7 +39,7 @@
         .equ    S_RESULT, 64
         .equ    STEP_SIZE, 72
 
-/* Step flags word: bits 0..3 are flags, bits 8..15 the skip count K of
+/* Step flags word: bits 0..4 are flags, bits 8..15 the skip count K of
  * SKIP_ON_ENOENT, the rest is zero. Flag bit numbers (MAY_FAIL = 1 << 0,
  * ZERO_FAILS = 1 << 1, ARG0_FROM_PREV = 1 << 2, SKIP_ON_ENOENT = 1 << 3):
  * tbz/tbnz take the number, tst the mask. */
@@ -47,6 +47,7 @@
         .equ    ZERO_FAILS_BIT, 1
         .equ    ARG0_FROM_PREV_BIT, 2
         .equ    SKIP_ON_ENOENT_BIT, 3   /* -ENOENT: no failure, skip K steps */
+        .equ    EXIT_ON_POSITIVE_BIT, 4 /* > 0: done, exit 0 (the parent of a fork) */
         .equ    SKIP_COUNT_LSB, 8
         .equ    SKIP_COUNT_WIDTH, 8
 
@@ -122,7 +123,7 @@ hako_spawn:
          * 0 means failure (EOF). */
         cmn     x0, #4095
         b.hs    .Lfailed
-        cbnz    x0, .Lnext
+        cbnz    x0, .Lnonzero
         tbz     x12, #ZERO_FAILS_BIT, .Lnext
 .Lfailed:
         /* A SKIP_ON_ENOENT step that found nothing is no failure: the path it
@@ -143,6 +144,10 @@ hako_spawn:
         add     x10, x10, #STEP_SIZE
         b       .Lstep
 
+.Lnonzero:
+        /* A fork step's parent (the pid it got is in the result) is done: the
+         * child, which got 0, goes on with the program. */
+        tbz     x12, #EXIT_ON_POSITIVE_BIT, .Lnext
 .Ldone:
         mov     x13, xzr
         b       .Lexit

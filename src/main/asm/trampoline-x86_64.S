@@ -43,12 +43,13 @@
         .equ    S_RESULT, 64
         .equ    STEP_SIZE, 72
 
-/* Step flags word: bits 0..3 are flags, bits 8..15 the skip count K of
+/* Step flags word: bits 0..4 are flags, bits 8..15 the skip count K of
  * SKIP_ON_ENOENT (the byte at S_FLAGS + 1), the rest is zero. */
         .equ    MAY_FAIL, 1
         .equ    ZERO_FAILS, 2
         .equ    ARG0_FROM_PREV, 4
         .equ    SKIP_ON_ENOENT, 8       /* -ENOENT: no failure, skip K steps */
+        .equ    EXIT_ON_POSITIVE, 16    /* > 0: done, exit 0 (the parent of a fork) */
         .equ    S_SKIP_COUNT, S_FLAGS + 1
 
         .text
@@ -130,7 +131,7 @@ hako_spawn:
         cmp     $-4095, %rax
         jae     .Lfailed
         test    %rax, %rax
-        jnz     .Lnext
+        jnz     .Lnonzero
         testb   $ZERO_FAILS, S_FLAGS(%r12)
         jz      .Lnext
 .Lfailed:
@@ -153,6 +154,11 @@ hako_spawn:
         add     $STEP_SIZE, %r12
         jmp     .Lstep
 
+.Lnonzero:
+        /* A fork step's parent (the pid it got is in the result) is done: the
+         * child, which got 0, goes on with the program. */
+        testb   $EXIT_ON_POSITIVE, S_FLAGS(%r12)
+        jz      .Lnext
 .Ldone:
         xor     %edi, %edi
         jmp     .Lexit

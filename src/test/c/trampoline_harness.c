@@ -72,7 +72,7 @@ struct step {
 _Static_assert(sizeof(struct control) == 96, "control block is 12 longs");
 _Static_assert(sizeof(struct step) == 72, "step is 9 longs");
 
-enum { MAY_FAIL = 1, ZERO_FAILS = 2, ARG0_FROM_PREV = 4, SKIP_ON_ENOENT = 8 };
+enum { MAY_FAIL = 1, ZERO_FAILS = 2, ARG0_FROM_PREV = 4, SKIP_ON_ENOENT = 8, EXIT_ON_POSITIVE = 16 };
 #define SKIP(k)        (SKIP_ON_ENOENT | ((uint64_t)(k) << 8))   /* skip count: bits 8..15 */
 #define MISSING_PATH   "/hako-trampoline-harness/no-such-path"
 
@@ -565,6 +565,40 @@ static void test_skip_on_enoent(enum mode mode, const char *m) {
 }
 
 /*
+ * EXIT_ON_POSITIVE: a step that returns more than 0 ends the child at once with
+ * exit code 0, the end of the program (the parent of a fork step is done); a 0
+ * result (the forked child's) and a failure go on as without the flag.
+ */
+static void test_exit_on_positive(enum mode mode, const char *m) {
+    char name[128];
+    use_memory_for(mode);
+
+    program_reset();
+    int s_zero = add(EXIT_ON_POSITIVE, SYS_getppid, 0, 0, 0, 0);        /* > 0: exits here */
+    int s_after = add(0, SYS_close, -1, 0, 0, 0);                       /* would fail the child */
+    struct run r;
+    run_program(mode, &r);
+    snprintf(name, sizeof name, "%s: EXIT_ON_POSITIVE ends the child with 0 on a positive result", m);
+    check(r.pid > 0 && exited_with(r.status, 0) && sh->steps[s_zero].result > 0
+              && sh->steps[s_after].result == UNTOUCHED,
+          name, "wait status %#x, getppid %lld, next %#llx", r.status, (long long)sh->steps[s_zero].result,
+          (unsigned long long)sh->steps[s_after].result);
+
+    program_reset();
+    int s_null = add(0, SYS_umask, 0, 0, 0, 0);                         /* the old mask; now 0 */
+    int s_null2 = add(EXIT_ON_POSITIVE, SYS_umask, 0, 0, 0, 0);         /* 0 now: goes on */
+    int s_fail = add(EXIT_ON_POSITIVE | MAY_FAIL, SYS_close, -1, 0, 0, 0); /* -EBADF: goes on */
+    int s_last = add(0, SYS_getpid, 0, 0, 0, 0);
+    run_program(mode, &r);
+    snprintf(name, sizeof name, "%s: EXIT_ON_POSITIVE goes on after 0 and after a failure", m);
+    check(r.pid > 0 && exited_with(r.status, 0) && sh->steps[s_null2].result == 0
+              && sh->steps[s_fail].result == -EBADF && sh->steps[s_last].result == r.pid,
+          name, "wait status %#x, umask %lld then %lld, close %lld, getpid %lld (pid %d)", r.status,
+          (long long)sh->steps[s_null].result, (long long)sh->steps[s_null2].result,
+          (long long)sh->steps[s_fail].result, (long long)sh->steps[s_last].result, (int)r.pid);
+}
+
+/*
  * Control: the same write/dup/write program without CLONE_VM. The child runs
  * it (the pipe gets its bytes) but writes its results into its own copy of
  * the private memory, so the check that passes with CLONE_VM must fail here.
@@ -792,6 +826,7 @@ int main(int argc, char **argv) {
         test_failure_stops(MODE_CLONE3, "clone3");
         test_zero_fails(MODE_CLONE3, "clone3");
         test_skip_on_enoent(MODE_CLONE3, "clone3");
+        test_exit_on_positive(MODE_CLONE3, "clone3");
         test_control_without_vm();
         test_control_stack();
     } else if (emulated) {
@@ -812,6 +847,7 @@ int main(int argc, char **argv) {
         test_failure_stops(MODE_FORK, "fork");
         test_zero_fails(MODE_FORK, "fork");
         test_skip_on_enoent(MODE_FORK, "fork");
+        test_exit_on_positive(MODE_FORK, "fork");
     }
 
     if (failed == 0 && passed > 0) {

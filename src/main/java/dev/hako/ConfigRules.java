@@ -16,6 +16,7 @@ import dev.hako.seccomp.Profile;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
+import dev.hako.userns.RootlessMapping;
 import dev.hako.spawn.PassedFd;
 import dev.hako.terminal.TerminalSize;
 
@@ -85,14 +86,13 @@ final class ConfigRules {
             throw new IllegalArgumentException("gidMap(...) without uidMap(...): map the uids too (or use"
                     + " userNamespace(UserNamespace.auto()))");
         }
-        boolean rootless = Kernel.rootless();
+        RootlessMapping rootless = Kernel.rootless() ? rootlessMapping() : null;
         UserNamespace ns = given != null ? given
                 : !uids.isEmpty() ? UserNamespace.of(uids, gids.isEmpty() ? uids : gids)
-                : rootless ? rootlessDefault()
+                : rootless != null ? rootless.defaultNamespace()
                 : namespaces.contains(Namespace.USER) ? UserNamespace.auto() : null;
-        if (rootless && ns.isAuto()) {
-            throw new IllegalArgumentException("userNamespace(UserNamespace.auto()): picking a host range of ids"
-                    + " needs root; a JVM without root maps its own ids (and those /etc/subuid grants it) by default");
+        if (rootless != null) {
+            rootless.checkOwned(ns); // and auto() needs root
         }
         if (ns != null && !ns.isAuto() && (ns.hostUid(0) < 0 || ns.hostGid(0) < 0)) {
             throw new IllegalArgumentException((ns.hostUid(0) < 0 ? "uidMap" : "gidMap") + ": container id 0 is not"
@@ -101,10 +101,21 @@ final class ConfigRules {
         return ns;
     }
 
-    /** A JVM without root: its own uid and gid are root inside, and the only ids there. */
-    private static UserNamespace rootlessDefault() {
-        return UserNamespace.of(List.of(IdMapping.of(0, Kernel.effectiveUid(), 1)),
-                List.of(IdMapping.of(0, Kernel.effectiveGid(), 1)));
+    /** What this JVM's user may map: its own ids, and the ranges of /etc/subuid and /etc/subgid. */
+    private static RootlessMapping rootlessMapping() {
+        try {
+            return RootlessMapping.forCurrentUser();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading /etc/subuid and /etc/subgid for this user failed", e);
+        }
+    }
+
+    /**
+     * Whether the container's user namespace denies setgroups: a JVM without root whose gid
+     * map is its own gid alone, which the kernel takes only so.
+     */
+    static boolean setgroupsDenied(UserNamespace ns) {
+        return ns != null && !ns.isAuto() && Kernel.rootless() && rootlessMapping().mustDenySetgroups(ns);
     }
 
     /**

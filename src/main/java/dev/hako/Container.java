@@ -783,7 +783,7 @@ public final class Container implements AutoCloseable {
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
                     Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
-                    theTerminal, thePassedFds, theUserNamespace);
+                    theTerminal, thePassedFds, theUserNamespace, ConfigRules.setgroupsDenied(theUserNamespace));
             return new Container(config);
         }
 

@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -51,8 +52,15 @@ public class BenchRootfs implements AutoCloseable {
 
     static BenchRootfs create() throws IOException {
         Path dir = Files.createTempDirectory("hako-bench-");
+        // Searchable by others: a container in a user namespace has an unprivileged root.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
         Path rootfs = MinimalRootfs.build(bundle.resolve("rootfs"));
+        for (String f : List.of("hostname", "hosts", "resolv.conf")) {
+            // What the first start would leave (its mount points for the generated files),
+            // made beforehand: a user namespace's root could not make them in a root-owned /etc.
+            Files.writeString(rootfs.resolve("etc").resolve(f), "");
+        }
         Path top = Files.createDirectories(dir.resolve("layer-top/etc"));
         Path middle = Files.createDirectories(dir.resolve("layer-middle/etc"));
         Files.writeString(top.resolve("app.conf"), "top\n");

@@ -65,6 +65,16 @@ public class StartLatencyBenchmark {
                 .seccomp(Profile.unconfined()));
     }
 
+    /**
+     * All namespaces and a user namespace whose root is an unprivileged id outside
+     * ({@code uidMap(0, 1300000, 65536)}), started by a root JVM. Run the benchmarks jar as a
+     * plain user and {@link #hakoAllNamespaces} is the rootless start (its own uid as root).
+     */
+    @Benchmark
+    public int hakoUserNamespace(BenchRootfs fs) throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).uidMap(0, 1_300_000, 65536));
+    }
+
     @Benchmark
     public int hakoWithoutNetwork(BenchRootfs fs) throws Exception {
         EnumSet<Namespace> ns = EnumSet.copyOf(Namespace.all());

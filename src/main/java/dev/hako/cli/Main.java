@@ -3,6 +3,7 @@ package dev.hako.cli;
 import dev.hako.Container;
 import dev.hako.ContainerProcess;
 import dev.hako.Namespace;
+import dev.hako.linux.Kernel;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -95,19 +96,16 @@ public final class Main {
             System.err.println("hako demo: takes no arguments, got " + args);
             return 2;
         }
-        if (!isRoot()) {
-            System.err.println("hako demo: containers need root (namespaces, mounts and pivot_root"
-                    + " need CAP_SYS_ADMIN): run it as root, e.g. sudo ./mvnw -q -Pdemo package");
-            return 1;
-        }
         // ps not last, or the shell would exec it and ps would be PID 1 instead of the shell
         String script = "echo \"hostname: $(hostname)\"; id; ps -o pid,user,comm; exit";
         Path rootfs = Files.createTempDirectory("hako-demo-");
         try {
             MinimalRootfs.build(rootfs);
             System.out.println("hako demo: running /bin/sh -c '" + script + "'");
+            boolean rootless = Kernel.rootless();
             System.out.println("  in a container with namespaces " + Namespace.all()
-                    + " and hostname hako-demo, on a minimal rootfs in " + rootfs);
+                    + (rootless ? " and a user namespace (rootless: your uid " + Kernel.effectiveUid() + " is root inside)"
+                    : "") + " and hostname hako-demo, on a minimal rootfs in " + rootfs);
             System.out.println();
             System.out.flush();
             try (Container container = Container.builder()
@@ -128,13 +126,4 @@ public final class Main {
         }
     }
 
-    /** Whether the effective uid is 0, read from the Uid line of /proc/self/status. */
-    private static boolean isRoot() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("Uid:")) {
-                return line.split("\\s+")[2].equals("0");
-            }
-        }
-        return false;
-    }
 }

@@ -112,10 +112,20 @@ public final class RootfsSetup {
      * reach the rootfs at all, since root inside has no say over the host's files.
      */
     public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid) throws IOException {
+        prepareHost(rootfs, rootUid, rootGid, false);
+    }
+
+    /**
+     * {@code layersIdmapped}: the overlay's lower layers reach the child as idmapped copies
+     * the JVM makes, so the container's root never looks them up on the host. A persistent
+     * upper and its work directory become the container root's, which writes there.
+     */
+    public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid, boolean layersIdmapped)
+            throws IOException {
         if (rootUid >= 0) {
             for (Path dir : switch (rootfs) {
                 case Rootfs.Directory d -> List.of(d.path());
-                case Rootfs.Overlay o -> o.lowers();
+                case Rootfs.Overlay o -> layersIdmapped ? List.<Path>of() : o.lowers();
                 case Rootfs.Host h -> List.<Path>of();
             }) {
                 HostAccess.checkReachable(dir, rootUid, rootGid);
@@ -137,6 +147,12 @@ public final class RootfsSetup {
         if (rootfs instanceof Rootfs.Overlay o && o.upper() != null) {
             Files.createDirectories(o.upper());
             Files.createDirectories(o.workDir());
+            if (rootUid >= 0 && !Kernel.rootless()) {
+                for (Path dir : List.of(o.upper(), o.workDir())) {
+                    Files.setAttribute(dir, "unix:gid", (int) rootGid, LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(dir, "unix:uid", (int) rootUid, LinkOption.NOFOLLOW_LINKS);
+                }
+            }
         }
     }
 
@@ -201,6 +217,19 @@ public final class RootfsSetup {
 
     /** Mounts the new root, the staging tmpfs already mounted; returns its path (host view). */
     public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs) {
+        return mountRoot(p, rootfs, List.of());
+    }
+
+    /**
+     * {@link #mountRoot(ChildProgram.Builder, Rootfs)}; {@code layerFds}: for an overlay, the
+     * child's fds of idmapped copies of its lower layers, in order (a container in a user
+     * namespace, whose JVM made them: {@code dev.hako.linux.IdmappedMount}), attached on the
+     * staging tmpfs and stacked instead of the host paths; empty for the host paths.
+     */
+    public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs, List<Integer> layerFds) {
+        if (!layerFds.isEmpty() && rootfs instanceof Rootfs.Overlay o) {
+            return overlay(p, o, attachLayers(p, layerFds));
+        }
         return switch (rootfs) {
             case Rootfs.Directory d -> {
                 String root = d.path().toString();
@@ -222,7 +251,24 @@ public final class RootfsSetup {
                 .note("a private staging area, visible in this mount namespace only");
     }
 
+    /** Each idmapped layer at {@code <staging>/layer-N}; returns those paths. */
+    private static List<String> attachLayers(ChildProgram.Builder p, List<Integer> layerFds) {
+        List<String> paths = new java.util.ArrayList<>();
+        for (int i = 0; i < layerFds.size(); i++) {
+            String at = staging() + "/layer-" + i;
+            int fd = layerFds.get(i);
+            p.mkdir(at, 0755).moveMount(fd, at)
+                    .note("lower layer " + i + ", idmapped: its files show their own owners inside").close(fd);
+            paths.add(at);
+        }
+        return paths;
+    }
+
     private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
+        return overlay(p, o, o.lowers().stream().map(Path::toString).toList());
+    }
+
+    private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o, List<String> lowerPaths) {
         String staging = staging().toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
@@ -237,7 +283,7 @@ public final class RootfsSetup {
             upper = o.upper().toString();
             work = o.workDir().toString();
         }
-        String lowers = o.lowers().stream().map(Path::toString).collect(Collectors.joining(":"));
+        String lowers = String.join(":", lowerPaths);
         p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work)
                 .note("reads whiteouts in either form, with no option; dmesg says why overlayfs refuses a mount");
         return root;
@@ -305,17 +351,24 @@ public final class RootfsSetup {
      * the pivot the host's is gone. So they are mounted on the staging tmpfs (hako's own
      * directory, not a path of the image). A new sysfs also needs the container's own
      * network namespace (it shows that namespace's devices); without one the container
-     * gets a read-only copy of the host's /sys, as rootless podman does.
+     * gets a read-only copy of the host's /sys, as rootless podman does; likewise a new proc
+     * needs a PID namespace of its own, else it gets a copy of the host's /proc.
      */
-    public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork) {
+    public static StagedSystem stageSystem(ChildProgram.Builder p, boolean ownNetwork, boolean ownPids) {
         long noSuidDevExec = linux_h.MS_NOSUID() | linux_h.MS_NODEV() | linux_h.MS_NOEXEC();
         int clone = linux_h.OPEN_TREE_CLONE() | linux_h.OPEN_TREE_CLOEXEC();
-        String proc = staging() + "/proc";
-        p.mkdir(proc, 0555)
-                .mount("proc", proc, "proc", noSuidDevExec, null)
-                .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
-        int procFd = p.openTree(proc, clone);
-        p.note("to attach at /proc after the pivot");
+        int procFd;
+        if (ownPids) {
+            String proc = staging() + "/proc";
+            p.mkdir(proc, 0555)
+                    .mount("proc", proc, "proc", noSuidDevExec, null)
+                    .note("while the host's /proc is still in this mount namespace, which a user namespace requires");
+            procFd = p.openTree(proc, clone);
+            p.note("to attach at /proc after the pivot");
+        } else {
+            procFd = p.openTree("/proc", clone | linux_h.AT_RECURSIVE());
+            p.note("the host's /proc: a new one needs a PID namespace of the user namespace's own");
+        }
         int sysFd;
         if (ownNetwork) {
             String sys = staging() + "/sys";

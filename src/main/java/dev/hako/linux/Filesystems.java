@@ -46,6 +46,11 @@ public final class Filesystems {
         name(linux_h.EROFS_SUPER_MAGIC_V1(), "erofs");
         name(linux_h.ISOFS_SUPER_MAGIC(), "iso9660");
         name(linux_h.CRAMFS_MAGIC(), "cramfs");
+        name(linux_h.PROC_SUPER_MAGIC(), "proc");
+        name(linux_h.SYSFS_MAGIC(), "sysfs");
+        name(linux_h.DEVPTS_SUPER_MAGIC(), "devpts");
+        name(linux_h.CGROUP_SUPER_MAGIC(), "cgroup");
+        name(linux_h.CGROUP2_SUPER_MAGIC(), "cgroup2");
         String stacked = "overlayfs refuses an overlayfs as its upper layer";
         String remote = "overlayfs refuses network and FUSE filesystems as its upper layer";
         String readOnly = "it is read-only";

@@ -36,4 +36,25 @@ public final class Flags {
         int rest = flags & ~accessMode;
         return rest == 0 ? mode : mode + "|" + render("O_", rest);
     }
+
+    /** open_tree(2) flags, like {@code OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE}. */
+    public static String openTreeFlags(int flags) {
+        StringBuilder out = new StringBuilder();
+        int rest = flags;
+        rest = appendBit(out, rest, linux_h.OPEN_TREE_CLONE(), "OPEN_TREE_CLONE");
+        rest = appendBit(out, rest, linux_h.OPEN_TREE_CLOEXEC(), "OPEN_TREE_CLOEXEC");
+        rest = appendBit(out, rest, linux_h.AT_RECURSIVE(), "AT_RECURSIVE");
+        if (rest != 0) {
+            out.append(out.isEmpty() ? "" : "|").append("0x").append(Integer.toHexString(rest));
+        }
+        return out.isEmpty() ? "0" : out.toString();
+    }
+
+    private static int appendBit(StringBuilder out, int flags, int bit, String name) {
+        if ((flags & bit) == 0) {
+            return flags;
+        }
+        out.append(out.isEmpty() ? "" : "|").append(name);
+        return flags & ~bit;
+    }
 }

@@ -47,6 +47,7 @@ public final class Libc {
     private static final MethodHandle FGETXATTR = link(linux_h.fgetxattr$address(), linux_h.fgetxattr$descriptor());
     private static final MethodHandle SOCKETPAIR = link(linux_h.socketpair$address(), linux_h.socketpair$descriptor());
     private static final MethodHandle RECVMSG = link(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
+    private static final MethodHandle SENDMSG = link(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
     private static final MethodHandle POLL = link(linux_h.poll$address(), linux_h.poll$descriptor());
     /**
      * {@code ioctl(fd, request, pointer)}: variadic in C, so not in the generated bindings;
@@ -73,6 +74,16 @@ public final class Libc {
     private static final MethodHandle SYSCALL_3 = LINKER.downcallHandle(
             LINKER.defaultLookup().find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    /**
+     * {@code syscall(number, a, b, c, d, e)}, integer (and pointer-as-address) arguments only:
+     * for the new mount API ({@code mount_setattr}, {@code move_mount}), whose glibc wrappers
+     * came only with glibc 2.36, newer than some of the systems hako runs on.
+     */
+    private static final MethodHandle SYSCALL_5 = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
     private Libc() {
@@ -179,6 +190,11 @@ public final class Libc {
     /** {@code recvmsg(fd, msg, flags)}: returns the count of data bytes, 0 when the peer has closed its end. */
     public static long recvmsg(int fd, MemorySegment msg, int flags) throws SyscallException {
         return call(() -> "recvmsg(" + fd + ")", s -> (long) RECVMSG.invoke(s, fd, msg, flags));
+    }
+
+    /** {@code sendmsg(fd, msg, flags)}: returns the count of data bytes sent; {@code what} describes the message in errors. */
+    public static long sendmsg(int fd, MemorySegment msg, int flags, String what) throws SyscallException {
+        return call(() -> "sendmsg(" + fd + ", " + what + ")", s -> (long) SENDMSG.invoke(s, fd, msg, flags));
     }
 
     /** {@code poll(fds, count, timeout)}: returns how many entries have events ({@code -1}: no timeout). */
@@ -303,6 +319,59 @@ public final class Libc {
                             + ", resolve=0x" + Long.toHexString(resolve) + "})",
                     s -> (long) SYSCALL_OPENAT2.invoke(s, (long) linux_h.SYS_openat2(), (long) dirfd, cPath, how,
                             open_how.sizeof()));
+        }
+    }
+
+    /**
+     * {@code open_tree(AT_FDCWD, path, flags)}: with {@code OPEN_TREE_CLONE}, a detached copy
+     * of the mount tree at {@code path} (with {@code AT_RECURSIVE}, of every mount below it
+     * too), attached nowhere until a {@code move_mount}; gone when its last descriptor is
+     * closed. Returns that descriptor.
+     */
+    public static int openTree(String path, int flags) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cPath = arena.allocateFrom(path);
+            return (int) syscall3(() -> "open_tree(AT_FDCWD, " + path + ", " + Flags.openTreeFlags(flags) + ")",
+                    linux_h.SYS_open_tree(), linux_h.AT_FDCWD(), cPath.address(), flags & 0xFFFF_FFFFL);
+        }
+    }
+
+    /**
+     * {@code mount_setattr(fd, "", AT_EMPTY_PATH[|AT_RECURSIVE], {attr_set, userns_fd}, size)}
+     * on the mount {@code fd} names (such as a detached copy from {@link #openTree}).
+     * {@code usernsFd} is read only with {@code MOUNT_ATTR_IDMAP} in {@code attrSet}.
+     * {@code what} names the mount in errors (the path it is a copy of).
+     */
+    public static void mountSetattr(int fd, boolean recursive, long attrSet, int usernsFd, String what)
+            throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment empty = arena.allocateFrom("");
+            MemorySegment attr = arena.allocate(linux_h.HAKO_MOUNT_ATTR_SIZE(), 8); // zeroed: nothing cleared
+            attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_SET(), attrSet);
+            boolean idmap = (attrSet & linux_h.MOUNT_ATTR_IDMAP()) != 0;
+            if (idmap) {
+                attr.set(JAVA_LONG, linux_h.HAKO_MOUNT_ATTR_USERNS_FD(), usernsFd);
+            }
+            int flags = linux_h.AT_EMPTY_PATH() | (recursive ? linux_h.AT_RECURSIVE() : 0);
+            call(() -> "mount_setattr(" + fd + " [" + what + "], \"\", AT_EMPTY_PATH" + (recursive ? "|AT_RECURSIVE" : "")
+                            + ", {attr_set=" + Flags.render("MOUNT_ATTR_", attrSet)
+                            + (idmap ? ", userns_fd=" + usernsFd : "") + "}, " + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
+                    s -> (long) SYSCALL_5.invoke(s, (long) linux_h.SYS_mount_setattr(), (long) fd, empty.address(),
+                            (long) flags, attr.address(), (long) linux_h.HAKO_MOUNT_ATTR_SIZE()));
+        }
+    }
+
+    /**
+     * {@code move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH)}: attaches the
+     * detached mount {@code fd} at {@code target} in the caller's mount namespace.
+     */
+    public static void moveMount(int fd, String target) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment empty = arena.allocateFrom("");
+            MemorySegment cTarget = arena.allocateFrom(target);
+            call(() -> "move_mount(" + fd + ", \"\", AT_FDCWD, " + target + ", MOVE_MOUNT_F_EMPTY_PATH)",
+                    s -> (long) SYSCALL_5.invoke(s, (long) linux_h.SYS_move_mount(), (long) fd, empty.address(),
+                            (long) linux_h.AT_FDCWD(), cTarget.address(), (long) linux_h.MOVE_MOUNT_F_EMPTY_PATH()));
         }
     }
 

@@ -10,10 +10,17 @@ public final class SyscallException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final int errno;
+    private final String call;
 
     public SyscallException(String call, int errno) {
         super(call + ": " + Errno.describe(errno));
         this.errno = errno;
+        this.call = call;
+    }
+
+    /** The call as the message names it, without the errno. */
+    public String call() {
+        return call;
     }
 
     /** The errno value the call failed with. */

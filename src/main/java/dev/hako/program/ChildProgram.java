@@ -1,6 +1,7 @@
 package dev.hako.program;
 
 import dev.hako.linux.Errno;
+import dev.hako.linux.FdSocket;
 import dev.hako.linux.Flags;
 import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
@@ -235,6 +236,9 @@ public final class ChildProgram {
             if (s.skipsOnEnoent()) {
                 marks.add("skips " + s.skipsIfMissing() + " if missing");
             }
+            if ((s.flags() & TrampolineCode.EXIT_ON_POSITIVE) != 0) {
+                marks.add("exits if positive");
+            }
             if (!marks.isEmpty()) {
                 out.append("  [").append(String.join(", ", marks)).append(']');
             }
@@ -315,6 +319,14 @@ public final class ChildProgram {
         /** The step added last does not stop the program when it fails. */
         public Builder mayFail() {
             return withFlag(TrampolineCode.MAY_FAIL);
+        }
+
+        /**
+         * A result above 0 of the step added last ends the child with 0, the end of the
+         * program: after a fork (clone3), the parent is done and only the new child goes on.
+         */
+        public Builder exitIfPositive() {
+            return withFlag(TrampolineCode.EXIT_ON_POSITIVE);
         }
 
         /** The step added last fails when it returns 0 (e.g. read at end of file). */
@@ -483,20 +495,9 @@ public final class ChildProgram {
 
         /** {@code open_tree(AT_FDCWD, path, flags)}: a detached copy of the mount at {@code path}; returns its fd. */
         public int openTree(String path, int flags) {
-            step(linux_h.SYS_open_tree(), () -> "open_tree(AT_FDCWD, " + quote(path) + ", " + openTreeFlags(flags) + ")",
+            step(linux_h.SYS_open_tree(), () -> "open_tree(AT_FDCWD, " + quote(path) + ", " + Flags.openTreeFlags(flags) + ")",
                     linux_h.AT_FDCWD(), cString(path), flags);
             return opened();
-        }
-
-        private static String openTreeFlags(int flags) {
-            StringBuilder out = new StringBuilder("OPEN_TREE_CLONE");
-            if ((flags & linux_h.OPEN_TREE_CLOEXEC()) != 0) {
-                out.append("|OPEN_TREE_CLOEXEC");
-            }
-            if ((flags & linux_h.AT_RECURSIVE()) != 0) {
-                out.append("|AT_RECURSIVE");
-            }
-            return out.toString();
         }
 
         /** {@code move_mount(fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_SYMLINKS)}: attaches a detached mount. */
@@ -693,7 +694,34 @@ public final class ChildProgram {
                     fd, msg.address(), flags);
         }
 
-        /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */
+        /**
+         * {@code recvmsg(socketFd, {[1 byte], room for one SCM_RIGHTS descriptor}, MSG_CMSG_CLOEXEC)}:
+         * waits for one descriptor that the parent sends over an {@link FdSocket}
+         * ({@code FdSocket.send}) and returns the number it gets in the child. The kernel
+         * installs a received descriptor at the lowest free number, as it does for an open, so
+         * the number is known now, from the fd table ({@link #closeFrom(int)} or
+         * {@link #closeAllExcept(BitSet)} must have come first), and later steps can name it.
+         * Close-on-exec: whatever the child does not close itself is gone at its execve.
+         *
+         * <p>A zero-length read fails the step ({@link #zeroFails()}): the parent closed its
+         * end without sending, because it gave up, and the child stops here. That needs the
+         * child to hold no copy of the parent's end, which the fd table rebuild sees to. The
+         * step blocks until then, so it is also a wait for the parent: steps after it run only
+         * once the parent has done what it had to do before sending (such as writing the
+         * maps of the child's user namespace). Each call receives one descriptor; several
+         * sent in a row arrive one per call, in order, each at the next lowest free number.
+         *
+         * <p>A message without a descriptor (never sent by hako's parent side) would leave
+         * the number free: the steps that use it then fail with EBADF.
+         */
+        public int receiveFd(int socketFd) {
+            MemorySegment msg = FdSocket.receivingMessage(arena);
+            step(linux_h.SYS_recvmsg(), () -> "recvmsg(" + socketFd + ", {[1 byte], SCM_RIGHTS [<one fd>]}, MSG_CMSG_CLOEXEC)",
+                    socketFd, msg.address(), linux_h.MSG_CMSG_CLOEXEC());
+            zeroFails();
+            return opened();
+        }
+
         /**
          * {@code rt_sigaction(signal, {SIG_DFL}, NULL, sigsetsize)}: the default action for a
          * signal the child would otherwise inherit as ignored (CLONE_CLEAR_SIGHAND resets only
@@ -708,6 +736,7 @@ public final class ChildProgram {
                     signal, defaultAction.address(), 0, linux_h.HAKO_KERNEL_SIGSET_SIZE());
         }
 
+        /** Unblocks every signal: {@code rt_sigprocmask(SIG_SETMASK, {}, NULL, 8)}. */
         public Builder unblockAllSignals() {
             MemorySegment empty = arena.allocate(linux_h.HAKO_KERNEL_SIGSET_SIZE());
             return step(linux_h.SYS_rt_sigprocmask(), () -> "rt_sigprocmask(SIG_SETMASK, [], NULL, "

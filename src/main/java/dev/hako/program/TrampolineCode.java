@@ -75,8 +75,8 @@ public final class TrampolineCode {
     /** Number of syscall arguments a step carries. */
     public static final int STEP_ARG_COUNT = 6;
     /**
-     * The flags word: bits 0 to 3 are {@link #MAY_FAIL}, {@link #ZERO_FAILS},
-     * {@link #ARG0_FROM_PREV} and {@link #SKIP_ON_ENOENT}, or'ed; bits 8 to 15 are the skip
+     * The flags word: bits 0 to 4 are {@link #MAY_FAIL}, {@link #ZERO_FAILS},
+     * {@link #ARG0_FROM_PREV}, {@link #SKIP_ON_ENOENT} and {@link #EXIT_ON_POSITIVE}, or'ed; bits 8 to 15 are the skip
      * count of {@link #SKIP_ON_ENOENT} (see {@link #skipCount(long)}); all other bits are 0.
      */
     public static final long STEP_FLAGS = 56;
@@ -104,6 +104,13 @@ public final class TrampolineCode {
      * would deal with it are one test instead of K system calls that fail.
      */
     public static final long SKIP_ON_ENOENT = 8;
+    /**
+     * A result above 0 ends the child at once with exit code 0, as the end of the program
+     * does: after a fork step (clone3), the parent, which got the new child's pid, is done,
+     * and the child, which got 0, goes on with the steps. A 0 result or a failure goes on
+     * as without this flag.
+     */
+    public static final long EXIT_ON_POSITIVE = 16;
     /** The lowest bit of the skip count within the flags word. */
     public static final int SKIP_COUNT_SHIFT = 8;
     /** The largest skip count: it is one byte of the flags word. */
@@ -167,7 +174,7 @@ public final class TrampolineCode {
             45 31 ed          | 52: xor %r13d,%r13d
             49 8b 04 24       | 55: mov (%r12),%rax
             48 83 f8 ff       | 59: cmp $0xffffffffffffffff,%rax
-            74 72             | 5d: je d1
+            74 7a             | 5d: je d9
             49 8b 7c 24 08    | 5f: mov 0x8(%r12),%rdi
             41 f6 44 24 38 04 | 64: testb $0x4,0x38(%r12)
             49 0f 45 fd       | 6a: cmovne %r13,%rdi
@@ -182,7 +189,7 @@ public final class TrampolineCode {
             48 3d 01 f0 ff ff | 91: cmp $0xfffffffffffff001,%rax
             73 0d             | 97: jae a6
             48 85 c0          | 99: test %rax,%rax
-            75 2d             | 9c: jne cb
+            75 33             | 9c: jne d1
             41 f6 44 24 38 02 | 9e: testb $0x2,0x38(%r12)
             74 25             | a4: je cb
             41 f6 44 24 38 08 | a6: testb $0x8,0x38(%r12)
@@ -194,15 +201,17 @@ public final class TrampolineCode {
             49 01 c4          | be: add %rax,%r12
             eb 08             | c1: jmp cb
             41 f6 44 24 38 01 | c3: testb $0x1,0x38(%r12)
-            74 0a             | c9: je d5
+            74 12             | c9: je dd
             49 83 c4 48       | cb: add $0x48,%r12
             eb 84             | cf: jmp 55
-            31 ff             | d1: xor %edi,%edi
-            eb 04             | d3: jmp d9
-            48 8b 7b 50       | d5: mov 0x50(%rbx),%rdi
-            48 8b 43 38       | d9: mov 0x38(%rbx),%rax
-            0f 05             | dd: syscall
-            eb f8             | df: jmp d9
+            41 f6 44 24 38 10 | d1: testb $0x10,0x38(%r12)
+            74 f2             | d7: je cb
+            31 ff             | d9: xor %edi,%edi
+            eb 04             | db: jmp e1
+            48 8b 7b 50       | dd: mov 0x50(%rbx),%rdi
+            48 8b 43 38       | e1: mov 0x38(%rbx),%rax
+            0f 05             | e5: syscall
+            eb f8             | e7: jmp e1
             """;
 
     private static final String AARCH64 =
@@ -232,7 +241,7 @@ public final class TrampolineCode {
             eb 03 1f aa | 58: mov x11, xzr
             48 01 40 f9 | 5c: ldr x8, [x10]
             1f 05 00 b1 | 60: cmn x8, #0x1
-            20 03 00 54 | 64: b.eq c8
+            40 03 00 54 | 64: b.eq cc
             4c 1d 40 f9 | 68: ldr x12, [x10, #56]
             40 85 40 a9 | 6c: ldp x0, x1, [x10, #8]
             9f 01 7e f2 | 70: tst x12, #0x4
@@ -244,7 +253,7 @@ public final class TrampolineCode {
             eb 03 00 aa | 88: mov x11, x0
             1f fc 3f b1 | 8c: cmn x0, #0xfff
             62 00 00 54 | 90: b.cs 9c
-            60 01 00 b5 | 94: cbnz x0, c0
+            a0 01 00 b5 | 94: cbnz x0, c8
             4c 01 08 36 | 98: tbz w12, #1, c0
             0c 01 18 36 | 9c: tbz w12, #3, bc
             2d 2d 40 f9 | a0: ldr x13, [x9, #88]
@@ -254,16 +263,17 @@ public final class TrampolineCode {
             0e 09 80 d2 | b0: mov x14, #0x48
             aa 29 0e 9b | b4: madd x10, x13, x14, x10
             02 00 00 14 | b8: b c0
-            ac 00 00 36 | bc: tbz w12, #0, d0
+            cc 00 00 36 | bc: tbz w12, #0, d4
             4a 21 01 91 | c0: add x10, x10, #0x48
             e6 ff ff 17 | c4: b 5c
-            ed 03 1f aa | c8: mov x13, xzr
-            02 00 00 14 | cc: b d4
-            2d 29 40 f9 | d0: ldr x13, [x9, #80]
-            e0 03 0d aa | d4: mov x0, x13
-            28 1d 40 f9 | d8: ldr x8, [x9, #56]
-            01 00 00 d4 | dc: svc #0x0
-            fd ff ff 17 | e0: b d4
+            cc ff 27 36 | c8: tbz w12, #4, c0
+            ed 03 1f aa | cc: mov x13, xzr
+            02 00 00 14 | d0: b d8
+            2d 29 40 f9 | d4: ldr x13, [x9, #80]
+            e0 03 0d aa | d8: mov x0, x13
+            28 1d 40 f9 | dc: ldr x8, [x9, #56]
+            01 00 00 d4 | e0: svc #0x0
+            fd ff ff 17 | e4: b d8
             """;
 
     private static final byte[] X86_64_BYTES = parse(X86_64);

@@ -8,6 +8,7 @@ import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
 import dev.hako.IdMapping;
 import dev.hako.Namespace;
+import dev.hako.Rootfs;
 import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
@@ -15,13 +16,20 @@ import dev.hako.cgroup.StaleCgroups;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.Errno;
+import dev.hako.linux.FdSocket;
 import dev.hako.linux.Flags;
+import dev.hako.linux.IdmapUnsupportedException;
+import dev.hako.linux.IdmappedMount;
 import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
+import dev.hako.linux.Namespaces;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
 import dev.hako.process.Reaper;
+import dev.hako.userns.AutoRanges;
+import dev.hako.userns.IdMapException;
+import dev.hako.userns.IdMapWriter;
 import dev.hako.security.Privileges;
 
 import java.io.IOException;
@@ -81,9 +89,21 @@ public final class ContainerLauncher {
         return l;
     }
 
-    public static Launched launch(LaunchConfig config) throws ContainerException {
-        checkSystem(config);
-        checkPassedFds(config);
+    public static Launched launch(LaunchConfig given) throws ContainerException {
+        checkSystem(given);
+        checkPassedFds(given);
+        // UserNamespace.auto(): a range of host ids held for as long as the container is.
+        AutoRanges.Lease lease = null;
+        LaunchConfig config = given;
+        if (given.hasUserNamespace() && given.userNamespace().isAuto()) {
+            try {
+                lease = AutoRanges.system().lease();
+            } catch (IOException e) {
+                throw new ContainerException("starting container " + given.id() + ": choosing a range of host ids"
+                        + " for its user namespace (UserNamespace.auto()) failed: " + e.getMessage(), e);
+            }
+            config = given.withUserNamespace(lease.userNamespace());
+        }
         Stdio stdio = null;
         int[] sync = {-1, -1};
         int[] error = {-1, -1};
@@ -99,10 +119,12 @@ public final class ContainerLauncher {
         // In a user namespace the child takes the namespace's root ids, new ids on the host.
         boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
         boolean holdsDumpable = false;
+        FdSocket layerSocket = null;
         try {
             UserNamespace userNamespace = config.userNamespace();
+            boolean idmapsLayers = ContainerProgram.idmapsLayers(config);
             RootfsSetup.prepareHost(config.rootfs(), userNamespace == null ? -1 : userNamespace.hostUid(0),
-                    userNamespace == null ? -1 : userNamespace.hostGid(0));
+                    userNamespace == null ? -1 : userNamespace.hostGid(0), idmapsLayers);
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
                     : List.of();
@@ -113,8 +135,12 @@ public final class ContainerLauncher {
             // The device policy is put in place with the child's placement below, before its release.
             cgroup = ContainerCgroup.prepare(cgroups, config.cgroupParent(), config.id(), config.limits(),
                     config.devicePolicy());
+            if (idmapsLayers) {
+                layerSocket = FdSocket.open();
+            }
             ChildProgram.Builder steps = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
-                    CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)));
+                    CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
+                    layerSocket == null ? -1 : layerSocket.childEnd());
             ChildProgram program = steps.buildFirstPart(ContainerProgram.roomForTheCommand(config));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
@@ -139,7 +165,13 @@ public final class ContainerLauncher {
                 // While the memory the child shares is dumpable, its /proc files are the JVM
                 // user's, which a JVM without root needs to write the maps; the child's change
                 // of ids after them makes it non-dumpable, which is held here and given back.
-                writeMaps(pid, config.userNamespace());
+                writeMaps(pid, config);
+                if (layerSocket != null) {
+                    layerSocket.closeChildEnd();
+                    sendIdmappedLayers(config, pid, pidfd, layerSocket);
+                    layerSocket.close();
+                    layerSocket = null;
+                }
                 JoiningChildren.enter();
                 holdsDumpable = true;
                 wake(sync[1], arena); // the child waits for its maps first, for its release later
@@ -182,14 +214,19 @@ public final class ContainerLauncher {
                 throw noTerminal("starting container " + config.id(), program, status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup);
+            return new Launched(pid, pidfd, exit, stdio, cgroup, lease);
         } catch (ContainerException | IllegalArgumentException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            closeQuietly(lease);
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            closeQuietly(lease);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
+            if (layerSocket != null) {
+                layerSocket.close(); // a child still waiting for its layers then stops
+            }
             // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
             if (holdsDumpable) {
                 JoiningChildren.leave();
@@ -293,34 +330,36 @@ public final class ContainerLauncher {
     }
 
     /**
-     * The child's uid and gid maps, written from here (root in the host's user namespace):
-     * each in one write, as the kernel takes them.
+     * The overlay's lower layers as idmapped copies through the child's user namespace, one
+     * message each, in order: the child waits for them and attaches them.
      */
-    private static void writeMaps(long pid, UserNamespace ns) throws IOException {
-        writeMap(pid, "uid_map", ns.uidMap());
-        if (ContainerProgram.setgroupsDenied(ns)) {
-            // Without root, the kernel takes a gid map only from a process that gave up setgroups.
-            Path setgroups = Path.of("/proc", Long.toString(pid), "setgroups");
-            try {
-                Files.writeString(setgroups, "deny");
-            } catch (IOException e) {
-                throw new IOException("writing \"deny\" to " + setgroups + " failed: " + e.getMessage(), e);
+    private static void sendIdmappedLayers(LaunchConfig config, long pid, int pidfd, FdSocket socket)
+            throws IOException {
+        int userNamespace = Namespaces.open(pid, pidfd, "user");
+        try {
+            for (Path lower : ((Rootfs.Overlay) config.rootfs()).lowers()) {
+                try (IdmappedMount layer = IdmappedMount.of(lower, userNamespace, false)) {
+                    socket.send(layer.fd());
+                } catch (IdmapUnsupportedException e) {
+                    throw new ContainerException("starting container " + config.id() + ": the overlay layer " + lower
+                            + " cannot be idmapped for its user namespace (rootfs): " + e.getMessage(), e);
+                }
             }
+        } finally {
+            Libc.closeQuietly(userNamespace);
         }
-        writeMap(pid, "gid_map", ns.gidMap());
     }
 
-    private static void writeMap(long pid, String file, List<IdMapping> lines) throws IOException {
-        StringBuilder text = new StringBuilder();
-        for (IdMapping m : lines) {
-            text.append(m.line()).append('\n');
-        }
-        Path path = Path.of("/proc", Long.toString(pid), file);
+    /**
+     * The child's uid and gid maps: written from here (root in the host's user namespace, or
+     * a JVM mapping its own ids alone), or through newuidmap and newgidmap for the ranges of
+     * /etc/subuid and /etc/subgid.
+     */
+    private static void writeMaps(long pid, LaunchConfig config) throws ContainerException {
         try {
-            Files.writeString(path, text);
-        } catch (IOException e) {
-            throw new IOException("writing the user namespace's " + file + " (" + text.toString().strip().replace("\n", "; ")
-                    + ") to " + path + " failed: " + e.getMessage(), e);
+            IdMapWriter.system().write(pid, config.userNamespace(), config.setgroupsDenied());
+        } catch (IdMapException e) {
+            throw new ContainerException("starting container " + config.id() + ": " + e.getMessage(), e);
         }
     }
 
@@ -422,6 +461,12 @@ public final class ContainerLauncher {
             throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
         return Spawner.spawn(Trampoline.get(), control.address(), pidNamespace);
+    }
+
+    private static void closeQuietly(AutoRanges.Lease lease) {
+        if (lease != null) {
+            lease.close();
+        }
     }
 
     private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {

@@ -3,6 +3,7 @@ package dev.hako.spawn;
 import dev.hako.program.ChildProgram;
 
 import dev.hako.Namespace;
+import dev.hako.Rootfs;
 import dev.hako.UserNamespace;
 import dev.hako.fs.CgroupView;
 import dev.hako.fs.EtcFiles;
@@ -20,6 +21,7 @@ import dev.hako.terminal.PtySteps;
 import dev.hako.terminal.TerminalSize;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -67,8 +69,20 @@ final class ContainerProgram {
     static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                                       int errorWriteFd, List<EtcFiles.Entry> etcFiles,
                                       List<CgroupView.Hierarchy> cgroups) {
+        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, -1);
+    }
+
+    /**
+     * {@code layerSocketFd}: with {@link #idmapsLayers}, the JVM's end (as a number of its
+     * own fd table) of the socket over which it sends the idmapped copies of the overlay's
+     * lower layers, one per layer, once it has written the maps; -1 otherwise.
+     */
+    static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
+                                      int errorWriteFd, List<EtcFiles.Entry> etcFiles,
+                                      List<CgroupView.Hierarchy> cgroups, int layerSocketFd) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
-        ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds());
+        ChildFds fds = layerSocketFd < 0 ? rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds())
+                : rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), layerSocketFd);
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -77,6 +91,15 @@ final class ContainerProgram {
         p.setsid().note("own session: no signals from the JVM's terminal");
         if (config.hasUserNamespace()) {
             waitForTheMaps(p, fds);
+        }
+        List<Integer> layerFds = new ArrayList<>();
+        if (layerSocketFd >= 0) {
+            p.setsUp("the idmapped lower layers of " + config.rootfs(), "rootfs");
+            int socket = fds.extra()[0];
+            for (Path ignored : ((Rootfs.Overlay) config.rootfs()).lowers()) {
+                layerFds.add(p.receiveFd(socket));
+            }
+            p.close(socket);
         }
         MountSetup mounts = new MountSetup();
         p.setsUpInternals("a private mount tree");
@@ -92,12 +115,13 @@ final class ContainerProgram {
         RootfsSetup.StagedSystem staged = null;
         if (config.hasUserNamespace()) {
             p.setsUpInternals("/proc and /sys, made while the host's are in view (a user namespace needs that)");
-            staged = RootfsSetup.stageSystem(p, config.namespaces().contains(Namespace.NETWORK));
+            staged = RootfsSetup.stageSystem(p, config.namespaces().contains(Namespace.NETWORK),
+                    config.namespaces().contains(Namespace.PID));
         }
         EtcFiles.write(p, etcFiles);
         mounts.openEtcFiles(p, etcFiles);
         p.setsUp("the root filesystem " + config.rootfs(), "rootfs");
-        String newRoot = RootfsSetup.mountRoot(p, config.rootfs());
+        String newRoot = RootfsSetup.mountRoot(p, config.rootfs(), layerFds);
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
         RootfsSetup.mountSystem(p, config.devices(), staged, ttyGroupMapped(config));
@@ -146,13 +170,13 @@ final class ContainerProgram {
     }
 
     /**
-     * Whether the container may not call setgroups: a JVM without root writes a gid map of
-     * its own gid alone directly, which the kernel allows only once setgroups is denied (so
-     * that no process can drop a group to get past a "deny" permission on a file).
+     * Whether the overlay's lower layers are idmapped copies the JVM makes: a container in a
+     * user namespace started by a JVM with root (only that may make idmapped mounts of the
+     * host's filesystems). Only read-only layers are: what the container writes goes to its
+     * upper layer as its own ids on the host, never as the host's root.
      */
-    static boolean setgroupsDenied(UserNamespace ns) {
-        return ns != null && Kernel.rootless() && ns.gidMap().size() == 1 && ns.gidMap().getFirst().count() == 1
-                && ns.gidMap().getFirst().hostId() == Kernel.effectiveGid();
+    static boolean idmapsLayers(LaunchConfig config) {
+        return config.hasUserNamespace() && !Kernel.rootless() && config.rootfs() instanceof Rootfs.Overlay;
     }
 
     /** Whether gid 5 (tty), which devpts gives new ptys, is an id of the container. */
@@ -204,7 +228,7 @@ final class ContainerProgram {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
         }
         Privileges.addSteps(p, user, container.capabilities(), container.noNewPrivileges(), container.rlimits(),
-                !setgroupsDenied(container.userNamespace()));
+                !container.setgroupsDenied());
         p.setsUp("the working directory " + workingDir, "workingDir");
         p.chdir(workingDir).note("as the command's user, so its permissions apply");
         resetSignals(p);

@@ -5,6 +5,7 @@ import dev.hako.ExitStatus;
 import dev.hako.Namespace;
 import dev.hako.linux.Errno;
 import dev.hako.linux.Flags;
+import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
@@ -49,12 +50,17 @@ public final class ExecLauncher {
             stdio = Stdio.open(exec);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
+            // The spawner thread joins the PID namespace so that the child is born in it; the
+            // kernel lets it only with CAP_SYS_ADMIN in the JVM's own user namespace too, so
+            // without root the child joins it and forks into it.
+            MemorySegment forked = Kernel.rootless() && container.namespaces().contains(Namespace.PID)
+                    ? arena.allocate(JAVA_INT) : null;
             ChildProgram program = ExecProgram.build(arena, container, exec, stdio, sync[0], error[1], target,
-                    first.pid());
+                    first.pid(), forked);
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, pidfdOut);
-            int pidNamespace = container.namespaces().contains(Namespace.PID) ? target : -1;
+            int pidNamespace = container.namespaces().contains(Namespace.PID) && forked == null ? target : -1;
             JoiningChildren.enter();
             joining = true;
             long pid;
@@ -84,6 +90,15 @@ public final class ExecLauncher {
             if (ContainerLauncher.TRACE) {
                 System.err.print("hako: exec in container " + container.id() + " child program:\n"
                         + program.describeRun());
+            }
+            if (forked != null && forked.get(JAVA_INT, 0) > 0) {
+                // The first child forked and ended: its child, the JVM's (CLONE_PARENT), is the
+                // process from here on, also when it failed (it is reaped below).
+                Reaper.reapNow(pidfd);
+                Libc.close(pidfd);
+                pidfd = -1;
+                pid = forked.get(JAVA_INT, 0);
+                pidfd = Libc.pidfdOpen(pid);
             }
             var failure = program.failure();
             if (failure.isPresent() || !reachedExecve(program)) {

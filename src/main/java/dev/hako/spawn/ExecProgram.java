@@ -1,10 +1,12 @@
 package dev.hako.spawn;
 
 import dev.hako.Namespace;
+import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Set;
 
@@ -28,6 +30,18 @@ final class ExecProgram {
 
     static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
                               int errorWriteFd, int targetPidfd, long targetPid) {
+        return build(arena, container, exec, stdio, syncReadFd, errorWriteFd, targetPidfd, targetPid, null);
+    }
+
+    /**
+     * {@code forkedPid}: null when the spawner thread had the child born in the container's
+     * PID namespace; else the child joins that namespace itself (a JVM without root may not
+     * put its spawner thread there), which counts only for its children, so it forks once
+     * and ends: the new child, whose parent is the JVM ({@code CLONE_PARENT}), goes on, and
+     * the kernel writes its pid to {@code forkedPid} (an int, in the JVM's memory).
+     */
+    static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
+                              int errorWriteFd, int targetPidfd, long targetPid, MemorySegment forkedPid) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         p.setsUpInternals("a child that shares the JVM's memory until execve");
         p.prctl(linux_h.PR_SET_DUMPABLE(), "PR_SET_DUMPABLE", 0, "0")
@@ -56,6 +70,9 @@ final class ExecProgram {
                         + " was the spawner thread's for this clone already");
         p.close(target);
         p.fchdir(root).chroot(".").note("the container's root, not its mount namespace's").close(root);
+        if (forkedPid != null) {
+            forkIntoThePidNamespace(p, container, forkedPid);
+        }
         // After the setns: /dev/pts is now the container's own devpts, as for its command's terminal.
         ContainerProgram.addTerminal(p, fds, exec.terminal(), exec.user());
         p.setsUpInternals("waiting for the parent to place the child in the container's cgroups");
@@ -64,6 +81,29 @@ final class ExecProgram {
         ContainerProgram.becomeTheCommand(p, container, exec.user(), exec.workingDir(), exec.command(), exec.env(),
                 exec.path());
         return p.build();
+    }
+
+    private static void forkIntoThePidNamespace(ChildProgram.Builder p, LaunchConfig container, MemorySegment forkedPid) {
+        p.setsUpInternals("a child in the container's PID namespace");
+        MemorySegment args = clone_args.allocate(p.arena());
+        args.fill((byte) 0);
+        MemorySegment stack = p.arena().allocate(ContainerLauncher.STACK_SIZE, 16);
+        // exit_signal stays 0: with CLONE_PARENT the new child's is its parent's (SIGCHLD).
+        clone_args.flags(args, linux_h.CLONE_VM() | linux_h.CLONE_PARENT() | linux_h.CLONE_PARENT_SETTID());
+        clone_args.parent_tid(args, forkedPid.address());
+        clone_args.stack(args, stack.address());
+        clone_args.stack_size(args, ContainerLauncher.STACK_SIZE);
+        p.step(linux_h.SYS_clone3(), "clone3({CLONE_VM|CLONE_PARENT|CLONE_PARENT_SETTID, own stack})", args.address(),
+                        clone_args.sizeof())
+                .exitIfPositive()
+                .note("the setns gave the PID namespace to this child's children: the new one, the JVM's child,"
+                        + " goes on; this one is done");
+        p.setsUpInternals("the child's process attributes");
+        if (container.dieWithJvm()) {
+            p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
+                    .note("a fork does not keep it");
+        }
+        p.setsid().note("own session, for a terminal of its own");
     }
 
     /** The container's namespaces as setns flags (the cgroup namespace included: its first process made one). */

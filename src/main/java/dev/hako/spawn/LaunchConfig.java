@@ -53,7 +53,9 @@ public record LaunchConfig(
         TerminalSize terminal,
         List<PassedFd> passedFds,
         /* null: none (the namespaces lack USER); else its maps, or auto until a start resolves it */
-        UserNamespace userNamespace) {
+        UserNamespace userNamespace,
+        /* the user namespace denies setgroups: a JVM without root mapping its own gid alone */
+        boolean setgroupsDenied) {
 
     /** Whether the container gets a user namespace of its own. */
     public boolean hasUserNamespace() {
@@ -65,7 +67,7 @@ public record LaunchConfig(
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, resolved);
+                terminal, passedFds, resolved, setgroupsDenied);
     }
 
     /** The PATH the command is looked up in: the container's own. */

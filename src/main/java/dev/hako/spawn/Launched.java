@@ -37,7 +37,16 @@ public final class Launched {
     /** Set by {@link #pause()} until {@link #resume()}: close() must thaw, or a v1-frozen process never dies. */
     private volatile boolean paused;
 
+    /** What else the container holds until it is closed (a leased range of host ids); null for none. */
+    private final AutoCloseable held;
+
     Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup) {
+        this(pid, pidfd, reaped, stdio, cgroup, null);
+    }
+
+    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup,
+             AutoCloseable held) {
+        this.held = held;
         this.pid = pid;
         this.pidfd = pidfd;
         this.stdio = stdio;
@@ -221,6 +230,14 @@ public final class Launched {
                 } catch (IOException e) {
                     System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
                             "could not remove the cgroup of container process " + pid + ": " + e.getMessage());
+                }
+                if (held != null) {
+                    try {
+                        held.close(); // after the cgroup is gone: none of its processes is left
+                    } catch (Exception e) {
+                        System.getLogger(Launched.class.getName()).log(System.Logger.Level.WARNING,
+                                "could not release what container process " + pid + " held: " + e.getMessage());
+                    }
                 }
             }
         }

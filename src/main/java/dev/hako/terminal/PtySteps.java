@@ -1,14 +1,13 @@
 package dev.hako.terminal;
 
+import dev.hako.linux.FdSocket;
 import dev.hako.linux.linux_h;
 import dev.hako.linux.winsize;
 import dev.hako.program.ChildProgram;
 
 import java.lang.foreign.MemorySegment;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The child's side of a terminal, as runc makes a container's console: the child opens a
@@ -53,29 +52,8 @@ public final class PtySteps {
         p.ioctl(slave, linux_h.TIOCSCTTY(), "TIOCSCTTY", 0, "0")
                 .note("the controlling terminal of the session setsid() began; its foreground group is the child's");
         p.dup3(slave, 0, 0).dup3(slave, 1, 0).dup3(slave, 2, 0).note("the terminal is stdin, stdout and stderr");
-        p.sendmsg(socketFd, masterMessage(p, master), "{[1 byte], SCM_RIGHTS [" + master + "]}", 0)
+        p.sendmsg(socketFd, FdSocket.messageCarrying(p.arena(), master), "{[1 byte], SCM_RIGHTS [" + master + "]}", 0)
                 .note("the master to the JVM, which waits for it before it releases the child");
         p.close(master).close(slave).close(socketFd);
-    }
-
-    /** A message of one byte of data carrying {@code fd} as SCM_RIGHTS, in the program's memory. */
-    private static MemorySegment masterMessage(ChildProgram.Builder p, int fd) {
-        MemorySegment data = p.arena().allocate(1);
-        MemorySegment iov = p.arena().allocate(linux_h.HAKO_IOVEC_SIZE(), 8);
-        iov.set(ADDRESS, linux_h.HAKO_IOV_BASE(), data);
-        iov.set(JAVA_LONG, linux_h.HAKO_IOV_LEN(), 1);
-        MemorySegment control = p.arena().allocate(linux_h.HAKO_CMSG_SPACE_ONE_FD(), 8);
-        control.fill((byte) 0);
-        control.set(JAVA_LONG, linux_h.HAKO_CMSGHDR_LEN(), linux_h.HAKO_CMSG_LEN_ONE_FD());
-        control.set(JAVA_INT, linux_h.HAKO_CMSGHDR_LEVEL(), linux_h.SOL_SOCKET());
-        control.set(JAVA_INT, linux_h.HAKO_CMSGHDR_TYPE(), linux_h.SCM_RIGHTS());
-        control.set(JAVA_INT, linux_h.HAKO_CMSGHDR_DATA(), fd);
-        MemorySegment msg = p.arena().allocate(linux_h.HAKO_MSGHDR_SIZE(), 8);
-        msg.fill((byte) 0);
-        msg.set(ADDRESS, linux_h.HAKO_MSG_IOV(), iov);
-        msg.set(JAVA_LONG, linux_h.HAKO_MSG_IOVLEN(), 1);
-        msg.set(ADDRESS, linux_h.HAKO_MSG_CONTROL(), control);
-        msg.set(JAVA_LONG, linux_h.HAKO_MSG_CONTROLLEN(), linux_h.HAKO_CMSG_SPACE_ONE_FD());
-        return msg;
     }
 }

@@ -168,4 +168,51 @@ class UserNamespaceIT {
         assertTrue(e.getMessage().contains(closed.toString()) && e.getMessage().contains("uid " + BASE),
                 e.getMessage());
     }
+
+    @Test
+    void autoGivesEachRunningContainerItsOwnRangeAndTakesItBackAtClose() throws Exception {
+        Container.Builder auto = Container.builder().rootfs(rootfs).cgroupParent(TestCgroups.parent())
+                .userNamespace(dev.hako.UserNamespace.auto());
+        try (Container a = auto.command("/bin/sleep", "60").build(); Container b = auto.command("/bin/sleep", "60").build()) {
+            long hostA = firstHostId(a.start().pid());
+            long hostB = firstHostId(b.start().pid());
+            assertTrue(hostA >= 65536 && hostB >= 65536, "above the host's first 65536 ids: " + hostA + ", " + hostB);
+            assertTrue(Math.abs(hostA - hostB) >= 65536, "ranges apart: " + hostA + ", " + hostB);
+            a.close();
+            try (Container c = auto.command("/bin/sleep", "60").build()) {
+                assertEquals(hostA, firstHostId(c.start().pid()), "the lowest free range again, once a has closed");
+            }
+        }
+    }
+
+    /** The host id that container id 0 of process {@code pid} is, from its uid_map, which must map 65536 ids. */
+    private static long firstHostId(long pid) throws Exception {
+        String[] line = Files.readString(Path.of("/proc", Long.toString(pid), "uid_map")).trim().split("\\s+");
+        assertEquals("0", line[0]);
+        assertEquals("65536", line[2]);
+        return Long.parseLong(line[1]);
+    }
+
+    @Test
+    void anOverlaysLayersAreIdmappedSoTheImagesFilesShowTheirOwnOwners() throws Exception {
+        Path layer = Files.createDirectory(dir.resolve("layer-owners"));
+        Path mine = Files.writeString(layer.resolve("of-1000"), "x\n");
+        Files.setAttribute(mine, "unix:uid", 1000);
+        Files.setAttribute(mine, "unix:gid", 1000);
+        Files.writeString(rootfs.resolve("etc/whited-out"), "lower\n");
+        Path whiteout = layer.resolve("etc");
+        Files.createDirectory(whiteout);
+        new ProcessBuilder("mknod", whiteout.resolve("whited-out").toString(), "c", "0", "0").inheritIO().start().waitFor();
+        Path upper = dir.resolve("upper-owners");
+        String out = ok(mapped().rootfs(dev.hako.Rootfs.overlay(layer, rootfs).persistent(upper))
+                .command("/bin/sh", "-c", "stat -c '%u %g' /bin /of-1000; cat /etc/whited-out 2>/dev/null || echo hidden;"
+                        + " echo new > /bin/new && echo wrote")
+                .run());
+        assertEquals("0 0\n1000 1000\nhidden\nwrote\n", out, "the image's own owners, its whiteout, and a write");
+        assertEquals((int) BASE, Files.getAttribute(upper.resolve("bin/new"), "unix:uid"),
+                "the write is the container's root on the host, not the host's root");
+        assertTrue(Files.notExists(rootfs.resolve("bin/new")), "the lower layer is untouched");
+        assertEquals(1000, Files.getAttribute(mine, "unix:uid"), "nothing chowned on disk");
+        Files.delete(rootfs.resolve("etc/whited-out"));
+    }
 }

@@ -111,6 +111,46 @@ class ChildProgramTest {
         try (Arena arena = Arena.ofConfined()) {
             ChildProgram.Builder b = ChildProgram.builder(arena);
             assertThrows(IllegalStateException.class, () -> b.open("/a", linux_h.O_RDONLY(), 0));
+            assertThrows(IllegalStateException.class, () -> b.receiveFd(3));
+        }
+    }
+
+    @Test
+    void aReceivedDescriptorTakesTheLowestFreeNumberLikeAnOpen() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram.Builder b = ChildProgram.builder(arena).closeFrom(4);
+            int opened = b.open("/a", linux_h.O_RDONLY(), 0);
+            int first = b.receiveFd(3);
+            b.close(opened);
+            int second = b.receiveFd(3);
+            int third = b.receiveFd(3);
+            assertEquals(List.of(4, 5, 4, 6), List.of(opened, first, second, third));
+            ChildProgram p = b.build();
+            String plan = p.toString();
+            assertTrue(plan.contains("2  recvmsg(3, {[1 byte], SCM_RIGHTS [<one fd>]}, MSG_CMSG_CLOEXEC)  [0 fails]"
+                    + "  # gets fd 5\n"), plan);
+            long step = TrampolineCode.STEP_SIZE;
+            assertEquals(linux_h.SYS_recvmsg(), p.code().get(JAVA_LONG, 2 * step + TrampolineCode.STEP_NR));
+            assertEquals(3, p.code().get(JAVA_LONG, 2 * step + TrampolineCode.STEP_ARG0));
+            assertEquals(linux_h.MSG_CMSG_CLOEXEC(), p.code().get(JAVA_LONG, 2 * step + TrampolineCode.STEP_ARG2));
+            assertEquals(TrampolineCode.ZERO_FAILS, p.code().get(JAVA_LONG, 2 * step + TrampolineCode.STEP_FLAGS));
+            assertTrue(p.code().get(JAVA_LONG, 2 * step + TrampolineCode.STEP_ARG1)
+                    != p.code().get(JAVA_LONG, 4 * step + TrampolineCode.STEP_ARG1),
+                    "each receive has its own message: recvmsg rewrites the control length");
+        }
+    }
+
+    @Test
+    void aReceiveThatReadsNothingStopsTheChild() {
+        try (Arena arena = Arena.ofConfined()) {
+            ChildProgram.Builder b = ChildProgram.builder(arena).closeFrom(4);
+            b.receiveFd(3);
+            ChildProgram p = b.chdir("/").build();
+            setResult(p, 0, 0);
+            setResult(p, 1, 0);
+            ChildProgram.Failure f = p.failure().orElseThrow();
+            assertEquals(1, f.index());
+            assertTrue(f.toString().endsWith(": returned 0"), f.toString());
         }
     }
 

@@ -416,4 +416,45 @@ class ContainerProgramTest {
             }
         }
     }
+
+    @Test
+    void inAUserNamespaceTheChildWaitsForItsMapsAndMakesProcSysAndDevWithoutPrivilegesOfTheHost() throws Exception {
+        LaunchConfig config = new TestConfig().userNamespace(dev.hako.UserNamespace.of(
+                List.of(dev.hako.IdMapping.of(0, 100000, 1000)), List.of(dev.hako.IdMapping.of(0, 100000, 4)))).build();
+        String plan = plan(config);
+        assertInOrder(plan,
+                "setsid()",
+                "-- the user namespace's uid and gid maps",
+                "read(3, buf, 1)  [0 fails]  # wait until the parent has written the maps",
+                "setresgid(0, 0, 0)", "setresuid(0, 0, 0)",
+                "mount(NULL, \"/\", NULL, MS_REC|MS_SLAVE, NULL)",
+                "open_tree(AT_FDCWD, \"/dev/null\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)",
+                "mount(\"proc\", \"/run/hako/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+                "open_tree(AT_FDCWD, \"/run/hako/proc\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)",
+                "mount(\"sysfs\", \"/run/hako/sys\", \"sysfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)",
+                "pivot_root(\".\", \".\")",
+                "move_mount(", "\"/proc\"", "move_mount(", "\"/sys\"",
+                "mount(\"tmpfs\", \"/dev\", \"tmpfs\"",
+                "\"newinstance,ptmxmode=0666,mode=0620\")", // gid 5 is not mapped: no gid=5
+                "openat(AT_FDCWD, \"/dev/null\", O_WRONLY|O_CREAT|O_CLOEXEC, 0666)  [may fail]",
+                "move_mount(", "\"/dev/null\"",
+                "read(3, buf, 1)  [0 fails]  # wait until the parent has placed the child");
+        assertFalse(plan.contains("mknodat("), "a user namespace may not make device nodes:\n" + plan);
+        assertFalse(plan.contains("mount(\"proc\", \"/proc\""), "no proc mount after the pivot:\n" + plan);
+        assertTrue(plan.contains("setgroups(0, [])"), "a root JVM's map allows setgroups");
+    }
+
+    @Test
+    void withoutANetworkNamespaceTheUserNamespacesSysIsTheHostsReadOnly() throws Exception {
+        TestConfig t = new TestConfig().userNamespace(dev.hako.UserNamespace.of(
+                List.of(dev.hako.IdMapping.of(0, 100000, 65536)), List.of(dev.hako.IdMapping.of(0, 100000, 65536))));
+        Set<Namespace> ns = new HashSet<>(t.namespaces);
+        ns.remove(Namespace.NETWORK);
+        t.namespaces = ns;
+        String plan = plan(t.build());
+        assertInOrder(plan, "open_tree(AT_FDCWD, \"/sys\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE)",
+                "MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC", "pivot_root", "\"/sys\"",
+                "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        assertFalse(plan.contains("\"sysfs\""), plan);
+    }
 }

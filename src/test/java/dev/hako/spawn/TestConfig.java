@@ -56,6 +56,7 @@ final class TestConfig {
     TerminalSize terminal;
     List<PassedFd> passedFds = List.of();
     UserNamespace userNamespace;
+    boolean setgroupsDenied;
 
     /** The builder's defaults (no filter: unconfined). */
     TestConfig() {
@@ -93,6 +94,7 @@ final class TestConfig {
         t.terminal = c.terminal();
         t.passedFds = c.passedFds();
         t.userNamespace = c.userNamespace();
+        t.setgroupsDenied = c.setgroupsDenied();
         return t;
     }
 
@@ -149,6 +151,6 @@ final class TestConfig {
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, userNamespace);
+                terminal, passedFds, userNamespace, setgroupsDenied);
     }
 }
