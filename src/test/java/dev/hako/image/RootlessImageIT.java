@@ -5,11 +5,11 @@ import dev.hako.linux.FileCalls;
 import dev.hako.linux.Overlayfs;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestUser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -47,7 +48,7 @@ class RootlessImageIT {
     private static Path work;
     /** Root's own directory (a user's 0700 one is out of reach even of root inside a user namespace). */
     private static Path rootWork;
-    private static ThrowawayUser user;
+    private static TestUser user;
     private static Path outside;
     private static Set<String> outsideBefore;
     private static Map<String, String> facts;
@@ -55,7 +56,6 @@ class RootlessImageIT {
     private static final Map<String, String> refusedAsRoot = new TreeMap<>();
     private static List<Path> layers;
     private static Path archive;
-    private static String classPath;
     private static TestImages.Layer base;
     private static TestImages.Layer top;
 
@@ -63,9 +63,7 @@ class RootlessImageIT {
     static void importAsAPlainUser() throws Exception {
         work = Files.createTempDirectory("hako-rootless-image-");
         rootWork = Files.createTempDirectory("hako-root-image-");
-        Path home = work.resolve("home");
-        user = ThrowawayUser.create(home);
-        Files.createDirectories(home);
+        user = TestUser.create();
         // Where escapes aim: the user's own, so that only hako's checks can stop a write there.
         outside = Files.createDirectories(work.resolve("outside"));
         Files.writeString(outside.resolve("passwd"), "untouched");
@@ -113,8 +111,7 @@ class RootlessImageIT {
 
         Path hostile = Files.createDirectories(work.resolve("hostile"));
         writeHostileLayouts(hostile);
-        classPath = copyClassPath(work.resolve("cp"));
-        run(List.of("chown", "-R", user.uid + ":" + user.gid, work.toString()));
+        run(List.of("chown", "-R", user.uid() + ":" + user.gid(), work.toString()));
         run(List.of("chmod", "0700", work.toString()));
 
         facts = importAsUser(null, hostile, refusedAsUser);
@@ -135,20 +132,16 @@ class RootlessImageIT {
     }
 
     /**
-     * Runs {@link RootlessImport} as the user, with only HOME (and XDG_DATA_HOME, unless
-     * null) set; returns its facts, "layer" lines joined by ':' under "layers-found".
+     * Runs {@link RootlessImport} as the user, in its login environment (HOME, and
+     * XDG_DATA_HOME unless null); returns its facts, "layer" lines joined by ':' under "layers-found".
      */
     private static Map<String, String> importAsUser(Path xdgDataHome, Path hostile, Map<String, String> refused)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(user.asUser());
-        command.addAll(List.of("env", "-i", "HOME=" + user.home, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"));
-        if (xdgDataHome != null) {
-            command.add("XDG_DATA_HOME=" + xdgDataHome);
-        }
-        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, RootlessImport.class.getName(),
-                archive.toString(), TAG, hostile.toString()));
-        String out = run(command);
+        TestUser.Result r = user.runJava(TestUser.DEFAULT_TIMEOUT,
+                xdgDataHome == null ? Map.of() : Map.of("XDG_DATA_HOME", xdgDataHome.toString()),
+                RootlessImport.class, List.of(archive.toString(), TAG, hostile.toString()));
+        assertEquals(0, r.exitCode(), r.describe());
+        String out = r.stdout();
         Map<String, String> found = new LinkedHashMap<>();
         List<String> layerLines = new ArrayList<>();
         for (String line : out.split("\n")) {
@@ -160,7 +153,7 @@ class RootlessImageIT {
                 default -> found.put(kv[0], kv.length > 1 ? kv[1] : "");
             }
         }
-        assertEquals(2, layerLines.size(), out);
+        assertEquals(2, layerLines.size(), r.describe());
         found.put("layers-found", String.join(":", layerLines));
         return found;
     }
@@ -191,11 +184,11 @@ class RootlessImageIT {
     @Test
     void theStoreIsTheUsersOwnUnderHome() throws IOException {
         assertEquals("true", facts.get("rootless"), "the child JVM has no CAP_SYS_ADMIN");
-        Path root = user.home.resolve(".local/share/hako");
+        Path root = user.home().resolve(".local/share/hako");
         assertEquals(root.toString(), facts.get("root"));
         assertEquals("USER_DEVICE", facts.get("form"));
         assertEquals(0700, mode(root));
-        assertEquals(user.uid, uid(root));
+        assertEquals(user.uid(), uid(root));
         for (Path layer : layers) {
             assertEquals(root.resolve("layers/sha256"), layer.getParent());
         }
@@ -207,8 +200,8 @@ class RootlessImageIT {
     void everythingBelongsToTheUserAndSetuidBitsStay() throws IOException {
         try (Stream<Path> s = Stream.concat(Files.walk(layers.get(0)), Files.walk(layers.get(1)))) {
             for (Path p : s.toList()) {
-                assertEquals(user.uid, uid(p), p + ": the image's owner cannot be kept without root");
-                assertEquals(user.gid, (long) (Integer) Files.getAttribute(p, "unix:gid", NOFOLLOW), p.toString());
+                assertEquals(user.uid(), uid(p), p + ": the image's owner cannot be kept without root");
+                assertEquals(user.gid(), (long) (Integer) Files.getAttribute(p, "unix:gid", NOFOLLOW), p.toString());
             }
         }
         Path lower = layers.get(1);
@@ -276,9 +269,9 @@ class RootlessImageIT {
         run(List.of("mount", "-t", "overlay", "overlay", "-o",
                 "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + ovlWork, root.toString()));
         try {
-            run(List.of("chown", user.uid + ":" + user.gid, root.toString()));
+            run(List.of("chown", user.uid() + ":" + user.gid(), root.toString()));
             Path noHostile = Files.createDirectories(work.resolve("no-hostile"));
-            run(List.of("chown", user.uid + ":" + user.gid, noHostile.toString()));
+            run(List.of("chown", user.uid() + ":" + user.gid(), noHostile.toString()));
             Map<String, String> onOverlay = importAsUser(root.resolve("data"), noHostile, new TreeMap<>());
             assertEquals(root.resolve("data/hako").toString(), onOverlay.get("root"), "XDG_DATA_HOME first");
             assertEquals("USER_XATTR", onOverlay.get("form"), "overlayfs refuses to make 0/0 devices through itself");
@@ -321,10 +314,10 @@ class RootlessImageIT {
                 "a user's layer over a root layer: one mount with userxattr reads both");
 
         // Root's container with a user namespace mounts its overlay inside it, where trusted.* cannot be read.
-        String view = view(List.of(), "userxattr,", rootImage.layers(), rootWork.resolve("mnt"));
+        String view = view(false, "userxattr,", rootImage.layers(), rootWork.resolve("mnt"));
         assertEquals(List.of("etc: added forged forged-form kept", "cache: new", "olddir: hidden",
                 "owner: 0 0", "suid: -rwsr-xr-x"), view.lines().toList(), view);
-        String control = view(List.of(), "", rootImage.layers(), rootWork.resolve("mnt"));
+        String control = view(false, "", rootImage.layers(), rootWork.resolve("mnt"));
         assertTrue(control.contains("cache: new old1 old2"), "without the mirror, the opaque directory leaks: " + control);
 
         // A root layer without the mirror (an older hako's, or on a filesystem without user xattrs)
@@ -409,13 +402,13 @@ class RootlessImageIT {
         Path mnt = work.resolve("mnt");
         if (!Files.isDirectory(mnt)) {
             Files.createDirectory(mnt);
-            run(List.of("chown", user.uid + ":" + user.gid, mnt.toString()));
+            run(List.of("chown", user.uid() + ":" + user.gid(), mnt.toString()));
         }
-        return view(user.asUser(), options, layers, mnt);
+        return view(true, options, layers, mnt);
     }
 
-    /** What {@code prefix} (the user's setpriv, or nothing for root) sees in an overlay of its own user namespace. */
-    private static String view(List<String> prefix, String options, List<Path> layers, Path mnt) throws Exception {
+    /** What the user, or root, sees in an overlay mounted in a user namespace of its own. */
+    private static String view(boolean asUser, String options, List<Path> layers, Path mnt) throws Exception {
         Files.createDirectories(mnt);
         String script = "mount -t overlay overlay -o " + options + "lowerdir=" + layers.get(0) + ":" + layers.get(1)
                 + " " + mnt + " || exit 1; cd " + mnt + ";"
@@ -423,57 +416,28 @@ class RootlessImageIT {
                 + " echo \"cache: $(ls -A srv/cache | tr '\\n' ' ' | sed 's/ $//')\";"
                 + " if [ -e olddir ]; then echo 'olddir: present'; else echo 'olddir: hidden'; fi;"
                 + " echo \"owner: $(stat -c '%u %g' bin/suid)\"; echo \"suid: $(stat -c '%A' bin/suid)\"";
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script));
         // The mount lives in the namespace of that shell alone, and goes with it.
-        return run(command);
+        List<String> command = List.of("unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script);
+        if (!asUser) {
+            return run(command);
+        }
+        TestUser.Result r = TestUser.waitFor(user.start(command, Map.of()), TestUser.DEFAULT_TIMEOUT);
+        assertEquals(0, r.exitCode(), r.describe());
+        return r.stdout();
     }
 
-    /** The test's class path, copied where the user can read it (root's ~/.m2 is private). */
-    private static String copyClassPath(Path into) throws IOException {
-        List<String> entries = new ArrayList<>();
-        for (String property : List.of("jdk.module.path", "java.class.path")) {
-            for (String e : System.getProperty(property, "").split(File.pathSeparator)) {
-                if (!e.isEmpty()) {
-                    entries.add(e);
-                }
-            }
-        }
-        try {
-            entries.add(Path.of(RootlessImport.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        Files.createDirectories(into);
-        List<String> copied = new ArrayList<>();
-        int i = 0;
-        for (String entry : entries.stream().distinct().toList()) {
-            Path source = Path.of(entry);
-            if (!Files.exists(source)) {
-                continue;
-            }
-            Path target = into.resolve(i++ + "-" + source.getFileName());
-            if (Files.isDirectory(source)) {
-                try (Stream<Path> walk = Files.walk(source)) {
-                    for (Path p : walk.toList()) {
-                        Path t = target.resolve(source.relativize(p).toString());
-                        if (Files.isDirectory(p)) {
-                            Files.createDirectories(t);
-                        } else {
-                            Files.copy(p, t);
-                        }
-                    }
-                }
-            } else {
-                Files.copy(source, target);
-            }
-            copied.add(target.toString());
-        }
-        return String.join(File.pathSeparator, copied);
-    }
-
+    /** Runs a command as root, returning its output; fails with the output when it exits non-zero. */
     private static String run(List<String> command) throws IOException, InterruptedException {
-        return ThrowawayUser.run(command);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " did not finish: " + out);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+        }
+        return out;
     }
 
     private static int mode(Path p) throws IOException {
