@@ -259,6 +259,30 @@ class RootlessImageIT {
     }
 
     @Test
+    void aPlainUserImportsAnImageAndRunsAContainerFromIt() throws Exception {
+        // A runnable image: the test rootfs, then a layer that deletes and adds.
+        TestImages.Layer system = TestImages.gzipped(TestImages.tarOf(dev.hako.testing.TestRootfs.path())
+                .file("etc/gone", "deleted by the next layer\n")
+                .owned("etc/app.conf", 0640, 1000, 1000, "conf\n")
+                .build());
+        TestImages.Layer change = TestImages.plain(new TarBuilder()
+                .file("etc/.wh.gone", "")
+                .file("etc/added", "added\n")
+                .build());
+        Path runnable = work.resolve("runnable.tar");
+        Files.write(runnable, TestImages.dockerArchive(List.of(system, change),
+                TestImages.bytes(TestImages.config(TestImages.diffIds(List.of(system, change)))), List.of("run:1"), false));
+        run(List.of("chown", user.uid() + ":" + user.gid(), runnable.toString()));
+        String script = "[ -e /etc/gone ] && echo 'gone: present' || echo 'gone: hidden'; cat /etc/added;"
+                + " stat -c '%u %g' /etc/app.conf; id -u";
+        TestUser.Result r = user.runJava(TestUser.DEFAULT_TIMEOUT, Map.of(), RootlessRun.class,
+                List.of(runnable.toString(), "run:1", script));
+        assertEquals(0, r.exitCode(), r.describe());
+        assertEquals(List.of("gone: hidden", "added", "0 0", "0"), r.stdout().lines().toList(),
+                "the whiteout hides, and with one id mapped every file is the container root's: " + r.describe());
+    }
+
+    @Test
     void onOverlayfsAUsersStoreWritesWhiteoutsAsFilesWithUserXattrs() throws Exception {
         // A home on overlayfs (as inside a container whose root is overlayfs), mounted by root.
         Path ovl = Files.createDirectories(work.resolve("ovl"));
