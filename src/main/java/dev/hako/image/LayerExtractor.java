@@ -29,7 +29,8 @@ import java.util.Set;
  * Writes the entries of one layer's tar stream into an empty directory, in the form
  * overlayfs reads as a lower layer: a whiteout {@code .wh.name} becomes a character device
  * 0/0 named {@code name}, an opaque marker {@code .wh..wh..opq} becomes the xattr
- * {@code trusted.overlay.opaque=y} on its directory. On a store that is itself on
+ * {@code trusted.overlay.opaque=y} on its directory, mirrored as {@code user.overlay.opaque=y}
+ * for overlays mounted with {@code userxattr} (see {@link #mirror}). On a store that is itself on
  * overlayfs, where no 0/0 device can be created, a whiteout is instead a zero-size file
  * with {@code trusted.overlay.whiteout} in a directory marked {@code trusted.overlay.opaque=x}
  * (see {@link Overlayfs}), and the layer's root records that form. Whiteouts inside a
@@ -57,12 +58,43 @@ import java.util.Set;
  * owner-writable until the end, when their modes and times are applied deepest first,
  * because adding entries would change their times and a read-only mode would stop a
  * non-root extraction from adding entries.
+ *
+ * <p><b>Without root</b> (a store of a JVM without CAP_SYS_ADMIN: see
+ * {@link LayerStore#defaultRoot()}) every entry goes through the same checks, and the
+ * kernel allows less:
+ * <ul>
+ * <li>Everything belongs to the user importing: no chown is tried, since a user may not
+ *     give files away. With only the user's own id mapped into a container's user
+ *     namespace, that is also what the container sees (all files owned by its root); the
+ *     image's own owners would need its ids mapped and the import done in that user
+ *     namespace, which hako does not do yet.</li>
+ * <li>Character and block devices cannot be made (mknod needs CAP_MKNOD): with
+ *     {@code allowDeviceNodes(true)} they are skipped, as rootless podman skips them
+ *     (a container gets its /dev from the host's nodes anyway); without it they are
+ *     refused as with root. Fifos are made: any user may.</li>
+ * <li>Setuid and setgid bits are kept: the files are the user's own, so the bits grant
+ *     no id the user does not have (inside the container they grant the container's root,
+ *     which is the user). The setgid bit stays only where the file's group is one of the
+ *     user's, which it is (a new file gets the user's group).</li>
+ * <li>File capabilities ({@code security.capability}) and other {@code trusted.*} or
+ *     {@code security.*} xattrs cannot be set (CAP_SETFCAP, CAP_SYS_ADMIN in the initial
+ *     user namespace): they are left out, so a binary that relies on a file capability
+ *     runs without it.</li>
+ * <li>Whiteouts are 0/0 character devices (the one device any user may make, since Linux
+ *     5.8) and opaque directories {@code user.overlay.opaque=y}, which an overlay mounted
+ *     with {@code userxattr} reads ({@link Overlayfs.WhiteoutForm#USER_DEVICE}); on a store
+ *     on overlayfs, whiteouts are files with {@code user.overlay.whiteout}
+ *     ({@link Overlayfs.WhiteoutForm#USER_XATTR}).</li>
+ * </ul>
  */
 final class LayerExtractor {
     static final String WHITEOUT_PREFIX = ".wh.";
     static final String OPAQUE_MARKER = ".wh..wh..opq";
-    /** Overlay metadata comes only from whiteout files: such xattrs in an archive are dropped. */
-    private static final String OVERLAY_XATTR_PREFIX = "trusted.overlay.";
+    /**
+     * Overlay metadata comes only from whiteout files: such xattrs in an archive are dropped,
+     * in both namespaces (a layer of either store may be mounted with or without userxattr).
+     */
+    private static final List<String> OVERLAY_XATTR_PREFIXES = List.of("trusted.overlay.", "user.overlay.");
     private static final long MAX_ID = 0xFFFF_FFFEL; // (uid_t) -1 means "unchanged" to chown
 
     private final Path root;
@@ -71,6 +103,10 @@ final class LayerExtractor {
     private final WhiteoutForm form;
     /** The store's filesystem (statfs f_type), for messages. */
     private final long fsType;
+    /** Character and block devices left out (without root), by relative path, for {@link #skippedDevices()}. */
+    private final List<String> skippedDevices = new ArrayList<>();
+    /** With root: whether the markers are mirrored in user.overlay.* (null until the first is tried); see {@link #mirror}. */
+    private Boolean mirrored;
     /** Whiteouts created so far, by relative path. */
     private final Set<String> whiteouts = new HashSet<>();
     /** Directories the layer makes opaque, with the marker entry; the xattr is set at the end. */
@@ -161,6 +197,10 @@ final class LayerExtractor {
             case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> {
                 checkDeviceNodesAllowed(e);
                 replace(rel, target, existing);
+                if (!asRoot && e.type() != TarEntry.Type.FIFO) {
+                    skippedDevices.add(rel); // mknod needs CAP_MKNOD: left out, as rootless podman does
+                    return;
+                }
                 int type = switch (e.type()) {
                     case CHAR_DEVICE -> linux_h.S_IFCHR();
                     case BLOCK_DEVICE -> linux_h.S_IFBLK();
@@ -199,14 +239,15 @@ final class LayerExtractor {
         }
         requireFormReadable(e);
         String rel = parent.isEmpty() ? hidden : parent + "/" + hidden;
-        if (form == WhiteoutForm.XATTR) {
+        if (form.xattrWhiteouts()) {
             Files.createFile(target); // O_EXCL, mode 0644 less the umask: overlayfs ignores it
             try {
-                FileCalls.lsetxattr(target, Overlayfs.WHITEOUT_XATTR, new byte[] {'y'}, 0);
+                FileCalls.lsetxattr(target, form.whiteoutXattr(), new byte[] {'y'}, 0);
             } catch (SyscallException x) {
                 throw xattrFailed(e, "is a whiteout, kept on overlayfs as a zero-size file with the xattr "
-                        + Overlayfs.WHITEOUT_XATTR, x);
+                        + form.whiteoutXattr(), x);
             }
+            mirror(target, Overlayfs.USER_WHITEOUT_XATTR, new byte[] {'y'}, e, "is a whiteout");
             xwhiteoutDirectories.putIfAbsent(parent, e);
         } else {
             try {
@@ -225,38 +266,42 @@ final class LayerExtractor {
         FileCalls.setTimes(target, atime(e), e.mtime());
     }
 
-    /** The xattr form needs a kernel that reads it where the layer will be mounted: this machine's. */
+    /** The form needs a kernel that reads it where the layer will be mounted: this machine's. */
     private void requireFormReadable(TarEntry e) throws ImageException {
-        if (form != WhiteoutForm.XATTR) {
+        if (Overlayfs.readable(form)) {
             return;
         }
-        if (!asRoot) {
-            throw new ImageException("tar entry '" + e.name() + "' is a whiteout or opaque marker, which on a layer"
-                    + " store on overlayfs can only be kept as trusted.overlay.* xattrs, and those need root"
-                    + " (CAP_SYS_ADMIN): import as root, or put the store on ext4, xfs, btrfs or tmpfs");
-        }
-        if (!Overlayfs.readable(form)) {
+        if (form.xattrWhiteouts()) {
             throw new ImageException("tar entry '" + e.name() + "' is a whiteout or opaque marker, but the layer"
                     + " store is on overlayfs (as is a machine's own root inside a container), which cannot hold the"
                     + " character devices 0/0 that whiteouts usually are; overlayfs reads them there only as xattrs"
-                    + " (" + Overlayfs.WHITEOUT_XATTR + ", " + Overlayfs.OPAQUE_XATTR + "=x), from Linux "
-                    + Overlayfs.XATTR_FORM_MAJOR + "." + Overlayfs.XATTR_FORM_MINOR + " on, and this kernel is "
-                    + Kernel.release() + ": put the layer store on ext4, xfs, btrfs or tmpfs (a volume mounted"
+                    + " (" + form.whiteoutXattr() + ", " + form.opaqueXattr() + "=x), from Linux "
+                    + form.minimumKernel() + " on, and this kernel is " + Kernel.release()
+                    + ": put the layer store on ext4, xfs, btrfs or tmpfs (a volume mounted"
                     + " into the container, LayerStore.open(path)), or upgrade the kernel");
         }
+        throw new ImageException("tar entry '" + e.name() + "' is a whiteout or opaque marker, which a store without"
+                + " root keeps as " + form.opaqueXattr() + ", read by an overlay mounted with "
+                + Overlayfs.USERXATTR + " from Linux " + form.minimumKernel() + " on; this kernel is "
+                + Kernel.release() + ": upgrade the kernel, or import as root");
     }
 
     private ImageException xattrFailed(TarEntry e, String what, SyscallException x) {
+        String todo = form.userNamespaced()
+                ? "Put the store on a filesystem that allows user.* xattrs on files and directories (ext4, xfs,"
+                        + " btrfs; tmpfs from Linux 6.6), LayerStore.open(path)"
+                : "Import images as root (trusted.* xattrs need CAP_SYS_ADMIN) into a store on a"
+                        + " filesystem with xattrs (ext4, xfs, btrfs, tmpfs)";
         return new ImageException("tar entry '" + e.name() + "' " + what + ", but setting it on the layer store's"
-                + " filesystem (" + Filesystems.name(fsType) + ") failed: " + x.getMessage()
-                + ". Import images as root (trusted.* xattrs need CAP_SYS_ADMIN) into a store on a"
-                + " filesystem with xattrs (ext4, xfs, btrfs, tmpfs)", x);
+                + " filesystem (" + Filesystems.name(fsType) + ") failed: " + x.getMessage() + ". " + todo, x);
     }
 
     /**
-     * Opaque directories get {@code trusted.overlay.opaque=y} and lose the whiteouts the
-     * layer put in them; other directories with xattr-form whiteouts get
-     * {@code trusted.overlay.opaque=x}; a layer in the xattr form says so on its root.
+     * Opaque directories get {@code overlay.opaque=y} (in the form's namespace) and lose the
+     * whiteouts the layer put in them; other directories with xattr-form whiteouts get
+     * {@code overlay.opaque=x}; a layer that has either says its form on its root, since
+     * only a mount that reads that namespace honours them. A layer whose only markers are
+     * 0/0 devices records nothing: every mount reads those.
      */
     private void finishOverlayMarkers() throws IOException {
         boolean marked = false;
@@ -274,11 +319,13 @@ final class LayerExtractor {
             }
             Path p = dir.isEmpty() ? root : root.resolve(dir);
             try {
-                FileCalls.lsetxattr(p, Overlayfs.OPAQUE_XATTR, new byte[] {Overlayfs.OPAQUE}, 0);
+                FileCalls.lsetxattr(p, form.opaqueXattr(), new byte[] {Overlayfs.OPAQUE}, 0);
             } catch (SyscallException x) {
                 throw xattrFailed(o.getValue(), "marks the directory '" + (dir.isEmpty() ? "/" : dir)
-                        + "' opaque, which overlayfs reads from the xattr " + Overlayfs.OPAQUE_XATTR, x);
+                        + "' opaque, which overlayfs reads from the xattr " + form.opaqueXattr(), x);
             }
+            mirror(p, Overlayfs.USER_OPAQUE_XATTR, new byte[] {Overlayfs.OPAQUE}, o.getValue(),
+                    "marks the directory '" + (dir.isEmpty() ? "/" : dir) + "' opaque");
             marked = true;
         }
         for (Map.Entry<String, TarEntry> d : xwhiteoutDirectories.entrySet()) {
@@ -286,17 +333,49 @@ final class LayerExtractor {
             if (opaqueDirectories.containsKey(dir) || !isRealDirectory(dir)) {
                 continue;
             }
+            Path p = dir.isEmpty() ? root : root.resolve(dir);
             try {
-                FileCalls.lsetxattr(dir.isEmpty() ? root : root.resolve(dir), Overlayfs.OPAQUE_XATTR,
-                        new byte[] {Overlayfs.HAS_XWHITEOUTS}, 0);
+                FileCalls.lsetxattr(p, form.opaqueXattr(), new byte[] {Overlayfs.HAS_XWHITEOUTS}, 0);
             } catch (SyscallException x) {
                 throw xattrFailed(d.getValue(), "is a whiteout, whose directory overlayfs must find marked "
-                        + Overlayfs.OPAQUE_XATTR + "=x", x);
+                        + form.opaqueXattr() + "=x", x);
             }
+            mirror(p, Overlayfs.USER_OPAQUE_XATTR, new byte[] {Overlayfs.HAS_XWHITEOUTS}, d.getValue(),
+                    "is a whiteout, whose directory overlayfs must find marked " + Overlayfs.USER_OPAQUE_XATTR + "=x");
             marked = true;
         }
-        if (marked && form != WhiteoutForm.DEVICE) {
-            FileCalls.lsetxattr(root, Overlayfs.FORM_XATTR, form.recorded().getBytes(StandardCharsets.US_ASCII), 0);
+        if (marked) {
+            byte[] recorded = form.recorded().getBytes(StandardCharsets.US_ASCII);
+            FileCalls.lsetxattr(root, form.formXattr(), recorded, 0);
+            if (Boolean.TRUE.equals(mirrored)) {
+                FileCalls.lsetxattr(root, Overlayfs.USER_FORM_XATTR, recorded, 0); // readable by either mount
+            }
+        }
+    }
+
+    /**
+     * With root, each trusted marker is also written in {@code user.overlay.*}, so that the
+     * layer reads right in an overlay mounted with {@code userxattr}: one mounted inside a
+     * user namespace (rootless, or a container of root's with a user namespace) cannot read
+     * {@code trusted.*} xattrs, whoever made the namespace, and must use userxattr. A
+     * filesystem without user xattrs (tmpfs before Linux 6.6) refuses the first one: then the
+     * layer has no mirror at all, and records none. (A default mount ignores the mirrors; it
+     * copies them up like any xattr, which matters only to an upper reused as a lower.)
+     */
+    private void mirror(Path p, String userXattr, byte[] value, TarEntry e, String what) throws ImageException {
+        if (form.userNamespaced() || Boolean.FALSE.equals(mirrored)) {
+            return;
+        }
+        try {
+            FileCalls.lsetxattr(p, userXattr, value, 0);
+            mirrored = true;
+        } catch (SyscallException x) {
+            if (mirrored == null && (x.errno() == linux_h.ENOTSUP() || x.errno() == linux_h.EOPNOTSUPP())) {
+                mirrored = false;
+                return;
+            }
+            throw xattrFailed(e, what + " (also kept as " + userXattr + ", for overlays mounted with "
+                    + Overlayfs.USERXATTR + ")", x);
         }
     }
 
@@ -439,26 +518,33 @@ final class LayerExtractor {
                 : "the " + e.type() + " '" + e.name() + "' (" + e.devMajor() + "," + e.devMinor() + ")";
         if (!allowDeviceNodes) {
             throw new ImageException("the layer contains " + what + ": refused, device nodes and fifos are"
-                    + " unpacked only by a store opened with allowDeviceNodes(true), as root");
-        }
-        if (!asRoot) {
-            throw new ImageException("the layer contains " + what + ", which only root may create: import as root");
+                    + " unpacked only by a store opened with allowDeviceNodes(true) (without root, which may not"
+                    + " make device nodes, that store skips them)");
         }
     }
 
-    /** Ownership, mode, xattrs and times of a new non-directory, in the order that keeps setuid bits. */
+    /** The character and block devices left out of the layer (without root), relative to its root. */
+    List<String> skippedDevices() {
+        return List.copyOf(skippedDevices);
+    }
+
+    /**
+     * Ownership, xattrs, mode and times of a new non-directory, in the order that keeps
+     * setuid bits (chown clears them) and lets a user set {@code user.*} xattrs (which need
+     * write permission) on a file the image makes read-only.
+     */
     private void finish(Path target, TarEntry e, boolean hasMode) throws IOException {
         own(target, e);
+        setXattrs(target, e);
         if (hasMode) {
             FileCalls.chmod(target, e.mode());
         }
-        setXattrs(target, e);
         FileCalls.setTimes(target, atime(e), e.mtime());
     }
 
     private void own(Path target, TarEntry e) throws IOException {
         if (!asRoot) {
-            return; // files belong to the user importing, as with tar run by a user
+            return; // a user may not give files away: they belong to the user importing, as with tar run by a user
         }
         if (e.uid() < 0 || e.uid() > MAX_ID || e.gid() < 0 || e.gid() > MAX_ID) {
             throw refused(e, "has the owner " + e.uid() + ":" + e.gid() + ", outside the range of uid_t");
@@ -469,7 +555,8 @@ final class LayerExtractor {
     private static void setXattrs(Path target, TarEntry e) throws IOException {
         for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
             String name = x.getKey();
-            if (name.startsWith(OVERLAY_XATTR_PREFIX) || name.equals(Overlayfs.FORM_XATTR)) {
+            if (OVERLAY_XATTR_PREFIXES.stream().anyMatch(name::startsWith) || name.equals(Overlayfs.FORM_XATTR)
+                    || name.equals(Overlayfs.USER_FORM_XATTR)) {
                 continue;
             }
             if (name.indexOf('\0') >= 0) {
@@ -483,7 +570,8 @@ final class LayerExtractor {
                         && errno != linux_h.EACCES()) {
                     throw s;
                 }
-                // Kept where the filesystem allows: not on this one, or not for this user.
+                // Kept where the filesystem allows: not on this one, or not for this user (without
+                // root: security.capability, trusted.*, and user.* on a symbolic link).
             }
         }
     }

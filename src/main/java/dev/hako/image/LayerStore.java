@@ -2,6 +2,7 @@ package dev.hako.image;
 
 import dev.hako.linux.FileCalls;
 import dev.hako.linux.Filesystems;
+import dev.hako.linux.Kernel;
 import dev.hako.linux.Overlayfs;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
@@ -10,6 +11,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.System.Logger;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -39,7 +41,7 @@ import java.util.zip.ZipException;
  * root directory, in the form overlayfs takes as a lower directory.
  *
  * <pre>{@code
- * LayerStore store = LayerStore.open();                       // /var/lib/hako
+ * LayerStore store = LayerStore.open();   // /var/lib/hako, or ~/.local/share/hako without root
  * Image image = store.importOciLayout(Path.of("alpine-oci"), "latest");
  * String lowerdir = image.layers().stream().map(Path::toString).collect(joining(":"));
  * }</pre>
@@ -53,15 +55,26 @@ import java.util.zip.ZipException;
  * same content, is deleted. Temporary directories of a process that died are removed by
  * the next {@link #open}.
  *
- * <p>Layers are unpacked as root (ownership, whiteouts and opaque directories need it; see
- * {@link LayerExtractor}). A store on overlayfs (a machine whose own root is overlayfs, such
- * as a CI runner inside a container) keeps whiteouts in overlayfs's xattr form, which needs
- * Linux 6.8+; see {@link #whiteoutForm()}. A layer in the store is trusted as it is: nothing checks it again
- * when another image uses it.
+ * <p>As root, layers keep the image's owners, and whiteouts and opaque directories are in
+ * the form a default overlay mount reads. A store on overlayfs (a machine whose own root is
+ * overlayfs, such as a CI runner inside a container) keeps whiteouts in overlayfs's xattr
+ * form, which needs Linux 6.8+; see {@link #whiteoutForm()}.
+ *
+ * <p>Without root (a JVM without CAP_SYS_ADMIN, the rootless case), a store is the user's
+ * own ({@link #defaultRoot()}) and its layers are unpacked as well as the kernel lets a
+ * user: every file belongs to the user, device nodes are left out, file capabilities are
+ * dropped, and whiteouts and opaque directories take the {@code user.overlay.*} form that an
+ * overlay mounted with {@code userxattr} (Linux 5.11+) reads, as an overlay mounted inside a
+ * user namespace must be (see {@link LayerExtractor} and {@link Overlayfs}). Layers of a
+ * root store and of a user's store do not mix in one overlay:
+ * {@link Overlayfs#mountOptionFor} says which option a set of layers needs, and refuses a mix.
+ *
+ * <p>A layer in the store is trusted as it is: nothing checks it again when another image uses it.
  */
 public final class LayerStore {
-    /** The default store root, as Docker's is /var/lib/docker. */
+    /** The default store root of a JVM with root, as Docker's is /var/lib/docker; see {@link #defaultRoot()}. */
     public static final Path DEFAULT_ROOT = Path.of("/var/lib/hako");
+    private static final Logger LOG = System.getLogger(LayerStore.class.getName());
 
     private static final String TEMP_PREFIX = ".tmp-";
     private static final String DOOMED_PREFIX = ".del-";
@@ -81,17 +94,49 @@ public final class LayerStore {
     private final boolean allowDeviceNodes;
     /** The filesystem the layers are on (statfs f_type), which decides the whiteouts' form. */
     private final long fsType;
+    /** Whether this JVM lacks CAP_SYS_ADMIN, so that the layers must take the form a user can write. */
+    private final boolean rootless;
 
-    private LayerStore(Path root, boolean allowDeviceNodes, long fsType) {
+    private LayerStore(Path root, boolean allowDeviceNodes, long fsType, boolean rootless) {
         this.root = root;
         this.layers = root.resolve("layers").resolve("sha256");
         this.allowDeviceNodes = allowDeviceNodes;
         this.fsType = fsType;
+        this.rootless = rootless;
     }
 
-    /** Opens the store at {@link #DEFAULT_ROOT}, creating it if needed. */
+    /** Opens the store at {@link #defaultRoot()}, creating it if needed. */
     public static LayerStore open() throws IOException {
-        return open(DEFAULT_ROOT);
+        return open(defaultRoot());
+    }
+
+    /**
+     * Where {@link #open()} keeps layers: {@link #DEFAULT_ROOT} for a JVM with root
+     * (CAP_SYS_ADMIN); for one without, the user's own store, as rootless podman keeps
+     * {@code ~/.local/share/containers}: {@code $XDG_DATA_HOME/hako} when that variable holds
+     * an absolute path (the XDG base directory specification ignores a relative one), else
+     * {@code $HOME/.local/share/hako} (the {@code user.home} property when HOME is unset).
+     * {@link #open(Path)} creates the directories it makes with mode 0700.
+     */
+    public static Path defaultRoot() {
+        if (!Kernel.rootless()) {
+            return DEFAULT_ROOT;
+        }
+        return userRoot(System.getenv("XDG_DATA_HOME"), System.getenv("HOME"), System.getProperty("user.home"));
+    }
+
+    /** {@link #defaultRoot()} of a user, from the values of XDG_DATA_HOME, HOME and {@code user.home}. */
+    static Path userRoot(String xdgDataHome, String home, String userHome) {
+        if (xdgDataHome != null && xdgDataHome.startsWith("/")) {
+            return Path.of(xdgDataHome, "hako");
+        }
+        String h = home != null && home.startsWith("/") ? home : userHome;
+        if (h == null || !h.startsWith("/")) {
+            throw new IllegalStateException("no place for this user's layer store: neither XDG_DATA_HOME nor HOME"
+                    + " is an absolute path, nor is the user.home property (" + userHome + "): set XDG_DATA_HOME,"
+                    + " or open a store with LayerStore.open(path)");
+        }
+        return Path.of(h, ".local", "share", "hako");
     }
 
     /**
@@ -102,18 +147,20 @@ public final class LayerStore {
         Path absolute = root.toAbsolutePath().normalize();
         Path layers = absolute.resolve("layers").resolve("sha256");
         Files.createDirectories(layers, PRIVATE_DIRECTORY);
-        LayerStore store = new LayerStore(absolute, false, Filesystems.type(layers));
+        LayerStore store = new LayerStore(absolute, false, Filesystems.type(layers), Kernel.rootless());
         store.sweepStale();
         return store;
     }
 
     /**
      * This store, unpacking device nodes and fifos from layers ({@code allow} true) or
-     * refusing layers that have them (the default). Creating them needs root either way.
-     * Layers already in the store are shared whatever this says.
+     * refusing layers that have them (the default). Without root, which may not make
+     * device nodes, such a store makes the fifos and skips the character and block
+     * devices (as rootless podman does; logged at INFO), since a container gets its /dev
+     * from the host's nodes anyway. Layers already in the store are shared whatever this says.
      */
     public LayerStore allowDeviceNodes(boolean allow) {
-        return new LayerStore(root, allow, fsType);
+        return new LayerStore(root, allow, fsType, rootless);
     }
 
     public Path root() {
@@ -123,10 +170,12 @@ public final class LayerStore {
     /**
      * How this store writes whiteouts and opaque directories: as character devices 0/0
      * ({@code DEVICE}), or, on a store that is itself on overlayfs, which refuses those, as
-     * overlayfs's xattr form ({@code XATTR}, read by Linux 6.8+; see {@link Overlayfs}).
+     * overlayfs's xattr form ({@code XATTR}, read by Linux 6.8+); opened by a JVM without root,
+     * in the {@code user.overlay.*} forms ({@code USER_DEVICE}, {@code USER_XATTR} on
+     * overlayfs) that an overlay mounted with {@code userxattr} reads. See {@link Overlayfs}.
      */
     public Overlayfs.WhiteoutForm whiteoutForm() {
-        return Overlayfs.formFor(fsType);
+        return Overlayfs.formFor(fsType, rootless);
     }
 
     /**
@@ -254,8 +303,13 @@ public final class LayerStore {
             HashingInputStream tar = null;
             try {
                 tar = new HashingInputStream(Compression.decompress(buffered, s.mediaType(), where));
-                new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes, whiteoutForm(), fsType)
-                        .extract(new TarReader(tar));
+                LayerExtractor extractor = new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes,
+                        whiteoutForm(), fsType);
+                extractor.extract(new TarReader(tar));
+                if (!extractor.skippedDevices().isEmpty()) {
+                    LOG.log(Logger.Level.INFO, () -> where + ": left out " + extractor.skippedDevices().size()
+                            + " device node(s), which only root may make: " + extractor.skippedDevices());
+                }
                 tar.drain();
                 blob.drain();
             } catch (ImageException | EOFException | ZipException e) {

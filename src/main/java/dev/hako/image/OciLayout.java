@@ -2,11 +2,14 @@ package dev.hako.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -86,7 +89,7 @@ final class OciLayout {
             Compression.checkMediaType(d.mediaType(), where);
             Path blob = blobPath(d.digest());
             layers.add(new LayerSource(config.diffIds().get(i), d.digest(), d.size(), d.mediaType(), where,
-                    () -> openBlob(blob, where)));
+                    () -> openBlob(blob, d.size(), where)));
         }
         return new ResolvedImage(configDescriptor.digest(), config.config(), layers);
     }
@@ -232,11 +235,41 @@ final class OciLayout {
         }
     }
 
-    private static InputStream openBlob(Path blob, String where) throws IOException {
+    /**
+     * A layer blob, read as exactly the {@code size} bytes its descriptor declares. It must be
+     * a regular file (a layout may link blobs, so a symbolic link to one is followed): a
+     * fifo would block the import, and a link to {@code /dev/zero} or a file that grows
+     * while it is read would never end.
+     */
+    private static InputStream openBlob(Path blob, long size, String where) throws IOException {
+        if (!Files.exists(blob)) {
+            throw new ImageException(where + " is missing: no " + blob + "; the layout is incomplete");
+        }
+        if (!Files.isRegularFile(blob)) {
+            throw new ImageException(where + " is not a regular file (" + blob + " is a directory, device, fifo"
+                    + " or socket, or a link to one): refused");
+        }
+        FileChannel channel;
         try {
-            return Files.newInputStream(blob);
+            channel = FileChannel.open(blob, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new ImageException(where + " is missing: no " + blob + "; the layout is incomplete");
         }
+        try {
+            long actual = channel.size();
+            if (actual != size) {
+                throw new ImageException(where + " is " + actual + " bytes, but the image says " + size
+                        + ": the blob is truncated, corrupt or was tampered with");
+            }
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new FilterInputStream(new FileSliceInputStream(channel, 0, size)) {
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
     }
 }

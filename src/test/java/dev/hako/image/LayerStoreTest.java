@@ -43,6 +43,21 @@ class LayerStoreTest {
         store = LayerStore.open(tmp.resolve("store"));
     }
 
+    @Test
+    void aUsersStoreIsUnderXdgDataHomeElseHome() {
+        assertEquals(Path.of("/data/u/hako"), LayerStore.userRoot("/data/u", "/home/u", "/home/u"));
+        assertEquals(Path.of("/home/u/.local/share/hako"), LayerStore.userRoot(null, "/home/u", "/ignored"));
+        assertEquals(Path.of("/home/u/.local/share/hako"), LayerStore.userRoot("", "/home/u", "/ignored"));
+        assertEquals(Path.of("/home/u/.local/share/hako"), LayerStore.userRoot("relative/data", "/home/u", "/ignored"),
+                "the XDG base directory specification ignores a relative path");
+        assertEquals(Path.of("/home/p/.local/share/hako"), LayerStore.userRoot(null, null, "/home/p"));
+        String m = assertThrows(IllegalStateException.class, () -> LayerStore.userRoot(null, null, "?")).getMessage();
+        assertTrue(m.contains("set XDG_DATA_HOME") && m.contains("LayerStore.open(path)"), m);
+        assertEquals(dev.hako.linux.Kernel.rootless()
+                ? LayerStore.userRoot(System.getenv("XDG_DATA_HOME"), System.getenv("HOME"), System.getProperty("user.home"))
+                : LayerStore.DEFAULT_ROOT, LayerStore.defaultRoot());
+    }
+
     /** Bottom layer: files, modes, links, a PAX xattr and a long name. */
     static TestImages.Layer base() {
         String longDir = "usr/share/" + "l".repeat(120);

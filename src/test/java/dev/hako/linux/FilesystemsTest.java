@@ -52,11 +52,35 @@ class FilesystemsTest {
     }
 
     @Test
+    void aStoreWithoutRootWritesTheUserFormsWhichNeedUserxattr() {
+        assertEquals(WhiteoutForm.USER_DEVICE, Overlayfs.formFor(magic(linux_h.EXT4_SUPER_MAGIC()), true));
+        assertEquals(WhiteoutForm.USER_DEVICE, Overlayfs.formFor(magic(linux_h.TMPFS_MAGIC()), true));
+        assertEquals(WhiteoutForm.USER_XATTR, Overlayfs.formFor(magic(linux_h.OVERLAYFS_SUPER_MAGIC()), true));
+        assertEquals(WhiteoutForm.DEVICE, Overlayfs.formFor(magic(linux_h.EXT4_SUPER_MAGIC()), false));
+
+        assertEquals("userxattr", WhiteoutForm.USER_DEVICE.mountOption());
+        assertEquals("userxattr", WhiteoutForm.USER_XATTR.mountOption());
+        assertNull(WhiteoutForm.DEVICE.mountOption());
+        assertNull(WhiteoutForm.XATTR.mountOption());
+        assertEquals("user.overlay.opaque", WhiteoutForm.USER_DEVICE.opaqueXattr());
+        assertEquals("user.overlay.whiteout", WhiteoutForm.USER_XATTR.whiteoutXattr());
+        assertEquals("user.hako.whiteouts", WhiteoutForm.USER_XATTR.formXattr());
+        assertEquals("trusted.overlay.opaque", WhiteoutForm.DEVICE.opaqueXattr());
+        assertEquals("trusted.hako.whiteouts", WhiteoutForm.XATTR.formXattr());
+
+        assertFalse(Overlayfs.readable(WhiteoutForm.USER_DEVICE, "5.10.0-23-amd64"), "userxattr came with 5.11");
+        assertTrue(Overlayfs.readable(WhiteoutForm.USER_DEVICE, "5.11.0"));
+        assertFalse(Overlayfs.readable(WhiteoutForm.USER_XATTR, "6.7.12-amd64"));
+        assertTrue(Overlayfs.readable(WhiteoutForm.USER_XATTR, "6.8.0-31-generic"));
+    }
+
+    @Test
     void theRecordedFormRoundTrips() {
         for (WhiteoutForm f : WhiteoutForm.values()) {
             assertEquals(f, WhiteoutForm.ofRecorded(f.recorded()));
         }
-        assertEquals("xattr", WhiteoutForm.XATTR.recorded());
+        assertEquals("xattr", WhiteoutForm.XATTR.recorded(), "as layers unpacked before the user forms say");
+        assertEquals("user-device", WhiteoutForm.USER_DEVICE.recorded());
         assertNull(WhiteoutForm.ofRecorded("something-newer"));
     }
 
