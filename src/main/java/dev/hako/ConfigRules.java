@@ -4,6 +4,7 @@ import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.CgroupTree;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.cgroup.DeviceRule;
+import dev.hako.cgroup.RootlessCgroups;
 import dev.hako.fs.DeviceNode;
 import dev.hako.linux.DeviceFile;
 
@@ -119,13 +120,12 @@ final class ConfigRules {
     }
 
     /**
-     * A JVM without root has no cgroups to give a container (there is no delegated subtree
-     * support yet): a limit cannot be kept, so asking for one fails here.
+     * A JVM without root gives a container a cgroup only in a cgroup v2 subtree delegated to
+     * its user, with the controllers delegated there: a limit it cannot keep fails here.
      */
-    static void rootlessLimits(CgroupLimits limits) {
-        if (Kernel.rootless() && !limits.isEmpty()) {
-            throw new IllegalArgumentException("resource limits (" + limits + ") need a cgroup, and this JVM runs"
-                    + " without root, so hako makes none: run the JVM as root to limit a container");
+    static void rootlessLimits(CgroupLimits limits, String cgroupParent) {
+        if (Kernel.rootless()) {
+            RootlessCgroups.check(limits, cgroupParent);
         }
     }
 

@@ -742,7 +742,7 @@ public final class Container implements AutoCloseable {
             ConfigRules.workingDir(workingDir);
             ConfigRules.cgroupParent(cgroupParent);
             CgroupLimits theLimits = ConfigRules.limits(limits.build());
-            ConfigRules.rootlessLimits(theLimits);
+            ConfigRules.rootlessLimits(theLimits, cgroupParent);
             User theUser;
             try {
                 theUser = user == null ? User.ROOT : User.resolve(user, theRootfs);

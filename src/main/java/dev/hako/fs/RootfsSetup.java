@@ -172,8 +172,17 @@ public final class RootfsSetup {
             }
         }
         if (rootfs instanceof Rootfs.Overlay o) {
-            for (Path lower : o.lowers()) {
-                checkWhiteoutForm(lower);
+            try {
+                Overlayfs.mountOptionFor(o.lowers()); // the layers' forms: one mount must read them all
+                List<Path> missed = rootUid >= 0 ? Overlayfs.missedByUserxattr(o.lowers()) : List.of();
+                if (!missed.isEmpty()) {
+                    throw new ContainerException("the overlay layers " + missed + " keep their whiteout markers in"
+                            + " trusted.overlay.* only (unpacked by an older hako, or on a filesystem without user"
+                            + " xattrs), which an overlay mounted in a user namespace cannot read: import the image"
+                            + " again with this version, or run the container without a user namespace");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ContainerException(e.getMessage(), e);
             }
             if (o.upper() != null) {
                 checkUpperFilesystem(o.upper(), o.upper(), "");
@@ -193,38 +202,6 @@ public final class RootfsSetup {
                     Files.setAttribute(dir, "unix:uid", (int) rootUid, LinkOption.NOFOLLOW_LINKS);
                 }
             }
-        }
-    }
-
-    /**
-     * A layer unpacked into a store on overlayfs keeps its whiteouts in overlayfs's xattr
-     * form and says so on its root ({@link Overlayfs#FORM_XATTR}); a default overlay mount
-     * reads that form, with no option, from Linux 6.8 on. On an older kernel its whiteouts
-     * would show as empty files, so the start fails instead.
-     */
-    private static void checkWhiteoutForm(Path lower) throws ContainerException {
-        Optional<byte[]> recorded;
-        try {
-            recorded = FileCalls.lgetxattr(lower, Overlayfs.FORM_XATTR);
-        } catch (SyscallException e) {
-            return; // no xattrs here (ENOTSUP) or not readable: no layer hako unpacked in the xattr form
-        }
-        if (recorded.isEmpty()) {
-            return;
-        }
-        String value = new String(recorded.get(), StandardCharsets.US_ASCII);
-        WhiteoutForm form = WhiteoutForm.ofRecorded(value);
-        if (form == null) {
-            throw new ContainerException("overlay layer " + lower + " says its whiteouts are in the form '" + value
-                    + "' (xattr " + Overlayfs.FORM_XATTR + "), which this version of hako does not know:"
-                    + " import the image again with this version");
-        }
-        if (!Overlayfs.readable(form)) {
-            throw new ContainerException("overlay layer " + lower + " keeps its whiteouts in overlayfs's xattr form"
-                    + " (it was unpacked into a layer store on overlayfs), which overlayfs reads from Linux "
-                    + Overlayfs.XATTR_FORM_MAJOR + "." + Overlayfs.XATTR_FORM_MINOR + " on; this kernel is "
-                    + Kernel.release() + ": upgrade the kernel, or import the image into a layer store on ext4, xfs,"
-                    + " btrfs or tmpfs");
         }
     }
 
@@ -267,8 +244,21 @@ public final class RootfsSetup {
      * staging tmpfs and stacked instead of the host paths; empty for the host paths.
      */
     public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs, List<Integer> layerFds) {
-        if (!layerFds.isEmpty() && rootfs instanceof Rootfs.Overlay o) {
-            return overlay(p, o, attachLayers(p, layerFds));
+        return mountRoot(p, rootfs, layerFds, false);
+    }
+
+    /**
+     * {@code inUserNamespace}: the child mounts an overlay inside a user namespace, which can
+     * read and write the layers' markers only as {@code user.overlay.*} ({@code userxattr});
+     * elsewhere that option is used when a layer has its markers only so (a store without root).
+     */
+    public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs, List<Integer> layerFds,
+                                   boolean inUserNamespace) {
+        if (rootfs instanceof Rootfs.Overlay o) {
+            String option = inUserNamespace ? Overlayfs.USERXATTR : Overlayfs.mountOptionFor(o.lowers());
+            List<String> lowers = layerFds.isEmpty() ? o.lowers().stream().map(Path::toString).toList()
+                    : attachLayers(p, layerFds);
+            return overlay(p, o, lowers, option);
         }
         return switch (rootfs) {
             case Rootfs.Directory d -> {
@@ -305,10 +295,10 @@ public final class RootfsSetup {
     }
 
     private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
-        return overlay(p, o, o.lowers().stream().map(Path::toString).toList());
+        return overlay(p, o, o.lowers().stream().map(Path::toString).toList(), Overlayfs.mountOptionFor(o.lowers()));
     }
 
-    private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o, List<String> lowerPaths) {
+    private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o, List<String> lowerPaths, String option) {
         String staging = staging().toString();
         String root = staging + "/root";
         p.mkdir(root, 0755);
@@ -324,7 +314,8 @@ public final class RootfsSetup {
             work = o.workDir().toString();
         }
         String lowers = String.join(":", lowerPaths);
-        p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work)
+        p.mount("overlay", root, "overlay", 0, "lowerdir=" + lowers + ",upperdir=" + upper + ",workdir=" + work
+                        + (option == null ? "" : "," + option))
                 .note("reads whiteouts in either form, with no option; dmesg says why overlayfs refuses a mount");
         return root;
     }

@@ -12,6 +12,8 @@ import dev.hako.Rootfs;
 import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
+import dev.hako.cgroup.DelegatedCgroup;
+import dev.hako.cgroup.RootlessCgroups;
 import dev.hako.cgroup.StaleCgroups;
 import dev.hako.fs.EtcFiles;
 import dev.hako.fs.RootfsSetup;
@@ -39,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -72,13 +75,33 @@ public final class ContainerLauncher {
     private ContainerLauncher() {
     }
 
-    /** No hierarchy at all: what a JVM without root gets, which may make no cgroup. */
+    /** No hierarchy at all: what a JVM without root gets where no cgroup v2 subtree is delegated to its user. */
     private static final CgroupLayout NO_CGROUPS = CgroupLayout.parse("", "", "");
 
-    private static CgroupLayout cgroupLayout(String parent) throws IOException {
-        if (Kernel.rootless()) {
-            return NO_CGROUPS;
+    /** Where a container's cgroup goes: a layout and the parent path in it. */
+    private record Placement(CgroupLayout layout, String parent) {
+    }
+
+    /** A JVM without root: the subtree delegated to its user, per cgroup parent, looked for once. */
+    private static final Map<String, Placement> DELEGATED = new ConcurrentHashMap<>();
+
+    private static Placement cgroupPlacement(String parent) throws IOException {
+        if (!Kernel.rootless()) {
+            return new Placement(cgroupLayout(parent), parent);
         }
+        Placement p = DELEGATED.get(parent);
+        if (p == null) {
+            Optional<DelegatedCgroup> found = RootlessCgroups.find(parent);
+            p = found.map(d -> new Placement(d.layout(), d.parentPath())).orElse(new Placement(NO_CGROUPS, parent));
+            if (found.isPresent() && SWEPT.add(p.parent())) {
+                StaleCgroups.remove(p.layout(), p.parent(), STALE_AFTER);
+            }
+            DELEGATED.put(parent, p);
+        }
+        return p;
+    }
+
+    private static CgroupLayout cgroupLayout(String parent) throws IOException {
         CgroupLayout l = layout;
         if (l == null) {
             layout = l = CgroupLayout.detect();
@@ -134,9 +157,10 @@ public final class ContainerLauncher {
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
-            CgroupLayout cgroups = cgroupLayout(config.cgroupParent());
+            Placement placement = cgroupPlacement(config.cgroupParent());
+            CgroupLayout cgroups = placement.layout();
             // The device policy is put in place with the child's placement below, before its release.
-            cgroup = ContainerCgroup.prepare(cgroups, config.cgroupParent(), config.id(), config.limits(),
+            cgroup = ContainerCgroup.prepare(cgroups, placement.parent(), config.id(), config.limits(),
                     config.devicePolicy());
             if (!idmapped.isEmpty()) {
                 layerSocket = FdSocket.open();

@@ -123,7 +123,7 @@ final class ContainerProgram {
         EtcFiles.write(p, etcFiles);
         mounts.openEtcFiles(p, etcFiles);
         p.setsUp("the root filesystem " + config.rootfs(), "rootfs");
-        String newRoot = RootfsSetup.mountRoot(p, config.rootfs(), layerFds);
+        String newRoot = RootfsSetup.mountRoot(p, config.rootfs(), layerFds, config.hasUserNamespace());
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
         RootfsSetup.mountSystem(p, config.devices(), staged, ttyGroupMapped(config));

@@ -113,7 +113,7 @@ class RootlessIT {
     @Test
     void whatNeedsRootIsRefusedClearly() throws Exception {
         Map<String, String> out = probe(plain, "refusals");
-        assertTrue(out.get("limit").contains("need a cgroup") && out.get("limit").contains("without root"),
+        assertTrue(out.get("limit").startsWith("memoryLimit needs the memory controller") && out.get("limit").contains("without root"),
                 out.get("limit"));
         assertTrue(out.get("stats").startsWith("stats() needs the container's cgroup"), out.get("stats"));
         assertTrue(out.get("pause").startsWith("pause() needs the container's cgroup"), out.get("pause"));
