@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -117,6 +118,35 @@ class RootlessCgroupsIT {
                 + " the JVM started with systemd-run --user --scope; or have root chown a cgroup directory and its"
                 + " cgroup.procs, cgroup.subtree_control and cgroup.threads to the user, enable the controller above"
                 + " it, and start the JVM in a child cgroup of it. Otherwise run the JVM as root, or leave pidsLimit unset";
+    }
+
+    @Test
+    void aRootlessContainerGetsItsCgroupInTheDelegatedSubtreeWithStatsPauseAndKill() throws Exception {
+        try (TestUser user = TestUser.create(); DelegatedTree tree = DelegatedTree.make(user)) {
+            Process p = user.startJava(DelegatedContainerProbe.class);
+            DelegatedTree.move(p.pid(), tree.jvm);
+            try (OutputStream in = p.getOutputStream()) {
+                in.write("go\n".getBytes(StandardCharsets.UTF_8));
+            }
+            TestUser.Result r = TestUser.waitFor(p, TIMEOUT);
+            assertEquals(0, r.exitCode(), r.describe());
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String line : r.stdout().split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    out.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+            String below = "/" + tree.mount.relativize(tree.delegated.resolve("hako")) + "/";
+            assertTrue(out.get("hostCgroup").startsWith("0::" + below), "in the delegated subtree: " + out);
+            assertEquals("0::/", out.get("inside"), "its own cgroup is the root of its cgroup namespace");
+            assertTrue(out.get("stats").startsWith("ContainerStats["), "stats() answers from the cgroup: " + out);
+            assertEquals("frozen 1", out.get("paused"), "pause() froze it through cgroup.freeze");
+            assertEquals("frozen 0", out.get("resumed"));
+            assertEquals("killed by SIGKILL", out.get("status"), "killAll() through cgroup.kill");
+            Path dir = tree.mount.resolve(out.get("hostCgroup").substring(4));
+            assertFalse(Files.exists(dir), "close() removed the container's cgroup " + dir);
+        }
     }
 
     /** Runs the probe as {@code user}, first moved into {@code cgroup} (null: left where it is), and parses its lines. */
