@@ -67,7 +67,7 @@ public final class RootlessCgroups {
         DelegationFinder.Search s = search(cgroupParent);
         return s.subtree().map(d -> "containers' cgroups go to " + d.parent() + " (delegated at " + d.root()
                 + ") with " + (d.controllers().isEmpty() ? "no controllers" : "the controllers "
-                + String.join(" ", d.controllers())) + d.blocked().map(b -> " (" + b + ")").orElse(""))
+                + String.join(" ", new java.util.TreeSet<>(d.controllers()))) + d.blocked().map(b -> " (" + b + ")").orElse(""))
                 .orElse("no cgroups: " + s.whyNone());
     }
 
@@ -100,7 +100,7 @@ public final class RootlessCgroups {
     private static String whyNotDelegated(String name, DelegatedCgroup d) {
         return d.blocked().map(b -> "the one at " + d.root() + " cannot pass " + name + " down: " + b)
                 .orElse("the one at " + d.root() + " offers " + (d.controllers().isEmpty() ? "no controllers"
-                        : "only \"" + String.join(" ", d.controllers()) + "\"") + " in its cgroup.controllers");
+                        : "only \"" + String.join(" ", new java.util.TreeSet<>(d.controllers())) + "\"") + " in its cgroup.controllers");
     }
 
     private static String onThisMachine(Controller c, String name, CgroupLayout host) {
