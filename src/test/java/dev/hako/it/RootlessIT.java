@@ -92,6 +92,7 @@ class RootlessIT {
         assertEquals("0:0\n", out.get("bind"), "root inside");
         assertEquals(Long.toString(plain.uid()), out.get("bindOwner"), "the user outside");
         assertEquals("0:sh\nread-only\n", out.get("hostRootfs"), "the host's directories, read-only");
+        assertEquals("0:t\nro-root\n", out.get("tmpfs"), "a tmpfs on a read-only root");
     }
 
     @Test

@@ -92,6 +92,8 @@ public final class RootlessProbe {
         put("bind", sh(Container.builder().rootfs(rootfs).mount(Mount.bind(shared, "/mnt")),
                 "echo hi > /mnt/f; stat -c %u /mnt/f"));
         put("bindOwner", Files.getAttribute(shared.resolve("f"), "unix:uid").toString());
+        put("tmpfs", sh(Container.builder().rootfs(rootfs).readonlyRootfs(true).mount(Mount.tmpfs("/scratch").size("1m")),
+                "echo t > /scratch/f && cat /scratch/f; touch /x 2>/dev/null && echo wrote-root || echo ro-root"));
         put("hostRootfs", sh(Container.builder().rootfs(Rootfs.host()), "test -x /bin/sh && echo sh;"
                 + " touch /usr/x 2>/dev/null && echo wrote || echo read-only"));
     }
