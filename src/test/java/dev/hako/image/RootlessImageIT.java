@@ -346,7 +346,9 @@ class RootlessImageIT {
 
         // A root layer without the mirror (an older hako's, or on a filesystem without user xattrs)
         // does not mix with a user's layer.
-        run(List.of("setfattr", "-x", Overlayfs.USER_FORM_XATTR, rootTop.toString()));
+        // user.* xattrs are what Java's user-defined attribute view sees, without the "user." prefix.
+        java.nio.file.Files.getFileAttributeView(rootTop, java.nio.file.attribute.UserDefinedFileAttributeView.class)
+                .delete(Overlayfs.USER_FORM_XATTR.substring("user.".length()));
         assertEquals(List.of(rootTop), Overlayfs.missedByUserxattr(rootImage.layers()));
         List<Path> mixed = List.of(layers.get(0), rootTop);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Overlayfs.mountOptionFor(mixed));
