@@ -69,8 +69,9 @@ public final class ChildJvm {
     }
 
     static List<String> command(String classPath, String main, List<String> args) {
+        // No perf data: its /tmp/hsperfdata_<user> directory would outlive the throwaway user.
         List<String> cmd = new ArrayList<>(List.of(java().toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-cp", classPath, main));
+                "-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", classPath, main));
         cmd.addAll(args);
         return cmd;
     }
