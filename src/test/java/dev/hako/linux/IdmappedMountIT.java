@@ -218,9 +218,12 @@ class IdmappedMountIT {
 
     @Test
     void aNamespaceOfAProcessThatExitedIsNotOpenedByItsPid() throws Exception {
-        Process p = new ProcessBuilder("true").start();
+        // Still running when the pidfd is opened (the JVM reaps a process that exits at once
+        // before the test could open one), then ended and reaped.
+        Process p = new ProcessBuilder("sleep", "60").start();
         int pidfd = Libc.pidfdOpen(p.pid());
         try {
+            p.destroyForcibly();
             p.waitFor(); // reaped: the pid may name another process now
             SyscallException e = assertThrows(SyscallException.class, () -> Namespaces.open(p.pid(), pidfd, "user"));
             assertTrue(e.getMessage().startsWith("opening /proc/" + p.pid() + "/ns/user") || e.errno() == linux_h.ENOENT(),
