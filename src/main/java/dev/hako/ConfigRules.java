@@ -76,10 +76,12 @@ final class ConfigRules {
      * The container's user namespace, null for none: the one given, or the maps given line
      * by line (gids as the uids when no gid line is given, as podman does), or
      * {@link UserNamespace#auto()} when the namespaces include USER without maps. Container
-     * id 0 must be mapped: the child's setup runs as the namespace's root.
+     * id 0 must be mapped: the child's setup runs as the namespace's root. Also whether the
+     * namespace denies setgroups: a JVM without root whose gid map is its own gid alone,
+     * which the kernel takes only so.
      */
-    static UserNamespace userNamespace(UserNamespace given, List<IdMapping> uids, List<IdMapping> gids,
-                                       Set<Namespace> namespaces) {
+    static UserNamespaceRule userNamespace(UserNamespace given, List<IdMapping> uids, List<IdMapping> gids,
+                                           Set<Namespace> namespaces) {
         if (given != null && !(uids.isEmpty() && gids.isEmpty())) {
             throw new IllegalArgumentException("userNamespace(...) and uidMap/gidMap(...) both given: use one of them");
         }
@@ -99,7 +101,11 @@ final class ConfigRules {
             throw new IllegalArgumentException((ns.hostUid(0) < 0 ? "uidMap" : "gidMap") + ": container id 0 is not"
                     + " mapped; the container's setup runs as its root, so map 0, like uidMap(0, 100000, 65536)");
         }
-        return ns;
+        return new UserNamespaceRule(ns, rootless != null && rootless.mustDenySetgroups(ns));
+    }
+
+    /** The container's user namespace (null for none), and whether it denies setgroups. */
+    record UserNamespaceRule(UserNamespace namespace, boolean setgroupsDenied) {
     }
 
     /** What this JVM's user may map: its own ids, and the ranges of /etc/subuid and /etc/subgid. */
@@ -109,14 +115,6 @@ final class ConfigRules {
         } catch (IOException e) {
             throw new UncheckedIOException("reading /etc/subuid and /etc/subgid for this user failed", e);
         }
-    }
-
-    /**
-     * Whether the container's user namespace denies setgroups: a JVM without root whose gid
-     * map is its own gid alone, which the kernel takes only so.
-     */
-    static boolean setgroupsDenied(UserNamespace ns) {
-        return ns != null && !ns.isAuto() && Kernel.rootless() && rootlessMapping().mustDenySetgroups(ns);
     }
 
     /**

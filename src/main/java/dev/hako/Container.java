@@ -732,7 +732,9 @@ public final class Container implements AutoCloseable {
             String user = this.user != null ? this.user
                     : imageConfig != null && !imageConfig.user().isEmpty() ? imageConfig.user() : null;
             ConfigRules.command(command);
-            UserNamespace theUserNamespace = ConfigRules.userNamespace(userNamespace, uidMap, gidMap, namespaces);
+            ConfigRules.UserNamespaceRule userNamespaceRule = ConfigRules.userNamespace(userNamespace, uidMap, gidMap,
+                    namespaces);
+            UserNamespace theUserNamespace = userNamespaceRule.namespace();
             EnumSet<Namespace> theNamespaces = namespaces.clone();
             if (theUserNamespace != null) {
                 theNamespaces.add(Namespace.USER);
@@ -784,7 +786,7 @@ public final class Container implements AutoCloseable {
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
                     Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
-                    theTerminal, thePassedFds, theUserNamespace, ConfigRules.setgroupsDenied(theUserNamespace));
+                    theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied());
             return new Container(config);
         }
 

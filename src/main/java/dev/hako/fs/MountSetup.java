@@ -26,15 +26,11 @@ public final class MountSetup {
 
     private final List<Opened> opened = new ArrayList<>();
 
-    /** Opens every bind source, from the host's view, before the pivot (and before the staging tmpfs hides anything). */
-    public void openSources(ChildProgram.Builder p, List<Mount> mounts) {
-        openSources(p, mounts, List.of());
-    }
-
     /**
-     * {@link #openSources(ChildProgram.Builder, List)}; {@code idmapped}: the child's fds of
-     * the idmapped copies the JVM sent for the {@code idmapped()} binds, in their order, used
-     * instead of a copy of the host path.
+     * Opens every bind source, from the host's view, before the pivot (and before the staging
+     * tmpfs hides anything); {@code idmapped}: the child's fds of the idmapped copies the JVM
+     * sent for the {@code idmapped()} binds, in their order, used instead of a copy of the
+     * host path.
      */
     public void openSources(ChildProgram.Builder p, List<Mount> mounts, List<Integer> idmapped) {
         int next = 0;

@@ -96,27 +96,6 @@ public final class RootfsSetup {
     }
 
     /**
-     * Creates what the child needs on the host before it starts: staging point, overlay
-     * upper and work. First checks, so that a start that cannot work creates nothing, that
-     * the kernel reads the whiteouts of every overlay layer and that a persistent upper
-     * and its work directory are on a filesystem overlayfs takes as an upper layer.
-     *
-     * @throws ContainerException naming the path, its filesystem and what to do
-     */
-    public static void prepareHost(Rootfs rootfs) throws IOException {
-        prepareHost(rootfs, -1, -1);
-    }
-
-    /**
-     * {@link #prepareHost(Rootfs)} for a container whose root is host uid {@code rootUid}
-     * and gid {@code rootGid} (a user namespace's; -1 without one): first checks that it can
-     * reach the rootfs at all, since root inside has no say over the host's files.
-     */
-    public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid) throws IOException {
-        prepareHost(rootfs, rootUid, rootGid, false);
-    }
-
-    /**
      * For a directory rootfs whose root inside is not the host's root (a user namespace): the
      * empty files the generated /etc files are bound onto, made now by the JVM where they are
      * missing, since the container's root may not create them in a directory the host's root
@@ -156,12 +135,24 @@ public final class RootfsSetup {
     }
 
     /**
-     * {@code layersIdmapped}: the overlay's lower layers reach the child as idmapped copies
-     * the JVM makes, so the container's root never looks them up on the host. A persistent
-     * upper and its work directory become the container root's, which writes there.
+     * Creates what the child needs on the host before it starts: staging point, overlay
+     * upper and work. First checks, so that a start that cannot work creates nothing, that
+     * the kernel reads the whiteouts of every overlay layer and that a persistent upper
+     * and its work directory are on a filesystem overlayfs takes as an upper layer.
+     * {@code rootUid}, {@code rootGid}: the host ids of the container's root, a user
+     * namespace's (-1 without one): first checks that it can reach the rootfs at all, since
+     * root inside has no say over the host's files. {@code layersIdmapped}: the overlay's
+     * lower layers reach the child as idmapped copies the JVM makes, so the container's root
+     * never looks them up on the host. A persistent upper and its work directory become the
+     * container root's, which writes there.
+     *
+     * @return the option the overlay's mount needs besides its directories (see
+     *     {@link #mountRoot}), read once here from the layers' records; null for none
+     * @throws ContainerException naming the path, its filesystem and what to do
      */
-    public static void prepareHost(Rootfs rootfs, long rootUid, long rootGid, boolean layersIdmapped)
+    public static String prepareHost(Rootfs rootfs, long rootUid, long rootGid, boolean layersIdmapped)
             throws IOException {
+        String overlayOption = null;
         if (rootUid >= 0) {
             for (Path dir : switch (rootfs) {
                 case Rootfs.Directory d -> List.of(d.path());
@@ -173,7 +164,7 @@ public final class RootfsSetup {
         }
         if (rootfs instanceof Rootfs.Overlay o) {
             try {
-                Overlayfs.mountOptionFor(o.lowers()); // the layers' forms: one mount must read them all
+                overlayOption = Overlayfs.mountOptionFor(o.lowers()); // one mount must read every layer's form
                 List<Path> missed = rootUid >= 0 ? Overlayfs.missedByUserxattr(o.lowers()) : List.of();
                 if (!missed.isEmpty()) {
                     throw new ContainerException("the overlay layers " + missed + " keep their whiteout markers in"
@@ -203,6 +194,15 @@ public final class RootfsSetup {
                 }
             }
         }
+        return rootUid >= 0 && rootfs instanceof Rootfs.Overlay ? Overlayfs.USERXATTR : overlayOption;
+    }
+
+    /** The overlay option {@link #prepareHost} returns, without its checks and work: for a printed plan. */
+    public static String overlayOption(Rootfs rootfs, boolean inUserNamespace) {
+        if (!(rootfs instanceof Rootfs.Overlay o)) {
+            return null;
+        }
+        return inUserNamespace ? Overlayfs.USERXATTR : Overlayfs.mountOptionFor(o.lowers());
     }
 
     /** A persistent upper or its work directory on a filesystem overlayfs refuses there fails with EINVAL: say why first. */
@@ -232,34 +232,18 @@ public final class RootfsSetup {
                 .note("nothing mounted from here on propagates to the host");
     }
 
-    /** Mounts the new root, the staging tmpfs already mounted; returns its path (host view). */
-    public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs) {
-        return mountRoot(p, rootfs, List.of());
-    }
-
     /**
-     * {@link #mountRoot(ChildProgram.Builder, Rootfs)}; {@code layerFds}: for an overlay, the
-     * child's fds of idmapped copies of its lower layers, in order (a container in a user
-     * namespace, whose JVM made them: {@code dev.hako.linux.IdmappedMount}), attached on the
-     * staging tmpfs and stacked instead of the host paths; empty for the host paths.
-     */
-    public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs, List<Integer> layerFds) {
-        return mountRoot(p, rootfs, layerFds, false);
-    }
-
-    /**
-     * {@code inUserNamespace}: the child mounts an overlay inside a user namespace, which can
-     * read and write the layers' markers only as {@code user.overlay.*} ({@code userxattr});
-     * elsewhere that option is used when a layer has its markers only so (a store without root).
+     * Mounts the new root, the staging tmpfs already mounted; returns its path (host view).
+     * For an overlay, {@code layerFds} are the child's fds of idmapped copies of its lower
+     * layers, in order (a container in a user namespace, whose JVM made them:
+     * {@code dev.hako.linux.IdmappedMount}), attached on the staging tmpfs and stacked instead
+     * of the host paths (empty: the host paths); {@code overlayOption} is what
+     * {@link #prepareHost} said the mount needs besides its directories ({@code userxattr}
+     * inside a user namespace, which can read and write the layers' markers only as
+     * {@code user.overlay.*}), or null.
      */
     public static String mountRoot(ChildProgram.Builder p, Rootfs rootfs, List<Integer> layerFds,
-                                   boolean inUserNamespace) {
-        if (rootfs instanceof Rootfs.Overlay o) {
-            String option = inUserNamespace ? Overlayfs.USERXATTR : Overlayfs.mountOptionFor(o.lowers());
-            List<String> lowers = layerFds.isEmpty() ? o.lowers().stream().map(Path::toString).toList()
-                    : attachLayers(p, layerFds);
-            return overlay(p, o, lowers, option);
-        }
+                                   String overlayOption) {
         return switch (rootfs) {
             case Rootfs.Directory d -> {
                 String root = d.path().toString();
@@ -267,7 +251,8 @@ public final class RootfsSetup {
                         .note("pivot_root needs the new root to be a mount point");
                 yield root;
             }
-            case Rootfs.Overlay o -> overlay(p, o);
+            case Rootfs.Overlay o -> overlay(p, o, layerFds.isEmpty() ? o.lowers().stream().map(Path::toString).toList()
+                    : attachLayers(p, layerFds), overlayOption);
             case Rootfs.Host h -> hostView(p);
         };
     }
@@ -292,10 +277,6 @@ public final class RootfsSetup {
             paths.add(at);
         }
         return paths;
-    }
-
-    private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o) {
-        return overlay(p, o, o.lowers().stream().map(Path::toString).toList(), Overlayfs.mountOptionFor(o.lowers()));
     }
 
     private static String overlay(ChildProgram.Builder p, Rootfs.Overlay o, List<String> lowerPaths, String option) {
@@ -358,16 +339,6 @@ public final class RootfsSetup {
                 .note("detach the host's root from the container")
                 .close(oldRoot)
                 .chdir("/");
-    }
-
-    /** /proc, a read-only /sys and /dev, inside the new root, with no device beyond the standard ones. */
-    public static void mountSystem(ChildProgram.Builder p) {
-        mountSystem(p, List.of(), null, true);
-    }
-
-    /** {@link #mountSystem(ChildProgram.Builder, List, StagedSystem, boolean)} of a container without a user namespace. */
-    public static void mountSystem(ChildProgram.Builder p, List<DeviceNode> devices) {
-        mountSystem(p, devices, null, true);
     }
 
     /** The child's fds of a /proc and a /sys made before the pivot ({@link #stageSystem}). */

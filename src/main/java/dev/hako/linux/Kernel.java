@@ -114,19 +114,31 @@ public final class Kernel {
     private static long[] ids() {
         long[] known = ids;
         if (known == null) {
-            known = new long[] {-1, -1};
             try {
-                for (String line : SmallFiles.read(Path.of("/proc/self/status")).split("\n")) {
-                    if (line.startsWith("Uid:") || line.startsWith("Gid:")) {
-                        known[line.startsWith("Uid:") ? 0 : 1] = Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
-                    }
-                }
+                String status = SmallFiles.read(Path.of("/proc/self/status"));
+                known = new long[] {statusIds(status, "Uid:")[1], statusIds(status, "Gid:")[1]};
             } catch (IOException | RuntimeException e) {
                 throw new IllegalStateException("reading this process's uid and gid from /proc/self/status failed", e);
             }
             ids = known;
         }
         return known;
+    }
+
+    /**
+     * The real and effective ids of the {@code Uid:} or {@code Gid:} ({@code key}) line of a
+     * {@code /proc/PID/status} text.
+     *
+     * @throws IllegalStateException when there is no such line
+     */
+    public static long[] statusIds(String status, String key) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith(key)) {
+                String[] f = line.substring(key.length()).trim().split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            }
+        }
+        throw new IllegalStateException("no " + key + " line in /proc/self/status");
     }
 
     private static volatile int lastCapability = -1;

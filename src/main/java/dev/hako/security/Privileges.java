@@ -23,11 +23,6 @@ public final class Privileges {
     private Privileges() {
     }
 
-    public static void addSteps(ChildProgram.Builder p, User user, Capabilities capabilities, boolean noNewPrivileges,
-                                List<ResourceLimit> rlimits) {
-        addSteps(p, user, capabilities, noNewPrivileges, rlimits, true);
-    }
-
     /** {@code setgroups}: false where the user namespace denies it (its groups are then what the JVM's were). */
     public static void addSteps(ChildProgram.Builder p, User user, Capabilities capabilities, boolean noNewPrivileges,
                                 List<ResourceLimit> rlimits, boolean setgroups) {

@@ -84,16 +84,9 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
 
     /**
      * Adds the steps that become this user: supplementary groups, then gid, then uid (the
-     * uid last, since it gives up the right to change the others).
-     */
-    public void addSteps(ChildProgram.Builder p) {
-        addSteps(p, true);
-    }
-
-    /**
-     * {@link #addSteps(ChildProgram.Builder)}; without {@code setgroups} (a user namespace
-     * that denies it) the supplementary groups stay as they are, which the rules refuse to
-     * change (a user with groups is not accepted there).
+     * uid last, since it gives up the right to change the others). Without {@code setgroups}
+     * (a user namespace that denies it) the supplementary groups stay as they are, which the
+     * rules refuse to change (a user with groups is not accepted there).
      */
     public void addSteps(ChildProgram.Builder p, boolean setgroups) {
         if (setgroups) {

@@ -142,11 +142,12 @@ public final class ContainerLauncher {
         // In a user namespace the child takes the namespace's root ids, new ids on the host.
         boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
         boolean holdsDumpable = false;
-        FdSocket layerSocket = null;
+        FdSocket idmapSocket = null;
         try {
             UserNamespace userNamespace = config.userNamespace();
             List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
-            RootfsSetup.prepareHost(config.rootfs(), userNamespace == null ? -1 : userNamespace.hostUid(0),
+            String overlayOption = RootfsSetup.prepareHost(config.rootfs(),
+                    userNamespace == null ? -1 : userNamespace.hostUid(0),
                     userNamespace == null ? -1 : userNamespace.hostGid(0), ContainerProgram.idmapsLayers(config));
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
@@ -163,11 +164,11 @@ public final class ContainerLauncher {
             cgroup = ContainerCgroup.prepare(cgroups, placement.parent(), config.id(), config.limits(),
                     config.devicePolicy());
             if (!idmapped.isEmpty()) {
-                layerSocket = FdSocket.open();
+                idmapSocket = FdSocket.open();
             }
             ChildProgram.Builder steps = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
                     CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
-                    layerSocket == null ? -1 : layerSocket.childEnd());
+                    idmapSocket == null ? -1 : idmapSocket.childEnd(), overlayOption);
             ChildProgram program = steps.buildFirstPart(ContainerProgram.roomForTheCommand(config));
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
@@ -179,11 +180,7 @@ public final class ContainerLauncher {
             }
             pid = clone(arena, args, program, cgroup.unifiedDirectory(), -1);
 
-            stdio.closeChildEnds();
-            Libc.close(sync[0]);
-            sync[0] = -1;
-            Libc.close(error[1]);
-            error[1] = -1;
+            closeChildEnds(stdio, sync, error);
             if (pid < 0) {
                 throw cloneFailed(config, clone_args.flags(args), (int) -pid);
             }
@@ -193,11 +190,11 @@ public final class ContainerLauncher {
                 // user's, which a JVM without root needs to write the maps; the child's change
                 // of ids after them makes it non-dumpable, which is held here and given back.
                 writeMaps(pid, config);
-                if (layerSocket != null) {
-                    layerSocket.closeChildEnd();
-                    sendIdmapped(config, idmapped, pid, pidfd, layerSocket);
-                    layerSocket.close();
-                    layerSocket = null;
+                if (idmapSocket != null) {
+                    idmapSocket.closeChildEnd();
+                    sendIdmapped(config, idmapped, pid, pidfd, idmapSocket);
+                    idmapSocket.close();
+                    idmapSocket = null;
                 }
                 JoiningChildren.enter();
                 holdsDumpable = true;
@@ -251,8 +248,8 @@ public final class ContainerLauncher {
             closeQuietly(lease);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {
-            if (layerSocket != null) {
-                layerSocket.close(); // a child still waiting for its layers then stops
+            if (idmapSocket != null) {
+                idmapSocket.close(); // a child still waiting for its layers then stops
             }
             // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
             if (holdsDumpable) {
@@ -342,6 +339,18 @@ public final class ContainerLauncher {
             wake(syncWriteFd, arena);
         }
         return release;
+    }
+
+    /**
+     * After the clone: the child has its own copies of its stdio sources and its ends of the
+     * sync and error pipes, so the JVM's are closed (else no EOF would ever tell it anything).
+     */
+    static void closeChildEnds(Stdio stdio, int[] sync, int[] error) throws SyscallException {
+        stdio.closeChildEnds();
+        Libc.close(sync[0]);
+        sync[0] = -1;
+        Libc.close(error[1]);
+        error[1] = -1;
     }
 
     /** One byte on the sync pipe, for the child's next wait; a child that is gone already is no error here. */

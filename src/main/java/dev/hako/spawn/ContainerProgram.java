@@ -56,7 +56,8 @@ final class ContainerProgram {
     /** {@code cgroups}: the hierarchies of the container's read-only /sys/fs/cgroup ({@link CgroupView}). */
     static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
                               List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups) {
-        ChildProgram.Builder p = setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups);
+        ChildProgram.Builder p = setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, -1,
+                RootfsSetup.overlayOption(config.rootfs(), config.hasUserNamespace()));
         addTheCommand(p, config);
         return p.build();
     }
@@ -66,24 +67,18 @@ final class ContainerProgram {
      * work, which is all the child needs to begin. The rest ({@link #addTheCommand}) may be
      * added once the child runs, while it does this part, and must be before it is
      * released ({@link ChildProgram.Builder#buildFirstPart(int)}).
+     *
+     * @param idmapSocketFd with {@link #idmappedTrees}, the JVM's end (as a number of its own
+     *     fd table) of the socket over which it sends their idmapped copies, one each, once it
+     *     has written the maps; -1 otherwise
+     * @param overlayOption what {@link RootfsSetup#prepareHost} said an overlay's mount needs
      */
     static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                                       int errorWriteFd, List<EtcFiles.Entry> etcFiles,
-                                      List<CgroupView.Hierarchy> cgroups) {
-        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, -1);
-    }
-
-    /**
-     * {@code layerSocketFd}: with {@link #idmapsLayers}, the JVM's end (as a number of its
-     * own fd table) of the socket over which it sends the idmapped copies of the overlay's
-     * lower layers, one per layer, once it has written the maps; -1 otherwise.
-     */
-    static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
-                                      int errorWriteFd, List<EtcFiles.Entry> etcFiles,
-                                      List<CgroupView.Hierarchy> cgroups, int layerSocketFd) {
+                                      List<CgroupView.Hierarchy> cgroups, int idmapSocketFd, String overlayOption) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
-        ChildFds fds = layerSocketFd < 0 ? rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds())
-                : rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), layerSocketFd);
+        ChildFds fds = idmapSocketFd < 0 ? rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds())
+                : rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), idmapSocketFd);
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -95,7 +90,7 @@ final class ContainerProgram {
         }
         List<Integer> layerFds = new ArrayList<>();
         List<Integer> bindFds = new ArrayList<>();
-        if (layerSocketFd >= 0) {
+        if (idmapSocketFd >= 0) {
             int socket = fds.extra()[0];
             for (IdmappedTree tree : idmappedTrees(config)) {
                 p.setsUp("the idmapped " + tree.what(), tree.option());
@@ -123,7 +118,7 @@ final class ContainerProgram {
         EtcFiles.write(p, etcFiles);
         mounts.openEtcFiles(p, etcFiles);
         p.setsUp("the root filesystem " + config.rootfs(), "rootfs");
-        String newRoot = RootfsSetup.mountRoot(p, config.rootfs(), layerFds, config.hasUserNamespace());
+        String newRoot = RootfsSetup.mountRoot(p, config.rootfs(), layerFds, overlayOption);
         RootfsSetup.pivot(p, newRoot);
         p.setsUpInternals("/proc, /sys and /dev");
         RootfsSetup.mountSystem(p, config.devices(), staged, ttyGroupMapped(config));

@@ -69,11 +69,7 @@ public final class ExecLauncher {
             if (pid >= 0) {
                 pidfd = pidfdOut.get(JAVA_INT, 0); // first: from here on a failure must kill the child
             }
-            stdio.closeChildEnds();
-            Libc.close(sync[0]);
-            sync[0] = -1;
-            Libc.close(error[1]);
-            error[1] = -1;
+            ContainerLauncher.closeChildEnds(stdio, sync, error);
             if (pid < 0) {
                 throw cloneFailed(container, clone_args.flags(args), (int) -pid);
             }

@@ -28,11 +28,6 @@ final class ExecProgram {
     private ExecProgram() {
     }
 
-    static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
-                              int errorWriteFd, int targetPidfd, long targetPid) {
-        return build(arena, container, exec, stdio, syncReadFd, errorWriteFd, targetPidfd, targetPid, null);
-    }
-
     /**
      * {@code forkedPid}: null when the spawner thread had the child born in the container's
      * PID namespace; else the child joins that namespace itself (a JVM without root may not

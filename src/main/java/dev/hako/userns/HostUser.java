@@ -1,5 +1,6 @@
 package dev.hako.userns;
 
+import dev.hako.linux.Kernel;
 import dev.hako.linux.SmallFiles;
 
 import java.io.IOException;
@@ -53,12 +54,6 @@ public record HostUser(long uid, long gid, String name) {
 
     /** The real and effective ids of a {@code Uid:} or {@code Gid:} line. */
     static long[] ids(String status, String key) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith(key)) {
-                String[] f = line.substring(key.length()).trim().split("\\s+");
-                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
-            }
-        }
-        throw new IllegalStateException("no " + key + " line in /proc/self/status");
+        return Kernel.statusIds(status, key);
     }
 }

@@ -4,6 +4,7 @@ import dev.hako.Mount;
 import dev.hako.Namespace;
 import dev.hako.Rootfs;
 import dev.hako.fs.EtcFiles;
+import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 import dev.hako.security.Capabilities;
@@ -403,7 +404,8 @@ class ContainerProgramTest {
             try (Arena arena = Arena.ofConfined(); Stdio stdio = Stdio.open(c)) {
                 try {
                     String whole = ContainerProgram.build(arena, c, stdio, 40, 41, ETC).toString();
-                    ChildProgram.Builder p = ContainerProgram.setUp(arena, c, stdio, 40, 41, ETC, List.of());
+                    ChildProgram.Builder p = ContainerProgram.setUp(arena, c, stdio, 40, 41, ETC, List.of(), -1,
+                            RootfsSetup.overlayOption(c.rootfs(), c.hasUserNamespace()));
                     int first = p.buildFirstPart(ContainerProgram.roomForTheCommand(c)).steps().size();
                     ContainerProgram.addTheCommand(p, c);
                     ChildProgram two = p.build();
