@@ -7,6 +7,7 @@ import dev.hako.linux.Overlayfs;
 import dev.hako.linux.Overlayfs.WhiteoutForm;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.userns.MappedChown;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,11 +65,15 @@ import java.util.Set;
  * {@link LayerStore#defaultRoot()}) every entry goes through the same checks, and the
  * kernel allows less:
  * <ul>
- * <li>Everything belongs to the user importing: no chown is tried, since a user may not
- *     give files away. With only the user's own id mapped into a container's user
- *     namespace, that is also what the container sees (all files owned by its root); the
- *     image's own owners would need its ids mapped and the import done in that user
- *     namespace, which hako does not do yet.</li>
+ * <li>Everything is unpacked as the user's own, since a user may not give files away. With
+ *     only the user's own id mapped into a container's user namespace, that is also what
+ *     the container sees (all files owned by its root). Where the user has subordinate ids
+ *     ({@code /etc/subuid}, {@code /etc/subgid}) and so gets rootless podman's default map,
+ *     the extractor is given a {@link MappedChown}: it records the image's owner of every
+ *     entry not owned by 0:0 ({@link #ownerChanges()}), which the store then applies in
+ *     that user namespace, so that a container with the default map sees the image's own
+ *     owners. An owner the map cannot hold (an id beyond the subordinate ranges) is
+ *     refused, as rootless podman refuses it.</li>
  * <li>Character and block devices cannot be made (mknod needs CAP_MKNOD): with
  *     {@code allowDeviceNodes(true)} they are skipped, as rootless podman skips them
  *     (a container gets its /dev from the host's nodes anyway); without it they are
@@ -117,12 +123,23 @@ final class LayerExtractor {
     private final Set<String> realDirectories = new HashSet<>();
     /** Modes and times of directories, applied at the end. */
     private final Map<String, DirectoryMetadata> directories = new HashMap<>();
+    /** Without root, where the image's owners are kept: the namespace they are given in; else null. */
+    private final MappedChown chown;
+    /** The image's owners of entries not owned by 0:0, by relative path, for {@link #chown}. */
+    private final Map<String, MappedChown.Change> ownerChanges = new LinkedHashMap<>();
 
     private record DirectoryMetadata(int mode, Instant atime, Instant mtime) {
         static final DirectoryMetadata IMPLICIT = new DirectoryMetadata(0755, null, null);
     }
 
     LayerExtractor(Path root, boolean asRoot, boolean allowDeviceNodes, WhiteoutForm form, long fsType) {
+        this(root, asRoot, allowDeviceNodes, form, fsType, null);
+    }
+
+    /** {@code chown}: without root, the user namespace that keeps the image's owners; null to give all to the user. */
+    LayerExtractor(Path root, boolean asRoot, boolean allowDeviceNodes, WhiteoutForm form, long fsType,
+            MappedChown chown) {
+        this.chown = asRoot ? null : chown;
         this.root = root;
         this.asRoot = asRoot;
         this.allowDeviceNodes = allowDeviceNodes;
@@ -263,6 +280,7 @@ final class LayerExtractor {
         }
         whiteouts.add(rel);
         own(target, e);
+        ownerChanges.remove(rel); // whatever a whiteout's owner, overlayfs reads it alike; it may yet be deleted
         FileCalls.setTimes(target, atime(e), e.mtime());
     }
 
@@ -419,6 +437,11 @@ final class LayerExtractor {
         }
         replace(rel, target, existing);
         Files.createLink(target, source); // link(2) does not follow a symbolic link source
+        MappedChown.Change sourceOwner = ownerChanges.get(linkRel);
+        if (sourceOwner != null) { // the same inode: chowned again through this name, should the source go
+            ownerChanges.put(rel, new MappedChown.Change(rel, sourceOwner.uid(), sourceOwner.gid(),
+                    sourceOwner.modeAfter()));
+        }
     }
 
     /** The entry's name relative to the root, with "." and empty components dropped; "" for the root. */
@@ -499,6 +522,7 @@ final class LayerExtractor {
         if (existing == null) {
             return;
         }
+        ownerChanges.keySet().removeIf(d -> d.equals(rel) || d.startsWith(rel + "/"));
         if (existing.isDirectory()) {
             Trees.deleteRecursively(target);
             String below = rel + "/";
@@ -523,6 +547,15 @@ final class LayerExtractor {
         }
     }
 
+    /**
+     * Without root and with a {@link MappedChown}: the owner changes that keep the image's
+     * owners (entries owned by 0:0 need none, being the user's), setuid and setgid bits
+     * restored after the chown; empty otherwise. Valid once {@link #extract} has returned.
+     */
+    List<MappedChown.Change> ownerChanges() {
+        return List.copyOf(ownerChanges.values());
+    }
+
     /** The character and block devices left out of the layer (without root), relative to its root. */
     List<String> skippedDevices() {
         return List.copyOf(skippedDevices);
@@ -543,13 +576,32 @@ final class LayerExtractor {
     }
 
     private void own(Path target, TarEntry e) throws IOException {
-        if (!asRoot) {
-            return; // a user may not give files away: they belong to the user importing, as with tar run by a user
-        }
         if (e.uid() < 0 || e.uid() > MAX_ID || e.gid() < 0 || e.gid() > MAX_ID) {
             throw refused(e, "has the owner " + e.uid() + ":" + e.gid() + ", outside the range of uid_t");
         }
-        FileCalls.lchown(target, (int) e.uid(), (int) e.gid());
+        if (asRoot) {
+            FileCalls.lchown(target, (int) e.uid(), (int) e.gid());
+        } else if (chown != null) {
+            recordOwner(target, e);
+        }
+        // else: a user may not give files away; they belong to the user importing, as with tar run by a user
+    }
+
+    /** Notes the image's owner for the user namespace's pass: chown clears setuid and setgid, so the mode follows. */
+    private void recordOwner(Path target, TarEntry e) throws ImageException {
+        String rel = root.relativize(target).toString();
+        if (e.uid() == 0 && e.gid() == 0) {
+            ownerChanges.remove(rel);
+            return;
+        }
+        if (!chown.mapsUid(e.uid()) || !chown.mapsGid(e.gid())) {
+            throw refused(e, "is owned by " + e.uid() + ":" + e.gid() + ", which your user namespace cannot hold:"
+                    + " it maps uids 0-" + (chown.uidCount() - 1) + " and gids 0-" + (chown.gidCount() - 1)
+                    + " (your own id and your /etc/subuid and /etc/subgid ranges): ask for larger ranges there"
+                    + " (usermod --add-subuids/--add-subgids), or import as root");
+        }
+        int modeAfter = e.type() != TarEntry.Type.DIRECTORY && (e.mode() & 06000) != 0 ? e.mode() & 07777 : -1;
+        ownerChanges.put(rel, new MappedChown.Change(rel, e.uid(), e.gid(), modeAfter));
     }
 
     private static void setXattrs(Path target, TarEntry e) throws IOException {

@@ -6,6 +6,7 @@ import dev.hako.linux.Kernel;
 import dev.hako.linux.Overlayfs;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.userns.MappedChown;
 
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -96,9 +97,12 @@ public final class LayerStore {
     private final long fsType;
     /** Whether this JVM lacks CAP_SYS_ADMIN, so that the layers must take the form a user can write. */
     private final boolean rootless;
+    /** Without root and with subordinate ids: the user namespace that keeps the image's owners; else null. */
+    private final MappedChown chown;
 
-    private LayerStore(Path root, boolean allowDeviceNodes, long fsType, boolean rootless) {
+    private LayerStore(Path root, boolean allowDeviceNodes, long fsType, boolean rootless, MappedChown chown) {
         this.root = root;
+        this.chown = chown;
         this.layers = root.resolve("layers").resolve("sha256");
         this.allowDeviceNodes = allowDeviceNodes;
         this.fsType = fsType;
@@ -147,7 +151,9 @@ public final class LayerStore {
         Path absolute = root.toAbsolutePath().normalize();
         Path layers = absolute.resolve("layers").resolve("sha256");
         Files.createDirectories(layers, PRIVATE_DIRECTORY);
-        LayerStore store = new LayerStore(absolute, false, Filesystems.type(layers), Kernel.rootless());
+        boolean rootless = Kernel.rootless();
+        MappedChown chown = rootless && linux_h.geteuid() != 0 ? MappedChown.forCurrentUser().orElse(null) : null;
+        LayerStore store = new LayerStore(absolute, false, Filesystems.type(layers), rootless, chown);
         store.sweepStale();
         return store;
     }
@@ -160,7 +166,7 @@ public final class LayerStore {
      * from the host's nodes anyway. Layers already in the store are shared whatever this says.
      */
     public LayerStore allowDeviceNodes(boolean allow) {
-        return new LayerStore(root, allow, fsType, rootless);
+        return new LayerStore(root, allow, fsType, rootless, chown);
     }
 
     public Path root() {
@@ -240,10 +246,18 @@ public final class LayerStore {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            // Out of the way atomically first, so that nobody sees a half-deleted layer.
+            // Out of the way atomically first, so that nobody sees a half-deleted layer; its
+            // record of shifted owners goes first, so that a tree given away always has one.
             Path doomed = freshName(DOOMED_PREFIX, diffId);
+            boolean shifted = Files.exists(ShiftedOwners.of(dir), LinkOption.NOFOLLOW_LINKS);
+            if (shifted) {
+                ShiftedOwners.copy(dir, doomed);
+            }
             Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-            Trees.deleteRecursively(doomed);
+            if (shifted) {
+                Files.deleteIfExists(ShiftedOwners.of(dir));
+            }
+            deleteTree(doomed);
             return true;
         }
     }
@@ -265,7 +279,11 @@ public final class LayerStore {
                     Path temp = freshName(TEMP_PREFIX, s.diffId());
                     Files.createDirectory(temp, PRIVATE_DIRECTORY);
                     staged.put(temp, layerDir(s.diffId()));
-                    unpack(s, temp);
+                    List<MappedChown.Change> owners = unpack(s, temp);
+                    if (!owners.isEmpty()) {
+                        ShiftedOwners.write(temp, owners); // before the first is given away: see ShiftedOwners
+                        chown.apply(temp, owners);
+                    }
                 }
                 if (!staged.isEmpty()) {
                     FileCalls.syncfs(layers); // data first, then the renames that publish it
@@ -277,7 +295,7 @@ public final class LayerStore {
                 }
             } catch (IOException | RuntimeException | Error e) {
                 for (Path temp : staged.keySet()) {
-                    Trees.deleteAfterFailure(temp, e);
+                    deleteTreeAfterFailure(temp, e);
                 }
                 throw e;
             }
@@ -295,16 +313,16 @@ public final class LayerStore {
      * Unpacks one layer into {@code target}, hashing the blob as read and the tar as
      * decompressed, and checks both digests once the stream is read to its end.
      */
-    private void unpack(LayerSource s, Path target) throws IOException {
+    private List<MappedChown.Change> unpack(LayerSource s, Path target) throws IOException {
         String where = s.where();
         try (InputStream raw = s.opener().open()) {
             HashingInputStream blob = new HashingInputStream(raw);
             BufferedInputStream buffered = new BufferedInputStream(blob, 1 << 16);
             HashingInputStream tar = null;
+            LayerExtractor extractor = new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes,
+                    whiteoutForm(), fsType, chown);
             try {
                 tar = new HashingInputStream(Compression.decompress(buffered, s.mediaType(), where));
-                LayerExtractor extractor = new LayerExtractor(target, linux_h.geteuid() == 0, allowDeviceNodes,
-                        whiteoutForm(), fsType);
                 extractor.extract(new TarReader(tar));
                 if (!extractor.skippedDevices().isEmpty()) {
                     LOG.log(Logger.Level.INFO, () -> where + ": left out " + extractor.skippedDevices().size()
@@ -328,6 +346,7 @@ public final class LayerStore {
                         + s.diffId() + ", the unpacked tar hashes to " + diffId
                         + ": the image is corrupt or was tampered with");
             }
+            return extractor.ownerChanges();
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
@@ -370,9 +389,15 @@ public final class LayerStore {
 
     /**
      * Moves a complete layer into place unless another process got there first, in which
-     * case its copy (the same content, by digest) stays and ours goes.
+     * case its copy (the same content, by digest) stays and ours goes. A record of shifted
+     * owners is put in place before the tree: the same files are recorded for the same
+     * content, and one for files that are the user's already gives nothing away.
      */
-    private static void commit(Path temp, Path target) throws IOException {
+    private void commit(Path temp, Path target) throws IOException {
+        boolean shifted = Files.exists(ShiftedOwners.of(temp), LinkOption.NOFOLLOW_LINKS);
+        if (shifted) {
+            ShiftedOwners.copy(temp, target);
+        }
         boolean won;
         try {
             won = FileCalls.renameNoReplace(temp, target);
@@ -393,7 +418,38 @@ public final class LayerStore {
             }
         }
         if (!won) {
-            Trees.deleteRecursively(temp);
+            deleteTree(temp);
+        } else if (shifted) {
+            Files.deleteIfExists(ShiftedOwners.of(temp));
+        }
+    }
+
+    /**
+     * Deletes a layer's tree (a temporary, doomed or lost one): first, when files of it were
+     * given to the user's subordinate ids, gives them back, since the user may not delete
+     * what a directory owned by another id holds; then the tree; then its record.
+     */
+    private void deleteTree(Path tree) throws IOException {
+        List<String> shifted = ShiftedOwners.read(tree);
+        if (!shifted.isEmpty() && Files.exists(tree, LinkOption.NOFOLLOW_LINKS)) {
+            if (chown == null) {
+                throw new ImageException(tree + " holds files given to your subordinate ids (see "
+                        + ShiftedOwners.of(tree) + "), but this JVM cannot map them now (no /etc/subuid and"
+                        + " /etc/subgid ranges, or no newuidmap/newgidmap): restore those, or remove the tree as"
+                        + " root");
+            }
+            chown.restore(tree, shifted);
+        }
+        Trees.deleteRecursively(tree);
+        Files.deleteIfExists(ShiftedOwners.of(tree));
+    }
+
+    /** {@link #deleteTree}, for cleanup after another failure: a second error is added to it. */
+    private void deleteTreeAfterFailure(Path tree, Throwable failure) {
+        try {
+            deleteTree(tree);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -411,33 +467,49 @@ public final class LayerStore {
         throw new FileAlreadyExistsException(layers + "/" + prefix + "...", null, "no free temporary name");
     }
 
-    /** Removes temporary directories whose process (the pid in their name) is gone. */
+    /**
+     * Removes temporary directories whose process (the pid in their name) is gone, with the
+     * records of their shifted owners, and such records whose tree is gone.
+     */
     private void sweepStale() {
+        List<Path> records = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(layers)) {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
-                String rest = name.startsWith(TEMP_PREFIX) ? name.substring(TEMP_PREFIX.length())
-                        : name.startsWith(DOOMED_PREFIX) ? name.substring(DOOMED_PREFIX.length()) : null;
-                int dash = rest == null ? -1 : rest.indexOf('-');
-                if (dash <= 0) {
-                    continue;
-                }
-                long pid;
-                try {
-                    pid = Long.parseLong(rest.substring(0, dash));
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (ProcessHandle.of(pid).isEmpty()) {
+                if (ShiftedOwners.isRecord(name)) {
+                    records.add(p); // deleted with its tree, or below once the tree is gone
+                } else if (ownerIsGone(name)) {
                     try {
-                        Trees.deleteRecursively(p);
+                        deleteTree(p);
                     } catch (IOException e) {
                         // Left for the next open; it is not a layer and nothing reads it.
                     }
                 }
             }
+            for (Path record : records) {
+                String tree = record.getFileName().toString();
+                tree = tree.substring(0, tree.length() - ShiftedOwners.SUFFIX.length());
+                if (ownerIsGone(tree) && !Files.exists(record.resolveSibling(tree), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(record);
+                }
+            }
         } catch (IOException e) {
             // The sweep only tidies up; the store works without it.
+        }
+    }
+
+    /** Whether {@code name} is a temporary or doomed name whose process (the pid in it) is gone. */
+    private static boolean ownerIsGone(String name) {
+        String rest = name.startsWith(TEMP_PREFIX) ? name.substring(TEMP_PREFIX.length())
+                : name.startsWith(DOOMED_PREFIX) ? name.substring(DOOMED_PREFIX.length()) : null;
+        int dash = rest == null ? -1 : rest.indexOf('-');
+        if (dash <= 0) {
+            return false;
+        }
+        try {
+            return ProcessHandle.of(Long.parseLong(rest.substring(0, dash))).isEmpty();
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

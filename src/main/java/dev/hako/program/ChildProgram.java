@@ -5,6 +5,7 @@ import dev.hako.linux.FdSocket;
 import dev.hako.linux.Flags;
 import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
+import dev.hako.linux.open_how;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -639,6 +640,58 @@ public final class ChildProgram {
             return step(linux_h.SYS_fchownat(), () -> "fchownat(AT_FDCWD, " + quote(path) + ", " + Integer.toUnsignedString(uid)
                             + ", " + Integer.toUnsignedString(gid) + ", AT_SYMLINK_NOFOLLOW)",
                     linux_h.AT_FDCWD(), cString(path), uid, gid, linux_h.AT_SYMLINK_NOFOLLOW());
+        }
+
+        /**
+         * {@code openat2(dirFd, path, {flags, 0, resolve})}: returns the descriptor it gets.
+         * With {@code RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS}, a path that leaves {@code dirFd}
+         * or passes a symbolic link fails (EXDEV, ELOOP) instead of leading elsewhere.
+         */
+        public int openat2(int dirFd, String path, int flags, long resolve) {
+            MemorySegment how = open_how.allocate(arena);
+            open_how.flags(how, flags);
+            open_how.resolve(how, resolve);
+            step(linux_h.SYS_openat2(), () -> "openat2(" + dirFd + ", " + quote(path) + ", {" + Flags.openFlags(flags)
+                            + ", resolve=" + resolveText(resolve) + "})",
+                    dirFd, cString(path), how.address(), how.byteSize());
+            return opened();
+        }
+
+        private static String resolveText(long resolve) {
+            List<String> names = new ArrayList<>();
+            if ((resolve & linux_h.RESOLVE_BENEATH()) != 0) {
+                names.add("RESOLVE_BENEATH");
+            }
+            if ((resolve & linux_h.RESOLVE_NO_SYMLINKS()) != 0) {
+                names.add("RESOLVE_NO_SYMLINKS");
+            }
+            if ((resolve & linux_h.RESOLVE_IN_ROOT()) != 0) {
+                names.add("RESOLVE_IN_ROOT");
+            }
+            return names.isEmpty() ? "0" : String.join("|", names);
+        }
+
+        /**
+         * {@code fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW)}; for an empty name,
+         * {@code AT_EMPTY_PATH}: the directory {@code dirFd} itself.
+         */
+        public Builder chownAt(int dirFd, String name, int uid, int gid) {
+            int flags = name.isEmpty() ? linux_h.AT_EMPTY_PATH() : linux_h.AT_SYMLINK_NOFOLLOW();
+            return step(linux_h.SYS_fchownat(), () -> "fchownat(" + dirFd + ", " + quote(name) + ", "
+                            + Integer.toUnsignedString(uid) + ", " + Integer.toUnsignedString(gid) + ", "
+                            + (name.isEmpty() ? "AT_EMPTY_PATH" : "AT_SYMLINK_NOFOLLOW") + ")",
+                    dirFd, cString(name), uid, gid, flags);
+        }
+
+        /**
+         * {@code fchmodat(dirFd, name, mode)}, all twelve bits of {@code mode}; it follows a
+         * symbolic link (the system call has no flag that does not), so only for a name known
+         * not to be one.
+         */
+        public Builder chmodAt(int dirFd, String name, int mode) {
+            return step(linux_h.SYS_fchmodat(), () -> "fchmodat(" + dirFd + ", " + quote(name) + ", 0"
+                            + Integer.toOctalString(mode) + ")",
+                    dirFd, cString(name), mode);
         }
 
         public Builder symlink(String target, String linkPath) {

@@ -31,9 +31,10 @@ class LayeringTest {
     static final List<Set<String>> LAYERS = List.of(
             Set.of("dev.hako.linux"),
             Set.of("dev.hako.program"),
+            Set.of("dev.hako.userns"),
             Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
                     "dev.hako.process",
-                    "dev.hako.image", "dev.hako.terminal", "dev.hako.userns"),
+                    "dev.hako.image", "dev.hako.terminal"),
             Set.of("dev.hako.spawn"),
             Set.of("dev.hako"),
             Set.of("dev.hako.cli"));

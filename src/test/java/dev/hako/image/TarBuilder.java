@@ -80,6 +80,23 @@ final class TarBuilder {
         return add(h);
     }
 
+    TarBuilder ownedDir(String name, int mode, long uid, long gid) {
+        Header h = new Header(name, '5');
+        h.mode = mode;
+        h.uid = uid;
+        h.gid = gid;
+        return add(h);
+    }
+
+    TarBuilder ownedSymlink(String name, String target, long uid, long gid) {
+        Header h = new Header(name, '2');
+        h.mode = 0777;
+        h.linkName = target;
+        h.uid = uid;
+        h.gid = gid;
+        return add(h);
+    }
+
     TarBuilder symlink(String name, String target) {
         Header h = new Header(name, '2');
         h.mode = 0777;
