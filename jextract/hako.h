@@ -178,3 +178,55 @@ enum {
     HAKO_POLLFD_EVENTS = offsetof(struct pollfd, events),
     HAKO_POLLFD_REVENTS = offsetof(struct pollfd, revents),
 };
+
+/* rtnetlink and the generic netlink core (dev.hako.netlink): sockets of AF_NETLINK, message
+ * and attribute headers, extended acks, and the link, address and route families' headers */
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/veth.h>
+
+enum {
+    HAKO_SOCKADDR_NL_SIZE = sizeof(struct sockaddr_nl),
+    HAKO_NL_FAMILY = offsetof(struct sockaddr_nl, nl_family),
+    HAKO_NL_PID = offsetof(struct sockaddr_nl, nl_pid),
+    HAKO_NL_GROUPS = offsetof(struct sockaddr_nl, nl_groups),
+    /* the peer address of a struct msghdr: recvmsg says who sent a datagram */
+    HAKO_MSG_NAME = offsetof(struct msghdr, msg_name),
+    HAKO_MSG_NAMELEN = offsetof(struct msghdr, msg_namelen),
+    HAKO_NLMSGHDR_SIZE = sizeof(struct nlmsghdr),
+    HAKO_NLMSG_LEN = offsetof(struct nlmsghdr, nlmsg_len),
+    HAKO_NLMSG_TYPE = offsetof(struct nlmsghdr, nlmsg_type),
+    HAKO_NLMSG_FLAGS = offsetof(struct nlmsghdr, nlmsg_flags),
+    HAKO_NLMSG_SEQ = offsetof(struct nlmsghdr, nlmsg_seq),
+    HAKO_NLMSG_PID = offsetof(struct nlmsghdr, nlmsg_pid),
+    HAKO_NLATTR_SIZE = sizeof(struct nlattr),
+    HAKO_NLA_LEN = offsetof(struct nlattr, nla_len),
+    HAKO_NLA_TYPE = offsetof(struct nlattr, nla_type),
+    /* struct nlmsgerr: the error, then the request's header (all of the request without NLM_F_CAPPED) */
+    HAKO_NLMSGERR_ERROR = offsetof(struct nlmsgerr, error),
+    HAKO_NLMSGERR_MSG = offsetof(struct nlmsgerr, msg),
+    HAKO_IFINFOMSG_SIZE = sizeof(struct ifinfomsg),
+    HAKO_IFI_FAMILY = offsetof(struct ifinfomsg, ifi_family),
+    HAKO_IFI_TYPE = offsetof(struct ifinfomsg, ifi_type),
+    HAKO_IFI_INDEX = offsetof(struct ifinfomsg, ifi_index),
+    HAKO_IFI_FLAGS = offsetof(struct ifinfomsg, ifi_flags),
+    HAKO_IFI_CHANGE = offsetof(struct ifinfomsg, ifi_change),
+    HAKO_IFADDRMSG_SIZE = sizeof(struct ifaddrmsg),
+    HAKO_IFA_FAMILY = offsetof(struct ifaddrmsg, ifa_family),
+    HAKO_IFA_PREFIXLEN = offsetof(struct ifaddrmsg, ifa_prefixlen),
+    HAKO_IFA_FLAGS = offsetof(struct ifaddrmsg, ifa_flags),
+    HAKO_IFA_SCOPE = offsetof(struct ifaddrmsg, ifa_scope),
+    HAKO_IFA_INDEX = offsetof(struct ifaddrmsg, ifa_index),
+    HAKO_RTMSG_SIZE = sizeof(struct rtmsg),
+    HAKO_RTM_FAMILY = offsetof(struct rtmsg, rtm_family),
+    HAKO_RTM_DST_LEN = offsetof(struct rtmsg, rtm_dst_len),
+    HAKO_RTM_SRC_LEN = offsetof(struct rtmsg, rtm_src_len),
+    HAKO_RTM_TOS = offsetof(struct rtmsg, rtm_tos),
+    HAKO_RTM_TABLE = offsetof(struct rtmsg, rtm_table),
+    HAKO_RTM_PROTOCOL = offsetof(struct rtmsg, rtm_protocol),
+    HAKO_RTM_SCOPE = offsetof(struct rtmsg, rtm_scope),
+    HAKO_RTM_TYPE = offsetof(struct rtmsg, rtm_type),
+    HAKO_RTM_FLAGS = offsetof(struct rtmsg, rtm_flags),
+};

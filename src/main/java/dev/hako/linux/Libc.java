@@ -49,6 +49,8 @@ public final class Libc {
     private static final MethodHandle RECVMSG = link(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
     private static final MethodHandle SENDMSG = link(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
     private static final MethodHandle POLL = link(linux_h.poll$address(), linux_h.poll$descriptor());
+    private static final MethodHandle SOCKET = link(linux_h.socket$address(), linux_h.socket$descriptor());
+    private static final MethodHandle SETSOCKOPT = link(linux_h.setsockopt$address(), linux_h.setsockopt$descriptor());
     /**
      * {@code ioctl(fd, request, pointer)}: variadic in C, so not in the generated bindings;
      * linked here with its one variadic argument spelled out as a pointer.
@@ -195,6 +197,52 @@ public final class Libc {
     /** {@code sendmsg(fd, msg, flags)}: returns the count of data bytes sent; {@code what} describes the message in errors. */
     public static long sendmsg(int fd, MemorySegment msg, int flags, String what) throws SyscallException {
         return call(() -> "sendmsg(" + fd + ", " + what + ")", s -> (long) SENDMSG.invoke(s, fd, msg, flags));
+    }
+
+    /** {@code socket(domain, type, protocol)}: returns the new descriptor. */
+    public static int socket(int domain, int type, int protocol) throws SyscallException {
+        return (int) call(() -> "socket(" + domain + ", " + type + ", " + protocol + ")",
+                s -> (int) SOCKET.invoke(s, domain, type, protocol));
+    }
+
+    /**
+     * {@code bind(fd, address, address.byteSize())}. glibc declares the address as a transparent
+     * union, which the bindings cannot express, so this is the raw system call.
+     */
+    public static void bind(int fd, MemorySegment address) throws SyscallException {
+        syscall3(() -> "bind(" + fd + ")", linux_h.SYS_bind(), fd, address.address(), address.byteSize());
+    }
+
+    /**
+     * {@code getsockname(fd, address, &length)} into {@code address}; returns the length the
+     * kernel reports. The raw system call, for the same reason as {@link #bind}.
+     */
+    public static int getsockname(int fd, MemorySegment address) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment length = arena.allocate(JAVA_INT);
+            length.set(JAVA_INT, 0, (int) address.byteSize());
+            syscall3(() -> "getsockname(" + fd + ")", linux_h.SYS_getsockname(), fd, address.address(), length.address());
+            return length.get(JAVA_INT, 0);
+        }
+    }
+
+    /** {@code setsockopt(fd, level, name, &value, sizeof(int))}; {@code what} names the option in errors. */
+    public static void setsockoptInt(int fd, int level, int name, int value, String what) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            call(() -> "setsockopt(" + fd + ", " + what + ", " + value + ")",
+                    s -> (int) SETSOCKOPT.invoke(s, fd, level, name, v, (int) JAVA_INT.byteSize()));
+        }
+    }
+
+    /**
+     * {@code unshare(flags)} for the calling thread. Of the namespaces, a thread of the
+     * multi-threaded JVM may unshare its network namespace (and UTS, IPC); mount and user
+     * namespaces refuse a multi-threaded process.
+     */
+    public static void unshare(int flags) throws SyscallException {
+        syscall3(() -> "unshare(" + Flags.render("CLONE_", flags) + ")", linux_h.SYS_unshare(), flags, 0, 0);
     }
 
     /** {@code poll(fds, count, timeout)}: returns how many entries have events ({@code -1}: no timeout). */

@@ -30,7 +30,7 @@ class LayeringTest {
     /** Bottom first. Packages in one layer do not use each other. */
     static final List<Set<String>> LAYERS = List.of(
             Set.of("dev.hako.linux"),
-            Set.of("dev.hako.program"),
+            Set.of("dev.hako.program", "dev.hako.netlink"),
             Set.of("dev.hako.userns"),
             Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
                     "dev.hako.process",
