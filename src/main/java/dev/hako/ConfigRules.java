@@ -10,6 +10,7 @@ import dev.hako.linux.DeviceFile;
 
 import dev.hako.linux.Errno;
 import dev.hako.linux.Kernel;
+import dev.hako.net.NetworkPlan;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
@@ -167,6 +168,43 @@ final class ConfigRules {
             return id >= 0 && id < UserNamespace.AUTO_SIZE;
         }
         return (uid ? ns.hostUid(id) : ns.hostGid(id)) >= 0;
+    }
+
+    /**
+     * The network plan, and the namespaces it implies (NETWORK added or removed in
+     * {@code namespaces}). Without {@code network(...)} the namespaces decide, as before.
+     */
+    static NetworkPlan network(Network network, Set<Namespace> namespaces, boolean namespacesGiven) {
+        if (network == null) {
+            return namespaces.contains(Namespace.NETWORK) ? new NetworkPlan.LoopbackOnly() : new NetworkPlan.Host();
+        }
+        boolean own = !(network instanceof Network.Host) && !(network instanceof Network.Joined);
+        if (own && namespacesGiven && !namespaces.contains(Namespace.NETWORK)) {
+            throw new IllegalArgumentException("network(" + network + ") gives the container a network namespace of"
+                    + " its own, but namespaces(" + namespaces + ") leaves out NETWORK: add Namespace.NETWORK, or use"
+                    + " Network.host()");
+        }
+        return switch (network) {
+            case Network.None n -> {
+                namespaces.add(Namespace.NETWORK);
+                yield new NetworkPlan.LoopbackOnly();
+            }
+            case Network.Host h -> {
+                namespaces.remove(Namespace.NETWORK);
+                yield new NetworkPlan.Host();
+            }
+            case Network.Joined j -> {
+                if (Kernel.rootless()) {
+                    throw new IllegalArgumentException("network(Network.container(" + j.container().id() + ")) needs"
+                            + " root: the JVM joins that container's network namespace for the clone, which the kernel"
+                            + " allows only with CAP_SYS_ADMIN; without root, use Network.slirp() for each");
+                }
+                namespaces.remove(Namespace.NETWORK);
+                yield new NetworkPlan.Joined();
+            }
+            case Network.Bridge b -> throw new UnsupportedOperationException("bridge networks are wired next");
+            case Network.Slirp s -> throw new UnsupportedOperationException("slirp networks are wired next");
+        };
     }
 
     static void namespaces(Set<Namespace> namespaces) {

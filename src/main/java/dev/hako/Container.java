@@ -6,6 +6,7 @@ import dev.hako.fs.MaskedPaths;
 import dev.hako.image.Image;
 import dev.hako.image.ImageConfig;
 import dev.hako.linux.Kernel;
+import dev.hako.net.NetworkPlan;
 import dev.hako.seccomp.Arch;
 import dev.hako.seccomp.Filter;
 import dev.hako.seccomp.Profile;
@@ -79,8 +80,12 @@ public final class Container implements AutoCloseable {
      */
     private final Set<Launched> execs = new HashSet<>();
 
-    private Container(LaunchConfig config) {
+    /** The container whose network namespace this one joins ({@link Network#container}); null for none. */
+    private final Container networkOf;
+
+    private Container(LaunchConfig config, Container networkOf) {
         this.config = config;
+        this.networkOf = networkOf;
     }
 
     /** A builder with Docker's defaults: all namespaces, PATH set, working directory /. */
@@ -118,7 +123,7 @@ public final class Container implements AutoCloseable {
                 throw new IllegalStateException("container " + id()
                         + " was started already: build a new Container to run another");
             }
-            launched = ContainerLauncher.launch(config);
+            launched = ContainerLauncher.launch(config, networkOf == null ? null : networkOf.runningForNetwork(id()));
             process = new ContainerProcess(this, launched);
             return process;
         }
@@ -185,6 +190,19 @@ public final class Container implements AutoCloseable {
 
     LaunchConfig config() {
         return config;
+    }
+
+    /** The first process, whose network namespace container {@code joiner} joins; refuses one not running. */
+    private Launched runningForNetwork(String joiner) {
+        synchronized (lock) {
+            if (launched == null || closed || launched.exit().isDone()) {
+                throw new IllegalStateException("container " + joiner + " has network(Network.container(" + id()
+                        + ")), but container " + id() + (launched == null ? " was not started"
+                        : closed ? " is closed" : " has exited (" + launched.exit().getNow(null) + ")")
+                        + ": start the container whose network it shares first, and keep it running");
+            }
+            return launched;
+        }
     }
 
     /** The first process, whose namespaces an exec joins; refuses a container that is not running. */
@@ -272,6 +290,8 @@ public final class Container implements AutoCloseable {
         private String id;
         private Rootfs rootfs;
         private EnumSet<Namespace> namespaces = EnumSet.copyOf(Namespace.all());
+        private boolean namespacesGiven;
+        private Network network;
         private String hostname;
         private final List<String> command = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
@@ -329,12 +349,23 @@ public final class Container implements AutoCloseable {
         public Builder namespaces(Set<Namespace> namespaces) {
             Objects.requireNonNull(namespaces, "namespaces");
             this.namespaces = namespaces.isEmpty() ? EnumSet.noneOf(Namespace.class) : EnumSet.copyOf(namespaces);
+            this.namespacesGiven = true;
             return this;
         }
 
         /** The namespaces to create. */
         public Builder namespaces(Namespace... namespaces) {
             return namespaces(Set.of(namespaces));
+        }
+
+        /**
+         * The network the container is shown (see {@link Network}); it decides whether the
+         * container gets a network namespace of its own. Default: {@link Network#none()},
+         * or the host's network when {@link #namespaces} leaves out {@link Namespace#NETWORK}.
+         */
+        public Builder network(Network network) {
+            this.network = Objects.requireNonNull(network, "network");
+            return this;
         }
 
         /** The hostname seen inside (needs {@link Namespace#UTS}). Default: the first 12 characters of the id. */
@@ -739,6 +770,7 @@ public final class Container implements AutoCloseable {
             if (theUserNamespace != null) {
                 theNamespaces.add(Namespace.USER);
             }
+            NetworkPlan theNetwork = ConfigRules.network(network, theNamespaces, namespacesGiven);
             ConfigRules.namespaces(theNamespaces);
             String theHostname = ConfigRules.hostname(hostname, theNamespaces, theId);
             ConfigRules.workingDir(workingDir);
@@ -786,8 +818,8 @@ public final class Container implements AutoCloseable {
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
                     Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
-                    theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied());
-            return new Container(config);
+                    theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied(), theNetwork);
+            return new Container(config, network instanceof Network.Joined j ? j.container() : null);
         }
 
         /**

@@ -113,6 +113,14 @@ public final class ContainerLauncher {
     }
 
     public static Launched launch(LaunchConfig given) throws ContainerException {
+        return launch(given, null);
+    }
+
+    /**
+     * Starts a container; {@code networkOf}: the running container whose network namespace
+     * it joins ({@code Network.container}), or null.
+     */
+    public static Launched launch(LaunchConfig given, Launched networkOf) throws ContainerException {
         checkSystem(given);
         checkPassedFds(given);
         // UserNamespace.auto(): a range of host ids held for as long as the container is.
@@ -143,6 +151,7 @@ public final class ContainerLauncher {
         boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
         boolean holdsDumpable = false;
         FdSocket idmapSocket = null;
+        int joinedNetwork = -1;
         try {
             UserNamespace userNamespace = config.userNamespace();
             List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
@@ -178,7 +187,12 @@ public final class ContainerLauncher {
                 JoiningChildren.enter();
                 holdsDumpable = true;
             }
-            pid = clone(arena, args, program, cgroup.unifiedDirectory(), -1);
+            if (networkOf != null) {
+                joinedNetwork = networkOf.duplicatePidfd();
+            }
+            pid = clone(arena, args, program, cgroup.unifiedDirectory(), joinedNetwork,
+                    joinedNetwork < 0 ? 0 : linux_h.CLONE_NEWNET());
+            Libc.closeQuietly(joinedNetwork);
 
             closeChildEnds(stdio, sync, error);
             if (pid < 0) {
@@ -479,24 +493,25 @@ public final class ContainerLauncher {
      * Clones the child that runs {@code program}, on the spawner thread: born in the v2
      * directory {@code unified} when there is one (CLONE_INTO_CGROUP: no moment in which it
      * runs, or forks, outside its cgroup), and in the PID namespace of the pidfd
-     * {@code pidNamespace} (-1: the JVM's own). Returns its pid, or -errno.
+     * {@code joinTypes} namespaces ({@code CLONE_NEWPID}, {@code CLONE_NEWNET}) of the process
+     * whose pidfd is {@code join} (-1: the JVM's own). Returns its pid, or -errno.
      */
     static long clone(Arena arena, MemorySegment args, ChildProgram program, Optional<Path> unified,
-                      int pidNamespace) throws SyscallException {
+                      int join, int joinTypes) throws SyscallException {
         if (unified.isEmpty()) {
-            return spawn(arena, args, program, pidNamespace);
+            return spawn(arena, args, program, join, joinTypes);
         }
         try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
             clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
             clone_args.cgroup(args, dir.fd());
-            return spawn(arena, args, program, pidNamespace);
+            return spawn(arena, args, program, join, joinTypes);
         }
     }
 
-    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, int pidNamespace)
+    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, int join, int joinTypes)
             throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
-        return Spawner.spawn(Trampoline.get(), control.address(), pidNamespace);
+        return Spawner.spawn(Trampoline.get(), control.address(), join, joinTypes);
     }
 
     private static void closeQuietly(AutoRanges.Lease lease) {

@@ -65,7 +65,8 @@ public final class ExecLauncher {
             joining = true;
             long pid;
             // Born in the container's cgroup and PID namespace, as its first process was.
-            pid = ContainerLauncher.clone(arena, args, program, first.cgroup().unifiedDirectory(), pidNamespace);
+            pid = ContainerLauncher.clone(arena, args, program, first.cgroup().unifiedDirectory(), pidNamespace,
+                    linux_h.CLONE_NEWPID());
             if (pid >= 0) {
                 pidfd = pidfdOut.get(JAVA_INT, 0); // first: from here on a failure must kill the child
             }

@@ -7,6 +7,7 @@ import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.fs.DeviceNode;
+import dev.hako.net.NetworkPlan;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
@@ -55,7 +56,9 @@ public record LaunchConfig(
         /* null: none (the namespaces lack USER); else its maps, or auto until a start resolves it */
         UserNamespace userNamespace,
         /* the user namespace denies setgroups: a JVM without root mapping its own gid alone */
-        boolean setgroupsDenied) {
+        boolean setgroupsDenied,
+        /* what the start does for the network; matches NETWORK in namespaces */
+        NetworkPlan network) {
 
     /** Whether the container gets a user namespace of its own. */
     public boolean hasUserNamespace() {
@@ -67,7 +70,7 @@ public record LaunchConfig(
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, resolved, setgroupsDenied);
+                terminal, passedFds, resolved, setgroupsDenied, network);
     }
 
     /** The PATH the command is looked up in: the container's own. */

@@ -8,6 +8,7 @@ import dev.hako.cgroup.CgroupLimits;
 import dev.hako.cgroup.DevicePolicy;
 import dev.hako.fs.DeviceNode;
 import dev.hako.fs.MaskedPaths;
+import dev.hako.net.NetworkPlan;
 import dev.hako.seccomp.Filter;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
@@ -151,6 +152,7 @@ final class TestConfig {
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, userNamespace, setgroupsDenied);
+                terminal, passedFds, userNamespace, setgroupsDenied,
+                namespaces.contains(Namespace.NETWORK) ? new NetworkPlan.LoopbackOnly() : new NetworkPlan.Host());
     }
 }

@@ -96,6 +96,10 @@ public final class TestRootfs {
         // TerminalIT: what a terminal looks like from inside
         m.put("tty", "coreutils");
         m.put("stty", "coreutils");
+        // NetworkModesIT, BridgeNetworkIT: interfaces, routes and traffic from inside
+        m.put("ip", "busybox-static");
+        m.put("nc", "busybox-static");
+        m.put("ping", "busybox-static");
         return m;
     }
 }
