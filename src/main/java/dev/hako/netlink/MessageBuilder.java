@@ -207,6 +207,21 @@ public final class MessageBuilder {
     }
 
     /**
+     * Writes {@code struct} as it is, padded to 4, where the next attribute would go: for a
+     * nest whose payload starts with a C struct before its attributes, such as
+     * {@code VETH_INFO_PEER}, which holds the peer's {@code struct ifinfomsg}.
+     */
+    public MessageBuilder struct(byte[] struct) {
+        if (built) {
+            throw new IllegalStateException("the message was already built");
+        }
+        int at = length;
+        reserve(Netlink.align(struct.length));
+        System.arraycopy(struct, 0, buf, at, struct.length);
+        return this;
+    }
+
+    /**
      * Opens a nested attribute: the attributes written until {@link #endNested} with the
      * returned token are its payload.
      */
