@@ -10,17 +10,20 @@ import dev.hako.linux.DeviceFile;
 
 import dev.hako.linux.Errno;
 import dev.hako.linux.Kernel;
-import dev.hako.net.NetworkPlan;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.net.Ipv4Subnet;
+import dev.hako.net.NetworkPlan;
+import dev.hako.net.PortMapping;
+import dev.hako.netlink.InterfaceName;
 import dev.hako.seccomp.Profile;
 import dev.hako.security.Capabilities;
 import dev.hako.security.ResourceLimit;
 import dev.hako.security.User;
-import dev.hako.userns.RootlessMapping;
 import dev.hako.spawn.PassedFd;
 import dev.hako.terminal.TerminalSize;
+import dev.hako.userns.RootlessMapping;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -172,39 +175,120 @@ final class ConfigRules {
 
     /**
      * The network plan, and the namespaces it implies (NETWORK added or removed in
-     * {@code namespaces}). Without {@code network(...)} the namespaces decide, as before.
+     * {@code namespaces}). Without {@code network(...)}: a bridge (as root) or slirp (without)
+     * when ports are published, else what the namespaces say, as before.
      */
-    static NetworkPlan network(Network network, Set<Namespace> namespaces, boolean namespacesGiven) {
-        if (network == null) {
-            return namespaces.contains(Namespace.NETWORK) ? new NetworkPlan.LoopbackOnly() : new NetworkPlan.Host();
+    static NetworkPlan network(Network given, Set<Namespace> namespaces, boolean namespacesGiven, List<String> publish,
+                               List<String> dns) {
+        List<PortMapping> ports = new ArrayList<>();
+        for (String p : publish) {
+            try {
+                ports.add(PortMapping.parse(p));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("publish(\"" + p + "\"): " + e.getMessage(), e);
+            }
         }
+        requireDistinctHostPorts(ports);
+        List<String> servers = dnsServers(dns);
+        Network network = given != null ? given
+                : !ports.isEmpty() ? (Kernel.rootless() ? Network.slirp() : Network.bridge())
+                : namespaces.contains(Namespace.NETWORK) ? Network.none() : Network.host();
         boolean own = !(network instanceof Network.Host) && !(network instanceof Network.Joined);
         if (own && namespacesGiven && !namespaces.contains(Namespace.NETWORK)) {
             throw new IllegalArgumentException("network(" + network + ") gives the container a network namespace of"
                     + " its own, but namespaces(" + namespaces + ") leaves out NETWORK: add Namespace.NETWORK, or use"
                     + " Network.host()");
         }
+        if (!ports.isEmpty() && !(network instanceof Network.Bridge) && !(network instanceof Network.Slirp)) {
+            throw new IllegalArgumentException("publish(" + String.join(", ", publish) + ") needs a network the host can"
+                    + " forward to: Network.bridge() (root) or Network.slirp(), not " + describe(network)
+                    + (network instanceof Network.Host ? ", where the container's ports are the host's already" : "")
+                    + (network instanceof Network.Joined ? ": publish the ports on the container whose network it shares"
+                    : ""));
+        }
+        if (!servers.isEmpty() && !own) {
+            throw new IllegalArgumentException("dns(...) is for a container with a network of its own, not "
+                    + describe(network) + ", whose resolv.conf the host's or the other container's network decides");
+        }
+        if (own) {
+            namespaces.add(Namespace.NETWORK);
+        } else {
+            namespaces.remove(Namespace.NETWORK);
+        }
         return switch (network) {
-            case Network.None n -> {
-                namespaces.add(Namespace.NETWORK);
-                yield new NetworkPlan.LoopbackOnly();
-            }
-            case Network.Host h -> {
-                namespaces.remove(Namespace.NETWORK);
-                yield new NetworkPlan.Host();
-            }
+            case Network.None n -> new NetworkPlan.LoopbackOnly();
+            case Network.Host h -> new NetworkPlan.Host();
             case Network.Joined j -> {
                 if (Kernel.rootless()) {
                     throw new IllegalArgumentException("network(Network.container(" + j.container().id() + ")) needs"
                             + " root: the JVM joins that container's network namespace for the clone, which the kernel"
                             + " allows only with CAP_SYS_ADMIN; without root, use Network.slirp() for each");
                 }
-                namespaces.remove(Namespace.NETWORK);
                 yield new NetworkPlan.Joined();
             }
-            case Network.Bridge b -> throw new UnsupportedOperationException("bridge networks are wired next");
-            case Network.Slirp s -> throw new UnsupportedOperationException("slirp networks are wired next");
+            case Network.Bridge b -> bridged(b, ports, servers);
+            case Network.Slirp s -> new NetworkPlan.UserMode(ports, servers);
         };
+    }
+
+    private static NetworkPlan.Bridged bridged(Network.Bridge b, List<PortMapping> ports, List<String> dns) {
+        if (Kernel.rootless()) {
+            throw new IllegalArgumentException("network(Network.bridge()) needs root (a bridge and veths are made on the"
+                    + " host): without root use Network.slirp(), which publishes ports too");
+        }
+        try {
+            InterfaceName.validate(b.name());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Network.bridge().named(\"" + b.name() + "\"): " + e.getMessage(), e);
+        }
+        Ipv4Subnet subnet;
+        try {
+            subnet = Ipv4Subnet.parseBridgeNetwork(b.subnet());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Network.bridge().subnet(\"" + b.subnet() + "\"): " + e.getMessage(), e);
+        }
+        return new NetworkPlan.Bridged(b.name(), subnet, b.isolated(), b.outbound(), ports, dns);
+    }
+
+    private static String describe(Network n) {
+        return switch (n) {
+            case Network.None x -> "Network.none()";
+            case Network.Host x -> "Network.host()";
+            case Network.Joined j -> "Network.container(" + j.container().id() + ")";
+            case Network.Bridge b -> "Network.bridge() " + b.name();
+            case Network.Slirp x -> "Network.slirp()";
+        };
+    }
+
+    /** Two mappings of one host port, protocol and address (or all addresses) cannot both be bound. */
+    private static void requireDistinctHostPorts(List<PortMapping> ports) {
+        for (int i = 0; i < ports.size(); i++) {
+            for (int j = i + 1; j < ports.size(); j++) {
+                PortMapping a = ports.get(i);
+                PortMapping b = ports.get(j);
+                if (a.hostPort() != 0 && a.hostPort() == b.hostPort() && a.protocol() == b.protocol()
+                        && (a.allAddresses() || b.allAddresses() || a.hostAddress().equals(b.hostAddress()))) {
+                    throw new IllegalArgumentException("publish(" + a + ") and publish(" + b + ") both want host port "
+                            + a.hostPort() + ": give each its own host port (or 0 for a free one)");
+                }
+            }
+        }
+    }
+
+    /** The dns(...) servers as addresses, checked: an IP literal each, never a name to look up. */
+    private static List<String> dnsServers(List<String> dns) {
+        List<String> out = new ArrayList<>();
+        for (String d : dns) {
+            if (!d.matches("[0-9a-fA-F:.]+") || d.isEmpty()) {
+                throw new IllegalArgumentException("dns(\"" + d + "\"): a nameserver is an IPv4 or IPv6 address");
+            }
+            try {
+                out.add(java.net.InetAddress.getByName(d).getHostAddress()); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("dns(\"" + d + "\"): not an IP address", e);
+            }
+        }
+        return out;
     }
 
     static void namespaces(Set<Namespace> namespaces) {

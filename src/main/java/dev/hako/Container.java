@@ -321,6 +321,8 @@ public final class Container implements AutoCloseable {
         private boolean terminal;
         private int[] terminalSize;
         private final List<PassedFd> passedFds = new ArrayList<>();
+        private final List<String> published = new ArrayList<>();
+        private final List<String> dns = new ArrayList<>();
         private UserNamespace userNamespace;
         private final List<IdMapping> uidMap = new ArrayList<>();
         private final List<IdMapping> gidMap = new ArrayList<>();
@@ -365,6 +367,39 @@ public final class Container implements AutoCloseable {
          */
         public Builder network(Network network) {
             this.network = Objects.requireNonNull(network, "network");
+            return this;
+        }
+
+        /**
+         * Publishes a container port on the host, in Docker's {@code -p} syntax:
+         * {@code "8080:80"}, {@code "80"} or {@code "0:80"} (a free host port, which
+         * {@link ContainerProcess#hostPort(int)} reports), {@code "127.0.0.1:8080:80"},
+         * {@code "8053:53/udp"}. Needs {@link Network#bridge()} (the default then, as root)
+         * or {@link Network#slirp()} (the default without root). Checked in {@link #build()};
+         * a host port already taken fails the start, before anything is made.
+         */
+        public Builder publish(String... ports) {
+            for (String p : ports) {
+                published.add(Objects.requireNonNull(p, "port"));
+            }
+            return this;
+        }
+
+        /** Publishes TCP {@code containerPort} on {@code hostPort} of every host address (0: a free one). */
+        public Builder publish(int hostPort, int containerPort) {
+            return publish(hostPort + ":" + containerPort);
+        }
+
+        /**
+         * The nameservers of the container's /etc/resolv.conf (IPv4 or IPv6 addresses), like
+         * {@code docker run --dns}. Default: the host's, leaving out those on its loopback,
+         * which a container with a network of its own cannot reach (with systemd-resolved's
+         * stub there, the upstream servers it lists instead).
+         */
+        public Builder dns(String... servers) {
+            for (String d : servers) {
+                dns.add(Objects.requireNonNull(d, "server"));
+            }
             return this;
         }
 
@@ -770,7 +805,7 @@ public final class Container implements AutoCloseable {
             if (theUserNamespace != null) {
                 theNamespaces.add(Namespace.USER);
             }
-            NetworkPlan theNetwork = ConfigRules.network(network, theNamespaces, namespacesGiven);
+            NetworkPlan theNetwork = ConfigRules.network(network, theNamespaces, namespacesGiven, published, dns);
             ConfigRules.namespaces(theNamespaces);
             String theHostname = ConfigRules.hostname(hostname, theNamespaces, theId);
             ConfigRules.workingDir(workingDir);

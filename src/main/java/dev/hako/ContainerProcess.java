@@ -7,6 +7,10 @@ import dev.hako.terminal.TerminalSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +60,33 @@ public final class ContainerProcess extends Process {
     @Override
     public long pid() {
         return launched.pid();
+    }
+
+    /**
+     * The ports the container publishes ({@link Container.Builder#publish}), each with the
+     * host address and port it is reached at; empty when it publishes none.
+     */
+    public List<PublishedPort> ports() {
+        return launched.publishedPorts().stream().map(m -> new PublishedPort(m.protocol().name().toLowerCase(Locale.ROOT),
+                m.hostSocketAddress(), m.containerPort())).toList();
+    }
+
+    /**
+     * The host port that TCP port {@code containerPort} is published on (the one chosen, for
+     * a {@code publish("0:80")}), like {@code docker port}.
+     *
+     * @throws IllegalArgumentException when the container does not publish that port
+     */
+    public int hostPort(int containerPort) {
+        return ports().stream().filter(p -> p.protocol().equals("tcp") && p.containerPort() == containerPort)
+                .findFirst().map(p -> p.host().getPort())
+                .orElseThrow(() -> new IllegalArgumentException("container " + container.id() + " publishes no TCP port "
+                        + containerPort + " (its ports: " + ports() + ")"));
+    }
+
+    /** The container's address on its bridge network ({@link Network#bridge()}); empty on any other network. */
+    public Optional<InetAddress> ipAddress() {
+        return launched.networkAddress().map(a -> a.toInetAddress());
     }
 
     @Override

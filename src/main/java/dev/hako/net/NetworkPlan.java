@@ -1,5 +1,7 @@
 package dev.hako.net;
 
+import java.util.List;
+
 /**
  * What a start does for a container's network, decided once in {@code build()} from the
  * builder's {@code network(...)} and {@code publish(...)}.
@@ -29,6 +31,37 @@ public sealed interface NetworkPlan {
         @Override
         public boolean ownNamespace() {
             return false;
+        }
+    }
+
+    /**
+     * A veth on the bridge {@code bridge} with an address of {@code subnet}; {@code ports}
+     * published from the host; {@code dns} the nameservers of its resolv.conf (empty: the
+     * host's that a container can reach).
+     */
+    record Bridged(String bridge, Ipv4Subnet subnet, boolean isolated, boolean outbound, List<PortMapping> ports,
+                   List<String> dns) implements NetworkPlan {
+        public Bridged {
+            ports = List.copyOf(ports);
+            dns = List.copyOf(dns);
+        }
+
+        @Override
+        public boolean ownNamespace() {
+            return true;
+        }
+    }
+
+    /** User-mode networking through a helper (pasta or slirp4netns), with {@code ports} published. */
+    record UserMode(List<PortMapping> ports, List<String> dns) implements NetworkPlan {
+        public UserMode {
+            ports = List.copyOf(ports);
+            dns = List.copyOf(dns);
+        }
+
+        @Override
+        public boolean ownNamespace() {
+            return true;
         }
     }
 }

@@ -28,6 +28,7 @@ import dev.hako.linux.Namespaces;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
+import dev.hako.net.ReservedPort;
 import dev.hako.process.Reaper;
 import dev.hako.userns.AutoRanges;
 import dev.hako.userns.IdMapException;
@@ -152,6 +153,8 @@ public final class ContainerLauncher {
         boolean holdsDumpable = false;
         FdSocket idmapSocket = null;
         int joinedNetwork = -1;
+        List<ReservedPort> reservedPorts = List.of();
+        ContainerNetwork network = null;
         try {
             UserNamespace userNamespace = config.userNamespace();
             List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
@@ -159,11 +162,13 @@ public final class ContainerLauncher {
                     userNamespace == null ? -1 : userNamespace.hostUid(0),
                     userNamespace == null ? -1 : userNamespace.hostGid(0), ContainerProgram.idmapsLayers(config));
             List<EtcFiles.Entry> etc = config.etcFiles()
-                    ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK))
+                    ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK),
+                            ContainerNetwork.dnsServers(config.network()))
                     : List.of();
             if (userNamespace != null) {
                 RootfsSetup.makeMountPoints(config.rootfs(), etc.stream().map(EtcFiles.Entry::target).toList());
             }
+            reservedPorts = ContainerNetwork.reservePorts(config.network()); // a port taken fails here, before a clone
             stdio = Stdio.open(config);
             sync = Libc.pipe2(linux_h.O_CLOEXEC());
             error = Libc.pipe2(linux_h.O_CLOEXEC());
@@ -215,6 +220,10 @@ public final class ContainerLauncher {
                 wake(sync[1], arena); // the child waits for its maps first, for its release later
             }
 
+            // While the child mounts: its veth, address and route, and the published ports.
+            network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
+            reservedPorts = List.of(); // the attachment owns them now
+
             // The child does its namespace and filesystem work meanwhile, and waits on the sync
             // pipe only before anything of the container's own runs: this is where the parent
             // writes the rest of its program (the user, capabilities, filter and command: about
@@ -252,13 +261,15 @@ public final class ContainerLauncher {
                 throw noTerminal("starting container " + config.id(), program, status);
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup, lease);
+            return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease), network);
         } catch (ContainerException | IllegalArgumentException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            ContainerNetwork.closeAfterFailure(network, reservedPorts, e);
             closeQuietly(lease);
             throw e;
         } catch (IOException | RuntimeException e) {
             cleanUp(stdio, sync, error, pidfd, cgroup);
+            ContainerNetwork.closeAfterFailure(network, reservedPorts, e);
             closeQuietly(lease);
             throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
         } finally {

@@ -7,6 +7,8 @@ import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.net.Ipv4Address;
+import dev.hako.net.PortMapping;
 import dev.hako.terminal.TerminalMaster;
 import dev.hako.terminal.TerminalSize;
 
@@ -14,6 +16,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -39,6 +43,8 @@ public final class Launched {
 
     /** What else the container holds until it is closed (a leased range of host ids); null for none. */
     private final AutoCloseable held;
+    /** The container's network beyond loopback (closed as part of {@link #held}); null for none. */
+    private final ContainerNetwork network;
 
     Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup) {
         this(pid, pidfd, reaped, stdio, cgroup, null);
@@ -46,6 +52,12 @@ public final class Launched {
 
     Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup,
              AutoCloseable held) {
+        this(pid, pidfd, reaped, stdio, cgroup, held, null);
+    }
+
+    Launched(long pid, int pidfd, CompletableFuture<ExitStatus> reaped, Stdio stdio, ContainerCgroup cgroup,
+             AutoCloseable held, ContainerNetwork network) {
+        this.network = network;
         this.held = held;
         this.pid = pid;
         this.pidfd = pidfd;
@@ -73,6 +85,16 @@ public final class Launched {
                 Libc.closeQuietly(pidfd);
             }
         }
+    }
+
+    /** The container's address on its bridge, if it has one. */
+    public Optional<Ipv4Address> networkAddress() {
+        return network == null ? Optional.empty() : network.address();
+    }
+
+    /** The ports the container publishes, each with its host port; empty for none. */
+    public List<PortMapping> publishedPorts() {
+        return network == null ? List.of() : network.published();
     }
 
     /** The container's cgroup (for the first process). */

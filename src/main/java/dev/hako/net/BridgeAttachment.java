@@ -1,0 +1,172 @@
+package dev.hako.net;
+
+import dev.hako.linux.Libc;
+import dev.hako.linux.Namespaces;
+import dev.hako.linux.linux_h;
+import dev.hako.netlink.InterfaceSetup;
+import dev.hako.netlink.NetlinkException;
+import dev.hako.netlink.RouteNetlink;
+import dev.hako.netlink.VethPair;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One container on a bridge: its leased address, its veth (the host end on the bridge, the
+ * other end created right in the container's network namespace as {@code eth0}, so it is
+ * never seen in the host's), the address and default route inside, and its published ports.
+ *
+ * <p>A start does this while the child does its mounts: two netlink sends on the host (the
+ * veth pair with its master and up in one request) and one pipelined send inside. The
+ * veth goes away by itself when the container's network namespace dies (deleting one end
+ * deletes the pair); {@link #close()} deletes it at once, stops the ports' forwarding and
+ * releases the address. The lease names the container's first process, so a container that
+ * outlives its JVM keeps its address, and a crashed one's lease is taken over once that
+ * process is gone.
+ */
+public final class BridgeAttachment implements AutoCloseable {
+    /** Where leases are kept: one directory per bridge, as Docker keeps its IPAM state under /var/run. */
+    public static final Path LEASES = Path.of("/run/hako/networks");
+    static final String CONTAINER_INTERFACE = "eth0";
+
+    private static final Map<String, AddressLeases> LEASES_BY_BRIDGE = new ConcurrentHashMap<>();
+
+    private final AddressLeases leases;
+    private final AddressLease lease;
+    private final String hostVeth;
+    private final List<PortMapping> published;
+    private final List<AutoCloseable> forwarders;
+    private boolean closed;
+
+    private BridgeAttachment(AddressLeases leases, AddressLease lease, String hostVeth, List<PortMapping> published,
+                             List<AutoCloseable> forwarders) {
+        this.leases = leases;
+        this.lease = lease;
+        this.hostVeth = hostVeth;
+        this.published = List.copyOf(published);
+        this.forwarders = forwarders;
+    }
+
+    /**
+     * Attaches the child {@code pid} (its pidfd {@code pidfd}) to the plan's bridge and
+     * forwards the {@code reserved} ports to it. On failure everything made so far is
+     * undone before the exception propagates.
+     */
+    public static BridgeAttachment attach(NetworkPlan.Bridged plan, List<ReservedPort> reserved, long pid, int pidfd,
+                                          String containerId) throws IOException {
+        BridgeHost.State bridge = BridgeHost.ensure(plan.bridge(), plan.subnet());
+        AddressLeases leases = LEASES_BY_BRIDGE.computeIfAbsent(plan.bridge() + " " + plan.subnet(),
+                k -> new AddressLeases(LEASES.resolve(plan.bridge()), plan.subnet()));
+        AddressLease lease = leases.lease(pid, containerId);
+        String hostVeth = null;
+        List<AutoCloseable> forwarders = new ArrayList<>();
+        int netns = -1;
+        try {
+            netns = Namespaces.open(pid, pidfd, "net");
+            hostVeth = createVeth(bridge, pid, netns);
+            try (RouteNetlink inside = RouteNetlink.openIn(netns)) {
+                inside.configure(new InterfaceSetup(CONTAINER_INTERFACE, lease.address().toInetAddress(),
+                        plan.subnet().prefixLength(), Optional.of(plan.subnet().gateway().toInetAddress()), false));
+            }
+            List<PortMapping> published = new ArrayList<>();
+            for (ReservedPort port : reserved) {
+                InetSocketAddress target = new InetSocketAddress(lease.address().toInetAddress(),
+                        port.mapping().containerPort());
+                forwarders.add(port.mapping().protocol() == Protocol.UDP ? UdpProxy.start(port, target)
+                        : TcpProxy.start(port, target));
+                published.add(port.mapping().withHostPort(port.port()));
+            }
+            return new BridgeAttachment(leases, lease, hostVeth, published, forwarders);
+        } catch (IOException | RuntimeException e) {
+            undo(leases, lease, hostVeth, forwarders, e);
+            throw e;
+        } finally {
+            Libc.closeQuietly(netns);
+        }
+    }
+
+    /** Creates the pair; the host end's name is {@code hkv<pid>}, unique among running containers. */
+    private static String createVeth(BridgeHost.State bridge, long pid, int netns) throws IOException {
+        String name = "hkv" + pid;
+        VethPair pair = VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index()).mtu(bridge.mtu())
+                .withUp();
+        try (RouteNetlink host = RouteNetlink.open()) {
+            try {
+                host.createVeth(pair);
+            } catch (NetlinkException e) {
+                if (e.errno() == linux_h.EEXIST()) {
+                    // A veth of an earlier process with this pid whose namespace still lives (an exec'd
+                    // process kept it): gone with that namespace; until then, a name of its own.
+                    name = "hkv" + pid + "-" + Long.toHexString(System.nanoTime() & 0xfff);
+                    host.createVeth(VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index())
+                            .mtu(bridge.mtu()).withUp());
+                } else if (e.errno() == linux_h.ENODEV()) {
+                    BridgeHost.forget(bridge.name()); // removed behind this JVM's back: the next start makes it again
+                    throw new IOException("bridge " + bridge.name() + " is gone (removed since this JVM made or found"
+                            + " it): start the container again to make it anew", e);
+                } else {
+                    throw e;
+                }
+            }
+        }
+        return name;
+    }
+
+    /** The container's address on the bridge, such as {@code 172.29.0.2}. */
+    public Ipv4Address address() {
+        return lease.address();
+    }
+
+    /** The ports published, with the host port chosen for each that asked for 0. */
+    public List<PortMapping> published() {
+        return published;
+    }
+
+    /** The host end of the veth. */
+    public String hostInterface() {
+        return hostVeth;
+    }
+
+    /** Stops forwarding, deletes the veth (if the namespace has not taken it along already), releases the address. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = new IOException("detaching from the bridge left something behind");
+        undo(leases, lease, hostVeth, forwarders, failure);
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
+        }
+    }
+
+    private static void undo(AddressLeases leases, AddressLease lease, String hostVeth, List<AutoCloseable> forwarders,
+                             Exception failure) {
+        for (AutoCloseable f : forwarders) {
+            try {
+                f.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+        if (hostVeth != null) {
+            try (RouteNetlink host = RouteNetlink.open()) {
+                host.deleteLinkIfPresent(hostVeth);
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+        try {
+            leases.release(lease);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+}

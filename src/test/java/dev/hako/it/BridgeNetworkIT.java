@@ -1,0 +1,210 @@
+package dev.hako.it;
+
+import dev.hako.Container;
+import dev.hako.ContainerException;
+import dev.hako.ContainerProcess;
+import dev.hako.Network;
+import dev.hako.testing.JvmResources;
+import dev.hako.testing.KernelTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static dev.hako.testing.Containers.builder;
+import static dev.hako.testing.Containers.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bridge networking on the real kernel, on bridges of the test's own (never hako0, never
+ * the host's uplink): containers reach each other by address, a published port answers
+ * the test JVM on 127.0.0.1 and on the bridge's address, and nothing is left behind.
+ */
+@KernelTest
+class BridgeNetworkIT {
+    private static final Network.Bridge NET = Network.bridge().named("hktb0").subnet("10.231.0.0/24");
+    /** Retries a request until the server inside has started listening. */
+    private static final String FETCH = "for i in $(seq 1 100); do wget -q -O - http://%s/hostname && exit 0;"
+            + " sleep 0.05; done; exit 1";
+
+    @AfterAll
+    static void removeTheTestsBridges() throws Exception {
+        for (String b : List.of("hktb0", "hktb1", "hktb2")) {
+            new ProcessBuilder("ip", "link", "del", b).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+    }
+
+    @Test
+    void containersOnOneBridgeReachEachOtherAndHaveTheirLeasedAddressAndDefaultRoute() throws Exception {
+        try (Container a = builder().hostname("web-a").network(NET)
+                .command("httpd", "-f", "-p", "80", "-h", "/etc").build()) {
+            ContainerProcess server = a.start();
+            InetAddress address = server.ipAddress().orElseThrow();
+            assertTrue(address.getHostAddress().startsWith("10.231.0."), address.toString());
+            String out = ok(builder().network(NET).command("/bin/sh", "-c",
+                    "ip -o -4 addr show eth0; ip route; " + FETCH.formatted(address.getHostAddress())).run());
+            List<String> lines = out.lines().toList();
+            assertTrue(lines.get(0).matches(".*inet 10\\.231\\.0\\.\\d+/24.*"), out);
+            assertTrue(out.contains("default via 10.231.0.1 dev eth0"), out);
+            assertEquals("web-a", lines.getLast(), out);
+        }
+    }
+
+    @Test
+    void aPublishedPortAnswersOnLoopbackAndOnTheBridgeAddress() throws Exception {
+        try (Container web = builder().hostname("published").network(NET).publish("0:80")
+                .command("httpd", "-f", "-p", "80", "-h", "/etc").build()) {
+            ContainerProcess p = web.start();
+            int port = p.hostPort(80);
+            assertTrue(port > 0, p.ports().toString());
+            assertEquals("published", httpGet(InetAddress.getLoopbackAddress(), port));
+            assertEquals("published", httpGet(InetAddress.getByName("10.231.0.1"), port));
+        }
+    }
+
+    @Test
+    void closeLeavesNoVethNoLeaseAndFreesThePort() throws Exception {
+        int port;
+        String veth;
+        try (Container c = builder().network(NET).publish("0:80").command("sleep", "60").build()) {
+            ContainerProcess p = c.start();
+            port = p.hostPort(80);
+            veth = "hkv" + p.pid();
+            assertTrue(links().contains(veth), links().toString());
+            assertFalse(leases("hktb0").isEmpty());
+        }
+        assertFalse(links().contains(veth), links().toString());
+        assertEquals(List.of(), leases("hktb0"));
+        try (ServerSocket again = new ServerSocket(port)) {
+            assertEquals(port, again.getLocalPort());
+        }
+    }
+
+    @Test
+    void aHostPortAlreadyTakenFailsTheStartAndLeavesNothing() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            int port = taken.getLocalPort();
+            List<String> before = links();
+            try (Container c = builder().network(NET).publish(port + ":80").command("true").build()) {
+                String m = assertThrows(ContainerException.class, c::start).getMessage();
+                assertTrue(m.contains(Integer.toString(port)), m);
+            }
+            assertEquals(before, links());
+            assertEquals(List.of(), leases("hktb0"));
+        }
+    }
+
+    @Test
+    void badBridgeOptionsAreRefusedAtBuild() {
+        String name = assertThrows(IllegalArgumentException.class, () -> builder()
+                .network(Network.bridge().named("no/slash")).command("true").build()).getMessage();
+        assertTrue(name.contains("no/slash"), name);
+        String subnet = assertThrows(IllegalArgumentException.class, () -> builder()
+                .network(NET.subnet("10.0.0.300/24")).command("true").build()).getMessage();
+        assertTrue(subnet.contains("10.0.0.300/24"), subnet);
+        String ports = assertThrows(IllegalArgumentException.class, () -> builder()
+                .network(Network.none()).publish("8080:80").command("true").build()).getMessage();
+        assertTrue(ports.contains("Network.bridge()"), ports);
+        String range = assertThrows(IllegalArgumentException.class, () -> builder()
+                .publish("70000:80").command("true").build()).getMessage();
+        assertTrue(range.contains("70000"), range);
+    }
+
+    @Test
+    void aSubnetThatOverlapsAHostRouteIsRefusedNamingIt() throws Exception {
+        run("ip", "link", "add", "hktdum0", "type", "veth", "peer", "name", "hktdum1"); // no dummy driver here
+        try {
+            run("ip", "addr", "add", "10.233.5.1/24", "dev", "hktdum0");
+            run("ip", "link", "set", "hktdum0", "up");
+            try (Container c = builder().network(Network.bridge().named("hktb1").subnet("10.233.0.0/16"))
+                    .command("true").build()) {
+                String m = assertThrows(ContainerException.class, c::start).getMessage();
+                assertTrue(m.contains("hktdum0"), m);
+            }
+            assertFalse(links().contains("hktb1"), "no bridge was made");
+        } finally {
+            run("ip", "link", "del", "hktdum0");
+        }
+    }
+
+    @Test
+    void manyContainersInARowAndAtOnceGetDistinctAddressesAndLeaveNothing() throws Exception {
+        Network.Bridge net = Network.bridge().named("hktb2").subnet("10.234.0.0/24");
+        ok(builder().network(net).command("true").run()); // the bridge exists before the snapshot
+        JvmResources before = JvmResources.snapshot();
+        List<String> linksBefore = links();
+        for (int i = 0; i < 200; i++) {
+            ok(builder().network(net).command("true").run());
+        }
+        Set<String> seen = new HashSet<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                Callable<String> task = () -> ok(builder().network(net)
+                        .command("/bin/sh", "-c", "ip -o -4 addr show eth0; sleep 0.3").run());
+                results.add(pool.submit(task));
+            }
+            for (Future<String> f : results) {
+                String address = f.get().replaceAll("(?s).*inet (10\\.234\\.0\\.\\d+)/24.*", "$1").strip();
+                assertTrue(seen.add(address), "address " + address + " handed out twice: " + seen);
+            }
+        }
+        assertEquals(50, seen.size());
+        JvmResources.assertNoLeakSince(before);
+        assertEquals(linksBefore, links());
+        assertEquals(List.of(), leases("hktb2"));
+    }
+
+    private static String httpGet(InetAddress host, int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /hostname HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return response.substring(response.indexOf("\r\n\r\n") + 4).strip();
+        }
+    }
+
+    private static List<String> links() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static List<String> leases(String bridge) throws IOException {
+        Path dir = Path.of("/run/hako/networks", bridge);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, p.waitFor(), String.join(" ", command));
+    }
+}
