@@ -54,6 +54,16 @@ import java.util.List;
  * JVM that dies without it. The slirp4netns API socket, the one file, is in a private
  * directory removed as soon as the ports are published (slirp4netns keeps listening on an
  * unlinked socket that no one else can then reach), so a dead JVM leaves no file.
+ *
+ * <p><b>UDP from the host's own loopback.</b> Datagrams sent to a published UDP port from
+ * 127.0.0.1 reach the container, but its replies do not come back. slirp4netns presents
+ * such a client as 10.0.2.2, the address that stands for the host's loopback, and while
+ * host loopback is off (the default) drops what goes back to it; with host loopback
+ * allowed it answers. pasta (this version), either way, hands local datagrams to the
+ * namespace's loopback past the tap device and fails to send the reply (sendmmsg on a
+ * descriptor that is no socket, ENOTSOCK, seen with strace). TCP is unaffected (the
+ * connection carries the reply); clients from other addresses are ordinary traffic for
+ * both (not tested here: that would need a second host address).
  */
 public final class SlirpNetwork implements AutoCloseable {
 
@@ -82,11 +92,16 @@ public final class SlirpNetwork implements AutoCloseable {
      * @param pidfd   a pidfd of that process (the caller keeps it; it is not closed)
      * @param options the helper, ports, host loopback, MTU and ready timeout
      * @throws IllegalStateException    when the helper is not installed (naming its package)
-     * @throws IllegalArgumentException when {@code pid} shares this JVM's network namespace
+     * @throws IllegalArgumentException when {@code pid} shares this JVM's network namespace, or
+     *                                  {@code pid} or {@code pidfd} is not a possible value
      * @throws IOException              when the process is gone, or the helper fails or is not
      *                                  ready in time (with its stderr)
      */
     public static SlirpNetwork start(long pid, int pidfd, SlirpOptions options) throws IOException {
+        if (pid < 1 || pidfd < 0) {
+            throw new IllegalArgumentException("a user-mode network needs the pid and a pidfd of a running process, not pid "
+                    + pid + " and pidfd " + pidfd);
+        }
         SlirpHelper helper = options.helperToUse();
         Path program = helper.require();
         requireOwnNetworkNamespace(pid, pidfd);
@@ -237,11 +252,15 @@ public final class SlirpNetwork implements AutoCloseable {
 
     /** A private directory (0700) for the API socket: $XDG_RUNTIME_DIR when set, else java.io.tmpdir. */
     static Path privateDirectory() throws IOException {
-        String runtime = System.getenv("XDG_RUNTIME_DIR");
-        Path parent = runtime != null && !runtime.isEmpty() && Files.isDirectory(Path.of(runtime))
-                && Files.isWritable(Path.of(runtime)) ? Path.of(runtime) : Path.of(System.getProperty("java.io.tmpdir"));
-        return Files.createTempDirectory(parent, "hako-slirp-",
+        return Files.createTempDirectory(privateDirectoryParent(), "hako-slirp-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /** Where {@link #privateDirectory()} makes its directories. */
+    static Path privateDirectoryParent() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        return runtime != null && !runtime.isEmpty() && Files.isDirectory(Path.of(runtime))
+                && Files.isWritable(Path.of(runtime)) ? Path.of(runtime) : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     static List<Published> concrete(List<SlirpPort> asked, List<Integer> ports) {

@@ -61,10 +61,9 @@ final class SlirpChecks {
         return true;
     }
 
-    /** The API socket directories ({@code hako-slirp-*}) in the temporary directory now. */
+    /** The API socket directories ({@code hako-slirp-*}) there now. */
     static List<Path> privateDirectories() throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (Stream<Path> s = Files.list(tmp)) {
+        try (Stream<Path> s = Files.list(SlirpNetwork.privateDirectoryParent())) {
             return s.filter(p -> p.getFileName().toString().startsWith("hako-slirp-")).sorted().toList();
         }
     }

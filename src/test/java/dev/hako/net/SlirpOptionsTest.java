@@ -56,4 +56,10 @@ class SlirpOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad);
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
+
+    @Test
+    void startRefusesImpossiblePidsBeforeLookingForAHelper() {
+        assertMessage("not pid 0 and pidfd 3", () -> SlirpNetwork.start(0, 3, SlirpOptions.defaults()));
+        assertMessage("not pid 42 and pidfd -1", () -> SlirpNetwork.start(42, -1, SlirpOptions.defaults()));
+    }
 }
