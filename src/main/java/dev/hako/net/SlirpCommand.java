@@ -19,7 +19,9 @@ import java.util.List;
  *       when the tap device, addresses, routes and API socket are ready), stderr its log.
  *       {@code --enable-sandbox --enable-seccomp}, as podman runs it: it parses the
  *       container's packets, so it gets a mount namespace with only /etc and /run, no
- *       capabilities and a syscall filter.</li>
+ *       capabilities and a syscall filter. (The sandbox wants /etc/resolv.conf to be a file
+ *       or a link into /etc or /run; otherwise slirp4netns says so and the start fails with
+ *       its message.)</li>
  *   <li>pasta: {@code --foreground} (it would otherwise daemonize and no longer be ours),
  *       {@code --pid /dev/stdout}: it writes its pid, on a line, to that file once set up,
  *       so the line on stdout is the readiness signal and no pid file is left anywhere.

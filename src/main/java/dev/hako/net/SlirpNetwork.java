@@ -189,6 +189,9 @@ public final class SlirpNetwork implements AutoCloseable {
      * The helper's DNS forwarder, 10.0.2.3: queries sent there go to the host's resolvers
      * (the host's /etc/resolv.conf when the helper started). A container's resolv.conf should
      * name it: the host's own may name 127.0.0.53, which is the container's loopback inside.
+     * Host loopback off does not cover this one port: when the host's resolver listens on its
+     * loopback, the forwarder reaches it (DNS on port 53 only), which is what makes DNS work.
+     * Not tested with queries here: they would go on to the host's real resolver.
      */
     public InetAddress dnsServer() {
         return literal(SlirpCommand.DNS);
