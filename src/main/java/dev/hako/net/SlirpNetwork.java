@@ -66,6 +66,8 @@ import java.util.List;
  * both (not tested here: that would need a second host address).
  */
 public final class SlirpNetwork implements AutoCloseable {
+    /** The helper's DNS forwarder, for the container's resolv.conf. */
+    public static final String DNS = SlirpCommand.DNS;
 
     /** A published port and the host port it got (the one asked, or the free one chosen for 0). */
     public record Published(SlirpPort port, int hostPort) {

@@ -209,6 +209,12 @@ public final class ContainerLauncher {
                 // user's, which a JVM without root needs to write the maps; the child's change
                 // of ids after them makes it non-dumpable, which is held here and given back.
                 writeMaps(pid, config);
+                if (Kernel.rootless()) {
+                    // The network helper opens /proc/PID/ns/* as this user, which only works
+                    // while the child is still dumpable: before its change of ids.
+                    network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
+                    reservedPorts = List.of();
+                }
                 if (idmapSocket != null) {
                     idmapSocket.closeChildEnd();
                     sendIdmapped(config, idmapped, pid, pidfd, idmapSocket);
@@ -221,8 +227,10 @@ public final class ContainerLauncher {
             }
 
             // While the child mounts: its veth, address and route, and the published ports.
-            network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
-            reservedPorts = List.of(); // the attachment owns them now
+            if (network == null) {
+                network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
+                reservedPorts = List.of(); // the attachment owns them now
+            }
 
             // The child does its namespace and filesystem work meanwhile, and waits on the sync
             // pipe only before anything of the container's own runs: this is where the parent

@@ -2,19 +2,15 @@ package dev.hako.net;
 
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestUser;
+import dev.hako.testing.UserTun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -75,26 +71,9 @@ class SlirpRootlessIT {
 
     /** The probe as the test user, with a /dev/net/tun the user may open (see the class comment). */
     private static TestUser.Result runWithTun(String... args) throws Exception {
-        List<String> java = user.javaCommand(SlirpProbe.class, List.of(args), Map.of());
-        Path tun = Path.of("/dev/net/tun");
-        if (Files.getPosixFilePermissions(tun).containsAll(Set.of(PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.OTHERS_WRITE))) {
-            return TestUser.waitFor(new ProcessBuilder(java).directory(user.home().toFile()).start(),
+        try (UserTun tun = UserTun.wrap(user.javaCommand(SlirpProbe.class, List.of(args), Map.of()))) {
+            return TestUser.waitFor(new ProcessBuilder(tun.command()).directory(user.home().toFile()).start(),
                     TestUser.DEFAULT_TIMEOUT);
-        }
-        Path dir = Files.createTempDirectory("hako-slirp-tun-");
-        try {
-            Path node = dir.resolve("tun");
-            Process mknod = new ProcessBuilder("mknod", "-m", "0666", node.toString(), "c", "10", "200").inheritIO().start();
-            assertEquals(0, mknod.waitFor(), "mknod of a tun node");
-            List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-                    "mount --bind \"$0\" /dev/net/tun && exec \"$@\"", node.toString()));
-            cmd.addAll(java);
-            return TestUser.waitFor(new ProcessBuilder(cmd).directory(user.home().toFile()).start(),
-                    TestUser.DEFAULT_TIMEOUT);
-        } finally {
-            Files.deleteIfExists(dir.resolve("tun"));
-            Files.delete(dir);
         }
     }
 }
