@@ -101,6 +101,10 @@ public final class UdpProxy implements AutoCloseable {
     /** The client's association, made if there is room; null when the proxy is closed or full. */
     private synchronized Association associationOf(SocketAddress client) {
         Association a = associations.get(client);
+        if (a != null && a.socket.isClosed()) {
+            associations.remove(client); // it went idle a moment ago: the client is back, so make a new one
+            a = null;
+        }
         if (a != null || closed || associations.size() >= maxAssociations) {
             return a;
         }
