@@ -52,6 +52,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * hundred bytes, and {@link #sweep()} reports it for a person to remove.
  */
 public final class AddressLeases {
+    /** Where the networks' lease directories are by default, one per network name. */
+    public static final Path DEFAULT_ROOT = Path.of("/run/hako/networks");
+    private static final java.util.regex.Pattern NETWORK_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final String TEMPORARY_PREFIX = ".new-";
     private static final ConcurrentHashMap<Path, AtomicLong> CURSORS = new ConcurrentHashMap<>();
     private static final AtomicLong TEMPORARY_NUMBER = new AtomicLong();
@@ -66,6 +69,19 @@ public final class AddressLeases {
     public AddressLeases(Path directory, Ipv4Subnet subnet) {
         this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
         this.subnet = Objects.requireNonNull(subnet, "subnet").requireBridgeSized();
+    }
+
+    /**
+     * The lease directory of the network {@code name} under {@code root}: the name is one
+     * path component (letters, digits, '.', '_', '-', starting with a letter or digit; at
+     * most 64), so it cannot lead out of the root.
+     */
+    public static Path directoryOf(Path root, String name) {
+        if (name == null || !NETWORK_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("network name " + Texts.quote(name) + " cannot name a lease directory: use 1 to"
+                    + " 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        return root.resolve(name);
     }
 
     /** The lease directory as given. */

@@ -258,6 +258,14 @@ class AddressLeasesTest {
     }
 
     @Test
+    void aNetworkNameIsOnePathComponent() {
+        assertEquals(Path.of("/run/hako/networks/hako0"), AddressLeases.directoryOf(AddressLeases.DEFAULT_ROOT, "hako0"));
+        for (String bad : new String[] {"..", ".", "a/b", "", "x".repeat(65), "-a", "a b", null}) {
+            assertThrows(IllegalArgumentException.class, () -> AddressLeases.directoryOf(tmp, bad), String.valueOf(bad));
+        }
+    }
+
+    @Test
     void processIdentityReadsFieldTwentyTwoPastACommandWithParentheses() {
         String stat = "42 (a) b) (c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 1000 10 18446744073709551615";
         assertEquals(123456, ProcessIdentity.startTime(stat));
