@@ -2,6 +2,7 @@ package dev.hako.bench;
 
 import dev.hako.Container;
 import dev.hako.Namespace;
+import dev.hako.Network;
 import dev.hako.Rootfs;
 import dev.hako.seccomp.Profile;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -80,6 +81,21 @@ public class StartLatencyBenchmark {
         EnumSet<Namespace> ns = EnumSet.copyOf(Namespace.all());
         ns.remove(Namespace.NETWORK);
         return runTrue(Container.builder().rootfs(fs.rootfs).namespaces(ns));
+    }
+
+    /** A bridge of the benchmark's own, so that the host's hako0 is left alone. */
+    static final Network.Bridge BENCH_BRIDGE = Network.bridge().named("hkbench0").subnet("10.236.0.0/16");
+
+    /** On a bridge: a leased address, a veth made with its peer in the container, address and route inside. */
+    @Benchmark
+    public int hakoBridge(BenchRootfs fs) throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).network(BENCH_BRIDGE));
+    }
+
+    /** On a bridge with one published port (a free host port bound, forwarded while the container runs). */
+    @Benchmark
+    public int hakoBridgePublished(BenchRootfs fs) throws Exception {
+        return runTrue(Container.builder().rootfs(fs.rootfs).network(BENCH_BRIDGE).publish("0:80"));
     }
 
     @Benchmark

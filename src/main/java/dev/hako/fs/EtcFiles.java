@@ -36,14 +36,15 @@ public final class EtcFiles {
      * loopback are left out of resolv.conf: the container cannot reach them.
      */
     public static List<Entry> generate(String hostname, boolean ownNetwork) throws IOException {
-        return generate(hostname, ownNetwork, List.of());
+        return generate(hostname, ownNetwork, null);
     }
 
     /**
-     * As {@link #generate(String, boolean)}; {@code dns}, when not empty, replaces the
-     * host's nameservers (its search and options lines stay), as {@code docker run --dns}.
+     * As {@link #generate(String, boolean)}, with {@code resolvConf} as the container's
+     * resolv.conf when not null (a network's own choice: a bridge's reachable servers, a
+     * user-mode helper's forwarder).
      */
-    public static List<Entry> generate(String hostname, boolean ownNetwork, List<String> dns) throws IOException {
+    public static List<Entry> generate(String hostname, boolean ownNetwork, String resolvConf) throws IOException {
         List<Entry> entries = new ArrayList<>();
         if (hostname != null) {
             entries.add(new Entry("hostname", hostname + "\n", "/etc/hostname"));
@@ -51,7 +52,7 @@ public final class EtcFiles {
         String self = hostname != null ? "127.0.1.1\t" + hostname + "\n" : "";
         entries.add(new Entry("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + self,
                 "/etc/hosts"));
-        entries.add(new Entry("resolv.conf", resolvConf(ownNetwork, dns), "/etc/resolv.conf"));
+        entries.add(new Entry("resolv.conf", resolvConf != null ? resolvConf : resolvConf(ownNetwork), "/etc/resolv.conf"));
         return List.copyOf(entries);
     }
 
@@ -74,16 +75,13 @@ public final class EtcFiles {
         return c.lines();
     }
 
-    private static String resolvConf(boolean ownNetwork, List<String> dns) throws IOException {
+    private static String resolvConf(boolean ownNetwork) throws IOException {
         StringBuilder out = new StringBuilder();
-        for (String server : dns) {
-            out.append("nameserver ").append(server).append('\n');
-        }
         for (String line : hostResolvConf()) {
             String[] words = line.trim().split("\\s+");
-            boolean nameserver = words.length > 1 && words[0].equals("nameserver");
-            boolean loopback = nameserver && (words[1].startsWith("127.") || words[1].equals("::1"));
-            if (!(ownNetwork && loopback) && !(nameserver && !dns.isEmpty())) {
+            boolean loopback = words.length > 1 && words[0].equals("nameserver")
+                    && (words[1].startsWith("127.") || words[1].equals("::1"));
+            if (!(ownNetwork && loopback)) {
                 out.append(line).append('\n');
             }
         }

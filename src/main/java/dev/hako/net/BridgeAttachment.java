@@ -24,9 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A start does this while the child does its mounts: two netlink sends on the host (the
  * veth pair with its master and up in one request) and one pipelined send inside. The
- * veth goes away by itself when the container's network namespace dies (deleting one end
- * deletes the pair); {@link #close()} deletes it at once, stops the ports' forwarding and
- * releases the address. The lease names the container's first process, so a container that
+ * veth goes away with the container's network namespace, which the kernel tears down in
+ * the background once the container's last process is gone (deleting a link waits for an
+ * RCU grace period, about 20 ms here, which {@link #close()} leaves to the kernel's
+ * cleanup instead of paying it itself; and a container that joined this one's network
+ * keeps it alive as long as it runs). {@link #close()} stops the ports' forwarding and
+ * releases the address; a start that fails deletes the veth at once. The lease names the container's first process, so a container that
  * outlives its JVM keeps its address, and a crashed one's lease is taken over once that
  * process is gone.
  */
@@ -133,7 +136,10 @@ public final class BridgeAttachment implements AutoCloseable {
         return hostVeth;
     }
 
-    /** Stops forwarding, deletes the veth (if the namespace has not taken it along already), releases the address. */
+    /**
+     * Stops forwarding and releases the address, once the container's processes are gone;
+     * the veth goes with their network namespace (see the class comment).
+     */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
@@ -141,7 +147,7 @@ public final class BridgeAttachment implements AutoCloseable {
         }
         closed = true;
         IOException failure = new IOException("detaching from the bridge left something behind");
-        undo(leases, lease, hostVeth, forwarders, failure);
+        undo(leases, lease, null, forwarders, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;
         }

@@ -163,7 +163,7 @@ public final class ContainerLauncher {
                     userNamespace == null ? -1 : userNamespace.hostGid(0), ContainerProgram.idmapsLayers(config));
             List<EtcFiles.Entry> etc = config.etcFiles()
                     ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK),
-                            ContainerNetwork.dnsServers(config.network()))
+                            ContainerNetwork.resolvConf(config.network()))
                     : List.of();
             if (userNamespace != null) {
                 RootfsSetup.makeMountPoints(config.rootfs(), etc.stream().map(EtcFiles.Entry::target).toList());

@@ -1,16 +1,22 @@
 package dev.hako.spawn;
 
 import dev.hako.net.BridgeAttachment;
+import dev.hako.net.ContainerDns;
+import dev.hako.net.DnsChoice;
+import dev.hako.net.DnsSettings;
 import dev.hako.net.Ipv4Address;
 import dev.hako.net.NetworkPlan;
 import dev.hako.net.PortMapping;
 import dev.hako.net.Protocol;
 import dev.hako.net.ReservedPort;
+import dev.hako.net.ResolvConf;
 import dev.hako.net.SlirpNetwork;
 import dev.hako.net.SlirpOptions;
 import dev.hako.net.SlirpPort;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +27,8 @@ import java.util.Optional;
  * child mounts, released when the container is.
  */
 final class ContainerNetwork implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ContainerNetwork.class.getName());
+    private static final String HOST_RESOLV_CONF = "/etc/resolv.conf";
     private static final java.net.InetAddress ALL_IPV4 = Ipv4Address.parse("0.0.0.0").toInetAddress();
     /** One of the two is set. */
     private final BridgeAttachment bridge;
@@ -51,13 +59,30 @@ final class ContainerNetwork implements AutoCloseable {
         }
     }
 
-    /** The nameservers the plan's {@code dns(...)} names; empty for the host's. */
-    static List<String> dnsServers(NetworkPlan plan) {
+    /**
+     * The resolv.conf of a container on a bridge or a user-mode network: the servers of
+     * {@code dns(...)}, else the host's that a container can reach there (see
+     * {@link ContainerDns}; with slirp, the helper's forwarder); null for the other plans,
+     * whose resolv.conf is the host's.
+     */
+    static String resolvConf(NetworkPlan plan) throws IOException {
         return switch (plan) {
-            case NetworkPlan.Bridged b -> b.dns();
-            case NetworkPlan.UserMode u -> u.dns().isEmpty() ? List.of(SlirpNetwork.DNS) : u.dns();
-            default -> List.of();
+            case NetworkPlan.Bridged b -> {
+                DnsChoice choice = ContainerDns.choose(hostFile(HOST_RESOLV_CONF).orElse(""),
+                        hostFile(ContainerDns.RESOLVED_UPSTREAM), new DnsSettings(b.dns(), List.of(), List.of()));
+                choice.problem().ifPresent(p -> LOG.log(System.Logger.Level.WARNING, "the container's resolv.conf has"
+                        + " no nameserver: " + p + " (set one with dns(...))"));
+                yield choice.resolvConf();
+            }
+            case NetworkPlan.UserMode u -> new DnsChoice(u.dns().isEmpty() ? List.of(SlirpNetwork.DNS) : u.dns(),
+                    List.of(), List.of(), List.of(), Optional.empty()).resolvConf();
+            default -> null;
         };
+    }
+
+    private static Optional<String> hostFile(String path) throws IOException {
+        Path p = Path.of(path);
+        return Files.isRegularFile(p) ? Optional.of(ResolvConf.readBounded(p)) : Optional.empty();
     }
 
     /** Attaches child {@code pid} as its plan says; null when the plan needs nothing from the parent. */
