@@ -86,9 +86,9 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /**
      * Opens a socket of {@code protocol} in the network namespace {@code netnsFd} names
-     * (such as an open {@code /proc/PID/ns/net}), from a short-lived thread that joins it
-     * ({@link NetworkNamespace#callIn}); the socket keeps working in that namespace from
-     * any thread.
+     * (such as an open {@code /proc/PID/ns/net}), from the thread that
+     * {@link NetworkNamespace#callIn} sends there and back; the socket keeps working in that
+     * namespace from any thread.
      */
     public static NetlinkSocket openIn(int netnsFd, int protocol) throws IOException {
         return NetworkNamespace.callIn(netnsFd, () -> open(protocol));
