@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -222,73 +220,25 @@ public final class NetlinkSocket implements AutoCloseable {
         }
         byte[] out = new byte[total];
         int[] sequences = new int[batch.size()];
-        Map<Integer, Integer> pending = new HashMap<>();
         int at = 0;
-        int awaited = 0;
         for (int i = 0; i < batch.size(); i++) {
             NetlinkRequest r = batch.get(i);
             r.copyTo(out, at);
             sequences[i] = nextSequence();
             Bytes.putU32(out, at + MessageBuilder.SEQ_OFFSET, sequences[i]);
-            pending.put(sequences[i], i);
-            if (r.completion() != NetlinkRequest.Completion.NONE) {
-                awaited++;
-            }
             at += r.length();
         }
-        List<List<NetlinkMessage>> replies = new ArrayList<>();
-        NetlinkException[] errors = new NetlinkException[batch.size()];
-        boolean[] done = new boolean[batch.size()];
-        boolean[] interrupted = new boolean[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            replies.add(new ArrayList<>());
-            done[i] = batch.get(i).completion() == NetlinkRequest.Completion.NONE;
-        }
+        Answers answers = new Answers(batch, sequences, first, count);
         try (Arena arena = Arena.ofConfined()) {
             Datagram datagram = new Datagram(arena, Math.max(total, RECEIVE_SIZE));
             datagram.send(fd, out, describe(batch));
-            while (awaited > 0) {
+            while (answers.waiting()) {
                 for (NetlinkMessage m : datagram.receiveFromKernel(fd)) {
-                    Integer index = pending.get(m.sequence());
-                    if (index == null || done[index] && batch.get(index).completion() != NetlinkRequest.Completion.NONE) {
-                        continue; // an answer to an earlier call, or after this request's end
-                    }
-                    int i = index;
-                    NetlinkRequest r = batch.get(i);
-                    if ((m.flags() & linux_h.NLM_F_DUMP_INTR()) != 0) {
-                        interrupted[i] = true;
-                    }
-                    int type = m.type();
-                    if (type == linux_h.NLMSG_NOOP()) {
-                        continue;
-                    }
-                    if (type == linux_h.NLMSG_OVERRUN()) {
-                        throw new MalformedMessageException(r.description() + ": the kernel reports an overrun (NLMSG_OVERRUN):"
-                                + " answers were lost");
-                    }
-                    boolean ends = type == linux_h.NLMSG_ERROR()
-                            || type == linux_h.NLMSG_DONE() && r.completion() == NetlinkRequest.Completion.DUMP;
-                    if (!ends) {
-                        replies.get(i).add(m);
-                        continue;
-                    }
-                    KernelAnswer answer = KernelAnswer.parse(m);
-                    if (answer.errno() != 0) {
-                        errors[i] = new NetlinkException(r.description(), answer.errno(), answer.message(),
-                                answer.attributeOffset(), count > 1 ? first + i : -1, count);
-                    }
-                    if (!done[i]) {
-                        done[i] = true;
-                        awaited--;
-                    }
+                    answers.accept(m);
                 }
             }
         }
-        List<Outcome> outcomes = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            outcomes.add(new Outcome(batch.get(i), List.copyOf(replies.get(i)), errors[i], interrupted[i]));
-        }
-        return outcomes;
+        return answers.outcomes();
     }
 
     /**
