@@ -213,6 +213,11 @@ public final class Libc {
         syscall3(() -> "bind(" + fd + ")", linux_h.SYS_bind(), fd, address.address(), address.byteSize());
     }
 
+    /** {@code connect(fd, address, address.byteSize())}: the raw system call, for the same reason as {@link #bind}. */
+    public static void connect(int fd, MemorySegment address) throws SyscallException {
+        syscall3(() -> "connect(" + fd + ")", linux_h.SYS_connect(), fd, address.address(), address.byteSize());
+    }
+
     /**
      * {@code getsockname(fd, address, &length)} into {@code address}; returns the length the
      * kernel reports. The raw system call, for the same reason as {@link #bind}.

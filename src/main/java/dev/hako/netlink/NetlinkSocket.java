@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -28,8 +26,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * sends several of them together (one {@code sendmsg}) and then collects every answer,
  * mapping each ack, error and reply to its request by a sequence number the socket writes
  * into its copy of the request; a container start thus costs one round trip per batch.
- * Only datagrams from the kernel (port id 0) are read; answers to no pending request
- * (left over from an earlier call that failed half-way) are skipped.
+ * The socket is connected to the kernel, so the kernel refuses what another process sends
+ * to its port id (ECONNREFUSED), and only datagrams from port id 0 are read anyway;
+ * answers to no pending request (left over from an earlier call that failed half-way) are
+ * skipped.
  *
  * <p>A socket stays in the network namespace it was created in, so
  * {@link #openIn(int, int)} gives a socket of another namespace without leaving any thread
@@ -74,6 +74,8 @@ public final class NetlinkSocket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = kernelAddress(arena);
             Libc.bind(fd, address);
+            // Connected to the kernel, the socket takes no datagram another process sends to its port id.
+            Libc.connect(fd, address);
             Libc.setsockoptInt(fd, linux_h.SOL_NETLINK(), linux_h.NETLINK_EXT_ACK(), 1, "NETLINK_EXT_ACK");
             Libc.setsockoptInt(fd, linux_h.SOL_NETLINK(), linux_h.NETLINK_CAP_ACK(), 1, "NETLINK_CAP_ACK");
             Libc.getsockname(fd, address);
@@ -86,9 +88,9 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /**
      * Opens a socket of {@code protocol} in the network namespace {@code netnsFd} names
-     * (such as an open {@code /proc/PID/ns/net}), from a short-lived thread that joins it
-     * ({@link NetworkNamespace#callIn}); the socket keeps working in that namespace from
-     * any thread.
+     * (such as an open {@code /proc/PID/ns/net}), from the thread that
+     * {@link NetworkNamespace#callIn} sends there and back; the socket keeps working in that
+     * namespace from any thread.
      */
     public static NetlinkSocket openIn(int netnsFd, int protocol) throws IOException {
         return NetworkNamespace.callIn(netnsFd, () -> open(protocol));
@@ -214,6 +216,45 @@ public final class NetlinkSocket implements AutoCloseable {
         return outcomes;
     }
 
+    /**
+     * Like {@link #executeAll} but in exactly one {@code sendmsg}, however many requests:
+     * for families whose kernel side treats one send as a unit (nftables' batches, from
+     * begin to end marker). Their answers must fit the socket's receive buffer until read
+     * (see {@link #receiveBufferSize}); an answer that does not is lost and the next receive
+     * fails with ENOBUFS.
+     *
+     * @throws IllegalArgumentException when the requests hold more than {@link #MAX_SEND} bytes
+     */
+    public synchronized List<Outcome> executeInOneSend(List<NetlinkRequest> requests) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("netlink socket " + fd + " is closed");
+        }
+        long bytes = 0;
+        for (NetlinkRequest r : requests) {
+            bytes += r.length();
+        }
+        if (bytes > MAX_SEND) {
+            throw new IllegalArgumentException(requests.size() + " requests of " + bytes + " bytes do not fit one send of "
+                    + MAX_SEND + " bytes");
+        }
+        return requests.isEmpty() ? List.of() : sendTogether(requests, 0, requests.size());
+    }
+
+    /**
+     * Sets the socket's receive buffer ({@code SO_RCVBUFFORCE}, which root may set beyond
+     * {@code net.core.rmem_max}; {@code SO_RCVBUF} otherwise), for sends with many answers.
+     */
+    public void receiveBufferSize(int bytes) throws SyscallException {
+        try {
+            Libc.setsockoptInt(fd, linux_h.SOL_SOCKET(), linux_h.SO_RCVBUFFORCE(), bytes, "SO_RCVBUFFORCE");
+        } catch (SyscallException e) {
+            if (e.errno() != linux_h.EPERM()) {
+                throw e;
+            }
+            Libc.setsockoptInt(fd, linux_h.SOL_SOCKET(), linux_h.SO_RCVBUF(), bytes, "SO_RCVBUF");
+        }
+    }
+
     /** One send of {@code batch} (whose first request is number {@code first} of {@code count}), then its answers. */
     private List<Outcome> sendTogether(List<NetlinkRequest> batch, int first, int count) throws IOException {
         int total = 0;
@@ -222,78 +263,30 @@ public final class NetlinkSocket implements AutoCloseable {
         }
         byte[] out = new byte[total];
         int[] sequences = new int[batch.size()];
-        Map<Integer, Integer> pending = new HashMap<>();
         int at = 0;
-        int awaited = 0;
         for (int i = 0; i < batch.size(); i++) {
             NetlinkRequest r = batch.get(i);
             r.copyTo(out, at);
             sequences[i] = nextSequence();
             Bytes.putU32(out, at + MessageBuilder.SEQ_OFFSET, sequences[i]);
-            pending.put(sequences[i], i);
-            if (r.completion() != NetlinkRequest.Completion.NONE) {
-                awaited++;
-            }
             at += r.length();
         }
-        List<List<NetlinkMessage>> replies = new ArrayList<>();
-        NetlinkException[] errors = new NetlinkException[batch.size()];
-        boolean[] done = new boolean[batch.size()];
-        boolean[] interrupted = new boolean[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            replies.add(new ArrayList<>());
-            done[i] = batch.get(i).completion() == NetlinkRequest.Completion.NONE;
-        }
+        Answers answers = new Answers(batch, sequences, first, count);
         try (Arena arena = Arena.ofConfined()) {
             Datagram datagram = new Datagram(arena, Math.max(total, RECEIVE_SIZE));
             datagram.send(fd, out, describe(batch));
-            while (awaited > 0) {
+            while (answers.waiting()) {
                 for (NetlinkMessage m : datagram.receiveFromKernel(fd)) {
-                    Integer index = pending.get(m.sequence());
-                    if (index == null || done[index] && batch.get(index).completion() != NetlinkRequest.Completion.NONE) {
-                        continue; // an answer to an earlier call, or after this request's end
-                    }
-                    int i = index;
-                    NetlinkRequest r = batch.get(i);
-                    if ((m.flags() & linux_h.NLM_F_DUMP_INTR()) != 0) {
-                        interrupted[i] = true;
-                    }
-                    int type = m.type();
-                    if (type == linux_h.NLMSG_NOOP()) {
-                        continue;
-                    }
-                    if (type == linux_h.NLMSG_OVERRUN()) {
-                        throw new MalformedMessageException(r.description() + ": the kernel reports an overrun (NLMSG_OVERRUN):"
-                                + " answers were lost");
-                    }
-                    boolean ends = type == linux_h.NLMSG_ERROR()
-                            || type == linux_h.NLMSG_DONE() && r.completion() == NetlinkRequest.Completion.DUMP;
-                    if (!ends) {
-                        replies.get(i).add(m);
-                        continue;
-                    }
-                    KernelAnswer answer = KernelAnswer.parse(m);
-                    if (answer.errno() != 0) {
-                        errors[i] = new NetlinkException(r.description(), answer.errno(), answer.message(),
-                                answer.attributeOffset(), count > 1 ? first + i : -1, count);
-                    }
-                    if (!done[i]) {
-                        done[i] = true;
-                        awaited--;
-                    }
+                    answers.accept(m);
                 }
             }
         }
-        List<Outcome> outcomes = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            outcomes.add(new Outcome(batch.get(i), List.copyOf(replies.get(i)), errors[i], interrupted[i]));
-        }
-        return outcomes;
+        return answers.outcomes();
     }
 
     /**
-     * Sends raw bytes to another socket's port id, as any process on the machine could: for
-     * tests that show such datagrams are ignored.
+     * Sends raw bytes to another socket's port id, as any process on the machine could try:
+     * for tests that show the kernel refuses it.
      */
     synchronized void sendToPort(int port, byte[] bytes) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
@@ -372,14 +365,14 @@ public final class NetlinkSocket implements AutoCloseable {
             while (true) {
                 prepare(buffer.byteSize());
                 long n = Libc.recvmsg(fd, msg, 0);
+                int sender = peer.get(JAVA_INT, linux_h.HAKO_NL_PID());
+                if (sender != 0) {
+                    continue; // not the kernel's: never trusted, not even to fail the call
+                }
                 int flags = msg.get(JAVA_INT, linux_h.HAKO_MSG_FLAGS());
                 if ((flags & linux_h.MSG_TRUNC()) != 0) {
                     throw new MalformedMessageException("a netlink datagram larger than the " + buffer.byteSize()
                             + "-byte receive buffer was cut short (MSG_TRUNC)");
-                }
-                int sender = peer.get(JAVA_INT, linux_h.HAKO_NL_PID());
-                if (sender != 0) {
-                    continue; // another process may unicast to our port id: never trust it
                 }
                 byte[] data = new byte[(int) n];
                 MemorySegment.copy(buffer, JAVA_BYTE, 0, data, 0, (int) n);

@@ -16,10 +16,16 @@ import java.util.Optional;
  * <pre>{@code
  * // in the host's namespace: the pair, its peer made in the container's namespace as eth0,
  * // the host end enslaved to the bridge and up, in one request
- * host.createVeth(VethPair.of("veth1a2b", "eth0").peerIn(containerNetns).master(bridgeIndex).withUp());
+ * Optional<Link> hostEnd = host.createVeth(
+ *         VethPair.of("veth1a2b", "eth0").peerIn(containerNetns).master(bridgeIndex).withUp());
  * // in the container's namespace: address, eth0 and lo up, default route, in one send
+ * InterfaceSetup eth0 = new InterfaceSetup("eth0", address, 24, Optional.of(bridgeAddress), true);
  * try (RouteNetlink box = RouteNetlink.openIn(containerNetns)) {
- *     box.configure(new InterfaceSetup("eth0", address, 24, Optional.of(bridgeAddress), true));
+ *     if (hostEnd.isPresent()) {
+ *         box.configure(eth0, hostEnd.get().linkIndex()); // the kernel told us eth0's index
+ *     } else {
+ *         box.configure(eth0);                            // older kernels: one lookup more
+ *     }
  * }
  * }</pre>
  *
@@ -93,9 +99,22 @@ public final class RouteNetlink implements AutoCloseable {
         return requireLink(name);
     }
 
-    /** Creates a veth pair in one request (see {@link RouteRequests#newVeth}). */
-    public void createVeth(VethPair pair) throws IOException {
-        socket.request(RouteRequests.newVeth(pair));
+    /**
+     * Creates a veth pair in one request (see {@link RouteRequests#newVeth}). Returns the
+     * local end as the kernel echoes it where it does (6.x kernels): its
+     * {@link Link#linkIndex()} is the peer's index, which spares {@link #configure} its
+     * lookup; empty where the kernel does not echo.
+     */
+    public Optional<Link> createVeth(VethPair pair) throws IOException {
+        for (NetlinkMessage m : socket.request(RouteRequests.newVeth(pair))) {
+            if (m.type() == linux_h.RTM_NEWLINK()) {
+                Link link = Link.parse(m);
+                if (link.name().equals(pair.name())) {
+                    return Optional.of(link);
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Brings the link named {@code name} up or down. */
@@ -170,16 +189,25 @@ public final class RouteNetlink implements AutoCloseable {
      * @throws NetlinkException for the first request the kernel refused, naming it
      */
     public void configure(InterfaceSetup setup) throws IOException {
-        Link link = requireLink(setup.name());
-        List<NetlinkRequest> requests = new ArrayList<>(4);
-        requests.add(RouteRequests.newAddress(link.index(), setup.name(), setup.address(), setup.prefixLength()));
-        if (!link.isUp()) {
-            requests.add(RouteRequests.setUp(link.index(), setup.name(), true));
+        configure(setup, requireLink(setup.name()).index());
+    }
+
+    /**
+     * {@link #configure(InterfaceSetup)} for an interface whose index is known already (the
+     * {@link Link#linkIndex()} of the host end {@link #createVeth} returned): one pipelined
+     * send, one round trip.
+     */
+    public void configure(InterfaceSetup setup, int index) throws IOException {
+        if (index <= 0) {
+            throw new IllegalArgumentException(setup.name() + ": ifindex " + index + " is not positive");
         }
+        List<NetlinkRequest> requests = new ArrayList<>(4);
+        requests.add(RouteRequests.newAddress(index, setup.name(), setup.address(), setup.prefixLength()));
+        requests.add(RouteRequests.setUp(index, setup.name(), true));
         if (setup.loopbackUp()) {
             requests.add(RouteRequests.setUp("lo", true));
         }
-        setup.gateway().ifPresent(g -> requests.add(RouteRequests.newRoute(Route.defaultVia(g, link.index()))));
+        setup.gateway().ifPresent(g -> requests.add(RouteRequests.newRoute(Route.defaultVia(g, index))));
         socket.execute(requests);
     }
 

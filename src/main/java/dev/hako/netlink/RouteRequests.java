@@ -33,7 +33,7 @@ public final class RouteRequests {
     /** A bridge; {@code mtu} 0 for the default. */
     public static NetlinkRequest newBridge(String name, int mtu, boolean up) {
         InterfaceName.validate(name);
-        MessageBuilder m = newLink(up);
+        MessageBuilder m = newLink(up, 0);
         m.attrString(linux_h.IFLA_IFNAME(), name);
         if (mtu > 0) {
             m.attrU32(linux_h.IFLA_MTU(), mtu);
@@ -48,9 +48,11 @@ public final class RouteRequests {
      * A veth pair in one request: the peer (with its own {@code ifinfomsg}, name, MTU and
      * {@code IFLA_NET_NS_FD}) inside {@code IFLA_INFO_DATA/VETH_INFO_PEER}, the local end
      * enslaved with {@code IFLA_MASTER} and brought up with {@code IFF_UP} in its header.
+     * With {@code NLM_F_ECHO}, kernels that honour it for links (6.x) answer with the new
+     * local end, whose {@code IFLA_LINK} is the peer's index in its namespace.
      */
     public static NetlinkRequest newVeth(VethPair pair) {
-        MessageBuilder m = newLink(pair.up());
+        MessageBuilder m = newLink(pair.up(), linux_h.NLM_F_ECHO());
         m.attrString(linux_h.IFLA_IFNAME(), pair.name());
         if (pair.mtu() > 0) {
             m.attrU32(linux_h.IFLA_MTU(), pair.mtu());
@@ -183,9 +185,9 @@ public final class RouteRequests {
         return m.build("RTM_GETROUTE (dump)");
     }
 
-    private static MessageBuilder newLink(boolean up) {
-        MessageBuilder m = MessageBuilder.request(linux_h.RTM_NEWLINK(), linux_h.NLM_F_CREATE() | linux_h.NLM_F_EXCL(),
-                IFINFOMSG);
+    private static MessageBuilder newLink(boolean up, int flags) {
+        MessageBuilder m = MessageBuilder.request(linux_h.RTM_NEWLINK(),
+                linux_h.NLM_F_CREATE() | linux_h.NLM_F_EXCL() | flags, IFINFOMSG);
         m.header(ifinfomsg(0, up));
         return m;
     }

@@ -1,5 +1,6 @@
 package dev.hako.netlink;
 
+import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
@@ -92,6 +93,15 @@ class NetlinkSocketIT {
                     assertEquals(i != 100, all.get(i).succeeded(), "request " + i);
                 }
                 assertEquals(100, all.get(100).error().index());
+            // the same in exactly one send, with room for every answer
+            s.receiveBufferSize(1 << 20);
+            List<NetlinkSocket.Outcome> one = s.executeInOneSend(many);
+            assertEquals(many.size(), one.size());
+            for (int i = 0; i < one.size(); i++) {
+                assertEquals(i != 100, one.get(i).succeeded(), "request " + i);
+            }
+            List<NetlinkRequest> tooMany = java.util.Collections.nCopies(NetlinkSocket.MAX_SEND / 16, getLink("lo"));
+            assertThrows(IllegalArgumentException.class, () -> s.executeInOneSend(tooMany));
             }
         }
     }
@@ -101,9 +111,16 @@ class NetlinkSocketIT {
         try (TestNamespace ns = TestNamespace.create()) {
             try (NetlinkSocket victim = NetlinkSocket.openIn(ns.fd(), linux_h.NETLINK_ROUTE());
                     NetlinkSocket stranger = NetlinkSocket.openIn(ns.fd(), linux_h.NETLINK_ROUTE())) {
-                // garbage that would fail to parse, and a forged ENODEV ack for every early sequence
-                stranger.sendToPort(victim.portId(), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
-                stranger.sendToPort(victim.portId(), MessageParserTest.cappedError(linux_h.ENODEV(), "forged", -1, 0));
+                // garbage that would fail to parse, a forged ack, a datagram larger than the receive buffer:
+                // the kernel refuses them all, since the victim is connected to the kernel
+                byte[][] hostile = {new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17},
+                        MessageParserTest.cappedError(linux_h.ENODEV(), "forged", -1, 0),
+                        new byte[NetlinkSocket.RECEIVE_SIZE + 4096]};
+                for (byte[] datagram : hostile) {
+                    SyscallException refused = assertThrows(SyscallException.class,
+                            () -> stranger.sendToPort(victim.portId(), datagram));
+                    assertEquals(linux_h.ECONNREFUSED(), refused.errno(), refused.getMessage());
+                }
                 assertEquals("lo", name(victim.request(getLink("lo")).getFirst()));
             }
         }

@@ -98,8 +98,12 @@ class RouteNetlinkIT {
             assertTrue(bridge.isUp());
 
             // step 1: one request
-            host.createVeth(VethPair.of("hkt-v0", "eth0").peerIn(boxNs.fd()).master(bridge.index()).withUp());
+            Optional<Link> echoed = host.createVeth(VethPair.of("hkt-v0", "eth0").peerIn(boxNs.fd())
+                    .master(bridge.index()).withUp());
             Link hostEnd = host.requireLink("hkt-v0");
+            assertTrue(echoed.isPresent(), "this kernel echoes the new link (NLM_F_ECHO)");
+            assertEquals(hostEnd.index(), echoed.get().index());
+            assertEquals(hostEnd.linkIndex(), echoed.get().linkIndex());
             assertEquals(Optional.of("veth"), hostEnd.kind());
             assertEquals(bridge.index(), hostEnd.masterIndex());
             assertTrue(hostEnd.isUp());
@@ -295,10 +299,16 @@ class RouteNetlinkIT {
             int fds = -1;
             for (int i = 0; i < 200; i++) {
                 try (TestNamespace boxNs = TestNamespace.create()) {
-                    host.createVeth(VethPair.of("hkt-c" + i, "eth0").peerIn(boxNs.fd()).master(bridge.index())
-                            .withUp());
+                    Optional<Link> hostEnd = host.createVeth(VethPair.of("hkt-c" + i, "eth0").peerIn(boxNs.fd())
+                            .master(bridge.index()).withUp());
+                    InterfaceSetup eth0 = new InterfaceSetup("eth0", CONTAINER, 24, Optional.of(BRIDGE), true);
                     try (RouteNetlink box = RouteNetlink.openIn(boxNs.fd())) {
-                        box.configure(new InterfaceSetup("eth0", CONTAINER, 24, Optional.of(BRIDGE), true));
+                        if (i % 2 == 0) {
+                            box.configure(eth0, hostEnd.orElseThrow().linkIndex());
+                        } else {
+                            box.configure(eth0);
+                        }
+                        assertTrue(box.requireLink("eth0").isUp());
                     }
                     host.deleteLink("hkt-c" + i);
                 }

@@ -49,7 +49,8 @@ class RouteRequestsTest {
     void theContainersVethIsOneRequestWithThePeerNestedThreeDeep() {
         NetlinkRequest r = RouteRequests.newVeth(VethPair.of("hkt-v0", "eth0").peerIn(9).master(4).withUp());
         ByteBuffer e = expected(112);
-        header(e, 112, linux_h.RTM_NEWLINK(), linux_h.NLM_F_CREATE() | linux_h.NLM_F_EXCL());
+        // NLM_F_ECHO: the kernel answers with the new local end, which names the peer's index
+        header(e, 112, linux_h.RTM_NEWLINK(), linux_h.NLM_F_CREATE() | linux_h.NLM_F_EXCL() | linux_h.NLM_F_ECHO());
         ifinfomsg(e, 0, linux_h.IFF_UP(), linux_h.IFF_UP());
         string(e, linux_h.IFLA_IFNAME(), "hkt-v0");          // 12
         u32(e, linux_h.IFLA_MASTER(), 4);                    // 8
