@@ -4,8 +4,10 @@ import dev.hako.linux.Libc;
 import dev.hako.linux.Namespaces;
 import dev.hako.linux.linux_h;
 import dev.hako.netlink.InterfaceSetup;
+import dev.hako.netlink.Link;
 import dev.hako.netlink.NetlinkException;
 import dev.hako.netlink.RouteNetlink;
+import dev.hako.netlink.RouteRequests;
 import dev.hako.netlink.VethPair;
 
 import java.io.IOException;
@@ -72,10 +74,16 @@ public final class BridgeAttachment implements AutoCloseable {
         int netns = -1;
         try {
             netns = Namespaces.open(pid, pidfd, "net");
-            hostVeth = createVeth(bridge, pid, netns);
+            Optional<Link> hostEnd = createVeth(bridge, pid, netns, plan.isolated());
+            hostVeth = hostEnd.map(Link::name).orElse(vethName(pid));
+            InterfaceSetup setup = new InterfaceSetup(CONTAINER_INTERFACE, lease.address().toInetAddress(),
+                    plan.subnet().prefixLength(), Optional.of(plan.subnet().gateway().toInetAddress()), false);
             try (RouteNetlink inside = RouteNetlink.openIn(netns)) {
-                inside.configure(new InterfaceSetup(CONTAINER_INTERFACE, lease.address().toInetAddress(),
-                        plan.subnet().prefixLength(), Optional.of(plan.subnet().gateway().toInetAddress()), false));
+                if (hostEnd.isPresent() && hostEnd.get().linkIndex() > 0) {
+                    inside.configure(setup, hostEnd.get().linkIndex()); // the peer's index, from the kernel's echo
+                } else {
+                    inside.configure(setup);
+                }
             }
             List<PortMapping> published = new ArrayList<>();
             for (ReservedPort port : reserved) {
@@ -94,21 +102,28 @@ public final class BridgeAttachment implements AutoCloseable {
         }
     }
 
-    /** Creates the pair; the host end's name is {@code hkv<pid>}, unique among running containers. */
-    private static String createVeth(BridgeHost.State bridge, long pid, int netns) throws IOException {
-        String name = "hkv" + pid;
-        VethPair pair = VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index()).mtu(bridge.mtu())
-                .withUp();
+    static String vethName(long pid) {
+        return "hkv" + pid;
+    }
+
+    /**
+     * Creates the pair; the host end's name is {@code hkv<pid>}, unique among running
+     * containers. Returns the host end as the kernel echoes it (empty on a kernel that does
+     * not), and makes it an isolated bridge port when asked.
+     */
+    private static Optional<Link> createVeth(BridgeHost.State bridge, long pid, int netns, boolean isolated)
+            throws IOException {
+        String name = vethName(pid);
         try (RouteNetlink host = RouteNetlink.open()) {
+            Optional<Link> created;
             try {
-                host.createVeth(pair);
+                created = host.createVeth(pair(name, bridge, netns));
             } catch (NetlinkException e) {
                 if (e.errno() == linux_h.EEXIST()) {
                     // A veth of an earlier process with this pid whose namespace still lives (an exec'd
                     // process kept it): gone with that namespace; until then, a name of its own.
-                    name = "hkv" + pid + "-" + Long.toHexString(System.nanoTime() & 0xfff);
-                    host.createVeth(VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index())
-                            .mtu(bridge.mtu()).withUp());
+                    name = vethName(pid) + "-" + Long.toHexString(System.nanoTime() & 0xfff);
+                    created = host.createVeth(pair(name, bridge, netns));
                 } else if (e.errno() == linux_h.ENODEV()) {
                     BridgeHost.forget(bridge.name()); // removed behind this JVM's back: the next start makes it again
                     throw new IOException("bridge " + bridge.name() + " is gone (removed since this JVM made or found"
@@ -117,8 +132,16 @@ public final class BridgeAttachment implements AutoCloseable {
                     throw e;
                 }
             }
+            if (isolated) {
+                int index = created.isPresent() ? created.get().index() : host.requireLink(name).index();
+                host.execute(List.of(RouteRequests.setBridgePortIsolated(index, name, true)));
+            }
+            return created.isPresent() ? created : Optional.of(host.requireLink(name));
         }
-        return name;
+    }
+
+    private static VethPair pair(String name, BridgeHost.State bridge, int netns) {
+        return VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index()).mtu(bridge.mtu()).withUp();
     }
 
     /** The container's address on the bridge, such as {@code 172.29.0.2}. */

@@ -96,6 +96,21 @@ public final class RouteRequests {
         return m.build("RTM_SETLINK " + name + " (index " + index + ")" + (up ? " up" : " down"));
     }
 
+    /**
+     * Makes the bridge port of index {@code index} isolated or not ({@code IFLA_BRPORT_ISOLATED}
+     * in a nested {@code IFLA_PROTINFO} of an {@code AF_BRIDGE} RTM_SETLINK): isolated ports
+     * forward to the bridge's other ports and the bridge itself, never to each other.
+     */
+    public static NetlinkRequest setBridgePortIsolated(int index, String name, boolean isolated) {
+        MessageBuilder m = MessageBuilder.request(linux_h.RTM_SETLINK(), 0, IFINFOMSG);
+        m.headerU8(linux_h.HAKO_IFI_FAMILY(), linux_h.AF_BRIDGE());
+        m.headerU32(linux_h.HAKO_IFI_INDEX(), index);
+        int protinfo = m.beginNested(linux_h.IFLA_PROTINFO() | linux_h.NLA_F_NESTED());
+        m.attrU8(linux_h.IFLA_BRPORT_ISOLATED(), isolated ? 1 : 0);
+        m.endNested(protinfo);
+        return m.build("RTM_SETLINK " + name + " (bridge port, index " + index + ") isolated " + isolated);
+    }
+
     /** Sets the MTU of the link named {@code name}. */
     public static NetlinkRequest setMtu(String name, int mtu) {
         if (mtu <= 0) {
