@@ -230,3 +230,18 @@ enum {
     HAKO_RTM_TYPE = offsetof(struct rtmsg, rtm_type),
     HAKO_RTM_FLAGS = offsetof(struct rtmsg, rtm_flags),
 };
+
+/* nftables (dev.hako.netlink): nfnetlink's batches and family header, nf_tables' messages,
+ * attributes and expressions, the hooks and NAT priorities of IPv4, and NAT range flags */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
+
+enum {
+    HAKO_NFGENMSG_SIZE = sizeof(struct nfgenmsg),
+    HAKO_NFGEN_FAMILY = offsetof(struct nfgenmsg, nfgen_family),
+    HAKO_NFGEN_VERSION = offsetof(struct nfgenmsg, version),
+    HAKO_NFGEN_RES_ID = offsetof(struct nfgenmsg, res_id),
+};

@@ -151,43 +151,50 @@ public final class MessageBuilder {
 
     /** A one-byte attribute. */
     public MessageBuilder attrU8(int type, int value) {
-        buf[beginAttr(type, 1)] = (byte) value;
+        int at = beginAttr(type, 1); // before reading buf: beginAttr may replace the array
+        buf[at] = (byte) value;
         return this;
     }
 
     /** A 16-bit attribute in the host's order. */
     public MessageBuilder attrU16(int type, int value) {
-        Bytes.putU16(buf, beginAttr(type, 2), value);
+        int at = beginAttr(type, 2);
+        Bytes.putU16(buf, at, value);
         return this;
     }
 
     /** A 32-bit attribute in the host's order (such as {@code IFLA_MTU}, an ifindex, an fd). */
     public MessageBuilder attrU32(int type, int value) {
-        Bytes.putU32(buf, beginAttr(type, 4), value);
+        int at = beginAttr(type, 4);
+        Bytes.putU32(buf, at, value);
         return this;
     }
 
     /** A 64-bit attribute in the host's order. */
     public MessageBuilder attrU64(int type, long value) {
-        Bytes.putU64(buf, beginAttr(type, 8), value);
+        int at = beginAttr(type, 8);
+        Bytes.putU64(buf, at, value);
         return this;
     }
 
     /** A 16-bit attribute in network order. */
     public MessageBuilder attrBe16(int type, int value) {
-        Bytes.putBe16(buf, beginAttr(type, 2), value);
+        int at = beginAttr(type, 2);
+        Bytes.putBe16(buf, at, value);
         return this;
     }
 
     /** A 32-bit attribute in network order. */
     public MessageBuilder attrBe32(int type, int value) {
-        Bytes.putBe32(buf, beginAttr(type, 4), value);
+        int at = beginAttr(type, 4);
+        Bytes.putBe32(buf, at, value);
         return this;
     }
 
     /** A 64-bit attribute in network order. */
     public MessageBuilder attrBe64(int type, long value) {
-        Bytes.putBe64(buf, beginAttr(type, 8), value);
+        int at = beginAttr(type, 8);
+        Bytes.putBe64(buf, at, value);
         return this;
     }
 
