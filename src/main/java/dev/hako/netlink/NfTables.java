@@ -109,7 +109,7 @@ public final class NfTables implements AutoCloseable {
     /** Creates hako's table and its three chains where missing; does nothing when they are there. */
     public void ensureTable() throws IOException {
         NftBatch batch = new NftBatch();
-        addTableAndChains(batch, NftChain.values());
+        addTableAndChains(batch);
         run(batch);
     }
 
@@ -124,7 +124,7 @@ public final class NfTables implements AutoCloseable {
         List<NftExpression> rule = NftRules.publishedPort(port);
         String comment = owner.comment();
         NftBatch batch = new NftBatch();
-        addTableAndChains(batch, NftChain.PREROUTING, NftChain.OUTPUT);
+        addTableAndChains(batch);
         int first = batch.size();
         batch.add(newRule(NftChain.PREROUTING, rule, comment, port.toString()));
         batch.add(newRule(NftChain.OUTPUT, rule, comment, port.toString()));
@@ -145,8 +145,8 @@ public final class NfTables implements AutoCloseable {
     }
 
     /**
-     * Appends a rule of {@code expressions} to {@code chain} (made if missing, with the
-     * table), with {@code comment} as its userdata.
+     * Appends a rule of {@code expressions} to {@code chain} (the table and its chains made
+     * if missing), with {@code comment} as its userdata.
      *
      * @param what what the rule does, for error messages
      * @return the rule's handle, from the kernel's echo
@@ -154,7 +154,7 @@ public final class NfTables implements AutoCloseable {
     public NftRule.Handle addRule(NftChain chain, List<NftExpression> expressions, String comment, String what)
             throws IOException {
         NftBatch batch = new NftBatch();
-        addTableAndChains(batch, chain);
+        addTableAndChains(batch);
         int at = batch.size();
         batch.add(newRule(chain, expressions, comment, what));
         return echoedHandle(run(batch).get(at), chain);
@@ -319,11 +319,12 @@ public final class NfTables implements AutoCloseable {
         }
     }
 
-    private static void addTableAndChains(NftBatch batch, NftChain... chains) {
+    /** The table and all three chains, so that hako's table always has its whole shape. */
+    private static void addTableAndChains(NftBatch batch) {
         MessageBuilder table = NftBatch.message(linux_h.NFT_MSG_NEWTABLE(), linux_h.NLM_F_CREATE(), FAMILY);
         table.attrString(linux_h.NFTA_TABLE_NAME(), TABLE);
         batch.add(table.build("NFT_MSG_NEWTABLE ip " + TABLE));
-        for (NftChain chain : chains) {
+        for (NftChain chain : NftChain.values()) {
             batch.add(newChain(chain));
         }
     }
