@@ -57,7 +57,7 @@ class NfTablesIT {
     @Test
     void tableChainsAndRulesAreExactlyWhatNftMakesOfTheSameRules() throws Exception {
         NftOwner owner = new NftOwner("c1", 4242, 99);
-        try (TestNamespace ours = Tools.namespace(); TestNamespace nfts = Tools.namespace()) {
+        try (ToolNamespace ours = ToolNamespace.create(); ToolNamespace nfts = ToolNamespace.create()) {
             List<NftRule.Handle> handles = new ArrayList<>();
             try (NfTables t = NfTables.openIn(ours.fd())) {
                 t.ensureTable();
@@ -88,7 +88,7 @@ class NfTablesIT {
 
     @Test
     void anExistingTableIsTakenAsItIsAndCreationIsIdempotent() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             Tools.nftScript(ns, "add table ip hako\n"
                     + "add chain ip hako prerouting { type nat hook prerouting priority dstnat; }\n"
                     + "add chain ip hako output { type nat hook output priority -100; }\n"
@@ -108,7 +108,7 @@ class NfTablesIT {
 
     @Test
     void aForeignChainInTheWayIsReportedAndNothingChanges() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             Tools.nftScript(ns, "add table ip hako\n"
                     + "add chain ip hako prerouting { type filter hook prerouting priority 0; }\n");
             JsonNode before = Tools.ruleset(ns);
@@ -123,7 +123,7 @@ class NfTablesIT {
 
     @Test
     void rulesAreListedAndDeletedByHandle() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             try (NfTables t = NfTables.openIn(ns.fd())) {
                 NftOwner me = NftOwner.current("c4");
                 NftRule.Handle masq = t.addMasquerade(me, SUBNET, "hkt-br0");
@@ -162,7 +162,7 @@ class NfTablesIT {
 
     @Test
     void theSweepDeletesTheRulesOfDeadOwnersOnly() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             try (NfTables t = NfTables.openIn(ns.fd())) {
                 NftOwner alive = NftOwner.current("alive");
                 NftOwner dead = deadOwner("dead");
@@ -194,7 +194,7 @@ class NfTablesIT {
 
     @Test
     void twoHundredAddDeleteCyclesLeaveNoRuleAndNoDescriptor() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             try (NfTables t = NfTables.openIn(ns.fd())) {
                 NftOwner me = NftOwner.current("cycle");
                 t.ensureTable();
@@ -220,7 +220,7 @@ class NfTablesIT {
     void racingClientsShareOneTableWithoutFailing() throws Exception {
         int clients = 4;
         int portsEach = 10;
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             try {
                 CountDownLatch go = new CountDownLatch(1);
@@ -262,7 +262,7 @@ class NfTablesIT {
 
     @Test
     void aKernelWithoutTheSubsystemIsNamed() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             try (NetlinkSocket s = NetlinkSocket.openIn(ns.fd(), linux_h.NETLINK_NETFILTER())) {
                 // no subsystem has this number: the kernel answers as it does without nf_tables
                 NfTablesUnavailableException e = assertThrows(NfTablesUnavailableException.class,
@@ -276,7 +276,7 @@ class NfTablesIT {
 
     @Test
     void badInputIsRefusedBeforeAnythingIsSent() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             try (NfTables t = NfTables.openIn(ns.fd())) {
                 NftOwner me = NftOwner.current("bad");
                 assertThrows(IllegalArgumentException.class, () -> t.addMasquerade(me, SUBNET, "name-longer-than-15"));
@@ -293,7 +293,7 @@ class NfTablesIT {
 
     @Test
     void closeClosesTheSocket() throws Exception {
-        try (TestNamespace ns = Tools.namespace()) {
+        try (ToolNamespace ns = ToolNamespace.create()) {
             int fds = JvmResources.openFds();
             NfTables t = NfTables.openIn(ns.fd());
             assertEquals(fds + 1, JvmResources.openFds());

@@ -22,16 +22,6 @@ final class Tools {
     private Tools() {
     }
 
-    /**
-     * A fresh namespace for a test that runs tools: a process is run first, so that the
-     * JDK's process reaper thread (which outlives each process for a while) is there before
-     * the namespace's leak check takes its snapshot.
-     */
-    static TestNamespace namespace() throws IOException, InterruptedException {
-        run("", List.of("true"));
-        return TestNamespace.create();
-    }
-
     /** Runs {@code command} with {@code stdin}, returns its output; fails the test on a non-zero exit. */
     static String run(String stdin, List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
@@ -53,14 +43,14 @@ final class Tools {
         }
     }
 
-    static List<String> in(TestNamespace ns, String... command) {
+    static List<String> in(ToolNamespace ns, String... command) {
         List<String> all = new ArrayList<>(List.of("nsenter", "--net=" + ns.path()));
         all.addAll(List.of(command));
         return all;
     }
 
     /** {@code nft ARGS} in the namespace. */
-    static String nft(TestNamespace ns, String... args) throws IOException, InterruptedException {
+    static String nft(ToolNamespace ns, String... args) throws IOException, InterruptedException {
         String[] command = new String[args.length + 1];
         command[0] = "nft";
         System.arraycopy(args, 0, command, 1, args.length);
@@ -68,12 +58,12 @@ final class Tools {
     }
 
     /** {@code nft -f -} with {@code script} in the namespace. */
-    static void nftScript(TestNamespace ns, String script) throws IOException, InterruptedException {
+    static void nftScript(ToolNamespace ns, String script) throws IOException, InterruptedException {
         run(script, in(ns, "nft", "-f", "-"));
     }
 
     /** The whole ruleset of the namespace as nft's JSON, without its metainfo. */
-    static JsonNode ruleset(TestNamespace ns) throws IOException, InterruptedException {
+    static JsonNode ruleset(ToolNamespace ns) throws IOException, InterruptedException {
         JsonNode all = JSON.readTree(nft(ns, "-j", "list", "ruleset")).get("nftables");
         List<JsonNode> kept = new ArrayList<>();
         for (JsonNode n : all) {
@@ -85,7 +75,7 @@ final class Tools {
     }
 
     /** The rule objects of the ruleset, in nft's order. */
-    static List<JsonNode> rules(TestNamespace ns) throws IOException, InterruptedException {
+    static List<JsonNode> rules(ToolNamespace ns) throws IOException, InterruptedException {
         List<JsonNode> rules = new ArrayList<>();
         for (JsonNode n : ruleset(ns)) {
             if (n.has("rule")) {
@@ -96,7 +86,7 @@ final class Tools {
     }
 
     /** {@code ip ARGS} in the namespace. */
-    static void ip(TestNamespace ns, String... args) throws IOException, InterruptedException {
+    static void ip(ToolNamespace ns, String... args) throws IOException, InterruptedException {
         String[] command = new String[args.length + 1];
         command[0] = "ip";
         System.arraycopy(args, 0, command, 1, args.length);
