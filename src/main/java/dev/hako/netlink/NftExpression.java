@@ -15,6 +15,13 @@ import java.util.Objects;
  */
 public sealed interface NftExpression {
 
+    /** Where {@code saddr} sits in an IPv4 header ({@code struct iphdr}). */
+    int IPV4_SADDR = linux_h.HAKO_IPHDR_SADDR();
+    /** Where {@code daddr} sits in an IPv4 header. */
+    int IPV4_DADDR = linux_h.HAKO_IPHDR_DADDR();
+    /** The bytes of one register ({@code NFT_REG_SIZE}): the most a cmp or immediate may hold. */
+    int REGISTER_SIZE = linux_h.NFT_REG_SIZE();
+
     /** The expression's name in the kernel ({@code payload}, {@code cmp}, ...). */
     String name();
 
@@ -56,9 +63,6 @@ public sealed interface NftExpression {
         }
     }
 
-    /** The 16 bytes of one legacy register: what a cmp or immediate may hold. */
-    int REGISTER_SIZE = 16;
-
     /**
      * {@code payload load LEN @ BASE + OFFSET => REG}: bytes of the packet's network
      * ({@code NFT_PAYLOAD_NETWORK_HEADER}) or transport header into a register.
@@ -84,9 +88,10 @@ public sealed interface NftExpression {
             return new Payload(linux_h.NFT_PAYLOAD_NETWORK_HEADER(), IPV4_DADDR, length, linux_h.NFT_REG_1());
         }
 
-        /** {@code tcp dport} or {@code udp dport}: both sit at byte 2 of their header. */
-        public static Payload destinationPort() {
-            return new Payload(linux_h.NFT_PAYLOAD_TRANSPORT_HEADER(), L4_DPORT, 2, linux_h.NFT_REG_1());
+        /** {@code tcp dport} or {@code udp dport}. */
+        public static Payload destinationPort(PublishedPort.Protocol protocol) {
+            int offset = protocol == PublishedPort.Protocol.TCP ? linux_h.HAKO_TCPHDR_DEST() : linux_h.HAKO_UDPHDR_DEST();
+            return new Payload(linux_h.NFT_PAYLOAD_TRANSPORT_HEADER(), offset, 2, linux_h.NFT_REG_1());
         }
 
         @Override
@@ -102,17 +107,6 @@ public sealed interface NftExpression {
             m.attrBe32(linux_h.NFTA_PAYLOAD_LEN(), length);
         }
     }
-
-    /*
-     * Offsets inside the IPv4 header (RFC 791) and the TCP/UDP headers (RFC 793, RFC 768):
-     * wire formats, not kernel constants, so no header of the kernel defines them as numbers.
-     */
-    /** Where {@code saddr} sits in an IPv4 header. */
-    int IPV4_SADDR = 12;
-    /** Where {@code daddr} sits in an IPv4 header. */
-    int IPV4_DADDR = 16;
-    /** Where the destination port sits in a TCP or UDP header. */
-    int L4_DPORT = 2;
 
     /** {@code cmp OP REG DATA}: the rule goes on only when the register compares so. */
     record Cmp(int register, int op, byte[] data) implements NftExpression {

@@ -35,7 +35,7 @@ public final class NftRules {
         }
         e.add(new NftExpression.Meta(linux_h.NFT_META_L4PROTO(), linux_h.NFT_REG_1()));
         e.add(NftExpression.Cmp.equal(new byte[] {(byte) port.protocol().number()}));
-        e.add(NftExpression.Payload.destinationPort());
+        e.add(NftExpression.Payload.destinationPort(port.protocol()));
         e.add(NftExpression.Cmp.equal(be16(port.hostPort())));
         e.add(new NftExpression.Immediate(linux_h.NFT_REG_1(), port.containerAddress().getAddress()));
         e.add(new NftExpression.Immediate(linux_h.NFT_REG_2(), be16(port.containerPort())));

@@ -139,6 +139,9 @@ class NfTablesIT {
                 assertEquals(before, Tools.ruleset(ns), "deleting by handle leaves the chains as before");
                 assertFalse(t.deleteRule(port.get(0)), "a rule gone already");
                 assertEquals(0, t.deleteRules(port));
+                List<NftRule.Handle> again = t.addPublishedPort(me, ALL);
+                assertTrue(t.deleteRule(again.get(1)));
+                assertEquals(1, t.deleteRules(again), "one gone already, the other deleted");
                 assertEquals(List.of(), t.listRules(NftChain.OUTPUT));
                 assertTrue(t.deleteTable());
                 assertFalse(t.deleteTable());
@@ -256,6 +259,55 @@ class NfTablesIT {
             } finally {
                 pool.shutdownNow();
                 assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    void jvmsThatRaceAndCrashLeaveRulesTheSweepRemoves() throws Exception {
+        int children = 3;
+        int portsEach = 15;
+        try (ToolNamespace ns = ToolNamespace.create()) {
+            List<Process> jvms = new ArrayList<>();
+            try {
+                for (int c = 0; c < children; c++) {
+                    List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + ns.path()));
+                    command.addAll(dev.hako.testing.ChildJvm.command(RacingJvm.class, "jvm" + c,
+                            Integer.toString(20000 + c * 100), Integer.toString(portsEach)));
+                    jvms.add(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+                }
+                Set<NftRule.Handle> handles = new HashSet<>();
+                try (NfTables t = NfTables.openIn(ns.fd())) {
+                    NftOwner me = NftOwner.current("parent");
+                    List<NftRule.Handle> mine = new ArrayList<>();
+                    for (int i = 0; i < portsEach; i++) {
+                        mine.addAll(t.addPublishedPort(me, PublishedPort.of(PublishedPort.Protocol.TCP, 30000 + i, "172.29.0.3", 80)));
+                    }
+                    handles.addAll(mine);
+                    for (Process p : jvms) {
+                        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                        assertEquals(0, p.exitValue());
+                        for (String line : out.strip().split("\n")) {
+                            String[] f = line.split(" ");
+                            handles.add(new NftRule.Handle(f[0], Long.parseLong(f[1])));
+                        }
+                    }
+                    int total = (children + 1) * portsEach * 2;
+                    assertEquals(total, handles.size(), "every rule of every JVM, each handle distinct");
+                    assertEquals(total, t.listRules().size());
+                    assertEquals(total, Tools.rules(ns).size());
+
+                    List<NftRule> swept = t.sweep();
+                    assertEquals(children * portsEach * 2, swept.size());
+                    assertTrue(swept.stream().allMatch(r -> r.owner().orElseThrow().containerId().startsWith("jvm")));
+                    assertEquals(Set.copyOf(mine), Set.copyOf(t.listRules().stream().map(NftRule::toHandle).toList()));
+                }
+            } finally {
+                for (Process p : jvms) {
+                    p.destroyForcibly();
+                    p.waitFor();
+                }
             }
         }
     }

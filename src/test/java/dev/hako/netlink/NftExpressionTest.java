@@ -55,7 +55,10 @@ class NftExpressionTest {
                 be32(linux_h.NFTA_PAYLOAD_DREG(), REG1),
                 be32(linux_h.NFTA_PAYLOAD_BASE(), linux_h.NFT_PAYLOAD_TRANSPORT_HEADER()),
                 be32(linux_h.NFTA_PAYLOAD_OFFSET(), 2),
-                be32(linux_h.NFTA_PAYLOAD_LEN(), 2)), encoded(NftExpression.Payload.destinationPort()));
+                be32(linux_h.NFTA_PAYLOAD_LEN(), 2)), encoded(NftExpression.Payload.destinationPort(PublishedPort.Protocol.TCP)));
+        // TCP's and UDP's destination port both sit at byte 2 (RFC 793, RFC 768)
+        assertEquals(NftExpression.Payload.destinationPort(PublishedPort.Protocol.TCP),
+                NftExpression.Payload.destinationPort(PublishedPort.Protocol.UDP));
     }
 
     @Test
