@@ -230,3 +230,27 @@ enum {
     HAKO_RTM_TYPE = offsetof(struct rtmsg, rtm_type),
     HAKO_RTM_FLAGS = offsetof(struct rtmsg, rtm_flags),
 };
+
+/* nftables (dev.hako.netlink): nfnetlink's batches and family header, nf_tables' messages,
+ * attributes and expressions, the hooks and NAT priorities of IPv4, NAT range flags, and the
+ * IPv4, TCP and UDP header fields that rules match */
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+
+enum {
+    /* where nft's payload loads of ip saddr/daddr and tcp/udp dport read */
+    HAKO_IPHDR_SADDR = offsetof(struct iphdr, saddr),
+    HAKO_IPHDR_DADDR = offsetof(struct iphdr, daddr),
+    HAKO_TCPHDR_DEST = offsetof(struct tcphdr, dest),
+    HAKO_UDPHDR_DEST = offsetof(struct udphdr, dest),
+    HAKO_NFGENMSG_SIZE = sizeof(struct nfgenmsg),
+    HAKO_NFGEN_FAMILY = offsetof(struct nfgenmsg, nfgen_family),
+    HAKO_NFGEN_VERSION = offsetof(struct nfgenmsg, version),
+    HAKO_NFGEN_RES_ID = offsetof(struct nfgenmsg, res_id),
+};
