@@ -151,49 +151,49 @@ public final class MessageBuilder {
 
     /** A one-byte attribute. */
     public MessageBuilder attrU8(int type, int value) {
-        int at = beginAttr(type, 1); // before reading buf: beginAttr may replace the array
+        int at = beginAttr(type, 1); // first: it may grow buf, which the array access would read before it
         buf[at] = (byte) value;
         return this;
     }
 
     /** A 16-bit attribute in the host's order. */
     public MessageBuilder attrU16(int type, int value) {
-        int at = beginAttr(type, 2);
+        int at = beginAttr(type, 2); // first: it may grow buf
         Bytes.putU16(buf, at, value);
         return this;
     }
 
     /** A 32-bit attribute in the host's order (such as {@code IFLA_MTU}, an ifindex, an fd). */
     public MessageBuilder attrU32(int type, int value) {
-        int at = beginAttr(type, 4);
+        int at = beginAttr(type, 4); // first: it may grow buf
         Bytes.putU32(buf, at, value);
         return this;
     }
 
     /** A 64-bit attribute in the host's order. */
     public MessageBuilder attrU64(int type, long value) {
-        int at = beginAttr(type, 8);
+        int at = beginAttr(type, 8); // first: it may grow buf
         Bytes.putU64(buf, at, value);
         return this;
     }
 
     /** A 16-bit attribute in network order. */
     public MessageBuilder attrBe16(int type, int value) {
-        int at = beginAttr(type, 2);
+        int at = beginAttr(type, 2); // first: it may grow buf
         Bytes.putBe16(buf, at, value);
         return this;
     }
 
     /** A 32-bit attribute in network order. */
     public MessageBuilder attrBe32(int type, int value) {
-        int at = beginAttr(type, 4);
+        int at = beginAttr(type, 4); // first: it may grow buf
         Bytes.putBe32(buf, at, value);
         return this;
     }
 
     /** A 64-bit attribute in network order. */
     public MessageBuilder attrBe64(int type, long value) {
-        int at = beginAttr(type, 8);
+        int at = beginAttr(type, 8); // first: it may grow buf
         Bytes.putBe64(buf, at, value);
         return this;
     }
@@ -210,6 +210,21 @@ public final class MessageBuilder {
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         int at = beginAttr(type, utf8.length + 1);
         System.arraycopy(utf8, 0, buf, at, utf8.length);
+        return this;
+    }
+
+    /**
+     * Writes {@code struct} as it is, padded to 4, where the next attribute would go: for a
+     * nest whose payload starts with a C struct before its attributes, such as
+     * {@code VETH_INFO_PEER}, which holds the peer's {@code struct ifinfomsg}.
+     */
+    public MessageBuilder struct(byte[] struct) {
+        if (built) {
+            throw new IllegalStateException("the message was already built");
+        }
+        int at = length;
+        reserve(Netlink.align(struct.length));
+        System.arraycopy(struct, 0, buf, at, struct.length);
         return this;
     }
 
