@@ -247,7 +247,18 @@ final class ConfigRules {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Network.bridge().subnet(\"" + b.subnet() + "\"): " + e.getMessage(), e);
         }
-        return new NetworkPlan.Bridged(b.name(), subnet, b.isolated(), b.outbound(), ports, dns);
+        for (String uplink : b.uplinks()) {
+            try {
+                InterfaceName.validate(uplink);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Network.bridge().outboundVia(\"" + uplink + "\"): " + e.getMessage(), e);
+            }
+            if (uplink.equals(b.name())) {
+                throw new IllegalArgumentException("Network.bridge().outboundVia(\"" + uplink + "\") names the bridge"
+                        + " itself: name the host interfaces beyond it");
+            }
+        }
+        return new NetworkPlan.Bridged(b.name(), subnet, b.isolated(), b.outbound(), b.uplinks(), ports, dns);
     }
 
     private static String describe(Network n) {

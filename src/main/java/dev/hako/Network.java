@@ -1,5 +1,6 @@
 package dev.hako;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -74,37 +75,58 @@ public sealed interface Network {
      * bridge takes the first address, containers the others), whether containers on it are
      * kept from reaching each other ({@code isolated}: the bridge ports are isolated, as
      * Docker's {@code enable_icc=false}), and whether containers may reach beyond the host
-     * ({@code outbound}: the subnet is masqueraded and the host forwards for the bridge,
-     * which is enabled only then). Checked when the container is built.
+     * ({@code outbound}: masqueraded, with IPv4 forwarding enabled for the bridge and its
+     * uplinks, and only then), through {@code uplinks} only when any are named (else
+     * through the interfaces of the host's default routes, as Docker does). Checked when the
+     * container is built.
      */
-    record Bridge(String name, String subnet, boolean isolated, boolean outbound) implements Network {
+    record Bridge(String name, String subnet, boolean isolated, boolean outbound, List<String> uplinks)
+            implements Network {
         public static final String DEFAULT_NAME = "hako0";
         public static final String DEFAULT_SUBNET = "172.29.0.0/16";
-        static final Bridge DEFAULT = new Bridge(DEFAULT_NAME, DEFAULT_SUBNET, false, false);
+        static final Bridge DEFAULT = new Bridge(DEFAULT_NAME, DEFAULT_SUBNET, false, false, List.of());
 
         public Bridge {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(subnet, "subnet");
+            uplinks = List.copyOf(uplinks);
         }
 
         /** This bridge under another name, e.g. {@code hako1}: a network of its own. */
         public Bridge named(String name) {
-            return new Bridge(name, subnet, isolated, outbound);
+            return new Bridge(name, subnet, isolated, outbound, uplinks);
         }
 
         /** This bridge with another subnet, e.g. {@code 10.77.0.0/24}. */
         public Bridge subnet(String subnet) {
-            return new Bridge(name, subnet, isolated, outbound);
+            return new Bridge(name, subnet, isolated, outbound, uplinks);
         }
 
         /** Containers on this bridge cannot reach each other (only the host and, with outbound, beyond). */
         public Bridge isolated(boolean isolated) {
-            return new Bridge(name, subnet, isolated, outbound);
+            return new Bridge(name, subnet, isolated, outbound, uplinks);
         }
 
-        /** Containers on this bridge reach beyond the host, masqueraded as the host. */
+        /**
+         * Containers on this bridge reach beyond the host, masqueraded as the host, through
+         * the interfaces of the host's default routes (forwarding is enabled on those and
+         * the bridge). Off by default: a container then reaches the host and its bridge only.
+         */
         public Bridge outbound(boolean outbound) {
-            return new Bridge(name, subnet, isolated, outbound);
+            return new Bridge(name, subnet, isolated, outbound, outbound ? uplinks : List.of());
+        }
+
+        /**
+         * Containers on this bridge reach beyond the host through these host interfaces and
+         * no other: masqueraded as they leave by one of them, forwarding enabled on those and
+         * the bridge only, and what the bridge would forward elsewhere dropped.
+         */
+        public Bridge outboundVia(String... uplinks) {
+            if (uplinks.length == 0) {
+                throw new IllegalArgumentException("outboundVia() needs at least one host interface; outbound(true)"
+                        + " uses the host's default routes");
+            }
+            return new Bridge(name, subnet, isolated, true, List.of(uplinks));
         }
     }
 }

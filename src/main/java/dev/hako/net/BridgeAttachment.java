@@ -6,6 +6,7 @@ import dev.hako.linux.linux_h;
 import dev.hako.netlink.InterfaceSetup;
 import dev.hako.netlink.Link;
 import dev.hako.netlink.NetlinkException;
+import dev.hako.netlink.NftRule;
 import dev.hako.netlink.RouteNetlink;
 import dev.hako.netlink.RouteRequests;
 import dev.hako.netlink.VethPair;
@@ -47,15 +48,17 @@ public final class BridgeAttachment implements AutoCloseable {
     private final String hostVeth;
     private final List<PortMapping> published;
     private final List<AutoCloseable> forwarders;
+    private final List<NftRule.Handle> rules;
     private boolean closed;
 
     private BridgeAttachment(AddressLeases leases, AddressLease lease, String hostVeth, List<PortMapping> published,
-                             List<AutoCloseable> forwarders) {
+                             List<AutoCloseable> forwarders, List<NftRule.Handle> rules) {
         this.leases = leases;
         this.lease = lease;
         this.hostVeth = hostVeth;
         this.published = List.copyOf(published);
         this.forwarders = forwarders;
+        this.rules = List.copyOf(rules);
     }
 
     /**
@@ -71,6 +74,7 @@ public final class BridgeAttachment implements AutoCloseable {
         AddressLease lease = leases.lease(pid, containerId);
         String hostVeth = null;
         List<AutoCloseable> forwarders = new ArrayList<>();
+        List<NftRule.Handle> rules = List.of();
         int netns = -1;
         try {
             netns = Namespaces.open(pid, pidfd, "net");
@@ -93,8 +97,10 @@ public final class BridgeAttachment implements AutoCloseable {
                         : TcpProxy.start(port, target));
                 published.add(port.mapping().withHostPort(port.port()));
             }
-            return new BridgeAttachment(leases, lease, hostVeth, published, forwarders);
+            rules = BridgeRules.add(plan, lease.address(), published, pid, containerId);
+            return new BridgeAttachment(leases, lease, hostVeth, published, forwarders, rules);
         } catch (IOException | RuntimeException e) {
+            BridgeRules.delete(rules, e);
             undo(leases, lease, hostVeth, forwarders, e);
             throw e;
         } finally {
@@ -170,6 +176,7 @@ public final class BridgeAttachment implements AutoCloseable {
         }
         closed = true;
         IOException failure = new IOException("detaching from the bridge left something behind");
+        BridgeRules.delete(rules, failure);
         undo(leases, lease, null, forwarders, failure);
         if (failure.getSuppressed().length > 0) {
             throw failure;

@@ -37,11 +37,13 @@ public sealed interface NetworkPlan {
     /**
      * A veth on the bridge {@code bridge} with an address of {@code subnet}; {@code ports}
      * published from the host; {@code dns} the nameservers of its resolv.conf (empty: the
-     * host's that a container can reach).
+     * host's that a container can reach); with {@code outbound}, forwarded beyond the host
+     * through {@code uplinks} (empty: the interfaces of the host's default routes).
      */
-    record Bridged(String bridge, Ipv4Subnet subnet, boolean isolated, boolean outbound, List<PortMapping> ports,
-                   List<String> dns) implements NetworkPlan {
+    record Bridged(String bridge, Ipv4Subnet subnet, boolean isolated, boolean outbound, List<String> uplinks,
+                   List<PortMapping> ports, List<String> dns) implements NetworkPlan {
         public Bridged {
+            uplinks = List.copyOf(uplinks);
             ports = List.copyOf(ports);
             dns = List.copyOf(dns);
         }

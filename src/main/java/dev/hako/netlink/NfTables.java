@@ -145,6 +145,35 @@ public final class NfTables implements AutoCloseable {
     }
 
     /**
+     * The rules of a container on {@code bridge} that reaches beyond the host through
+     * {@code uplinks} only: its traffic masqueraded as it leaves by one of them, accepted in
+     * the forward chain towards them, and dropped towards anything else. Returns the
+     * handles, in the order added.
+     */
+    public List<NftRule.Handle> addOutboundVia(NftOwner owner, Ipv4Prefix source, String bridge, List<String> uplinks)
+            throws IOException {
+        List<NftRule.Handle> handles = new ArrayList<>();
+        try {
+            for (String uplink : uplinks) {
+                handles.add(addRule(NftChain.POSTROUTING, NftRules.masqueradeVia(source, uplink), owner.comment(),
+                        "masquerade " + source + " via " + uplink));
+                handles.add(addRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, uplink), owner.comment(),
+                        "forward " + source + " from " + bridge + " to " + uplink));
+            }
+            handles.add(addRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, null), owner.comment(),
+                    "drop what else " + source + " would have forwarded from " + bridge));
+            return handles;
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteRules(handles);
+            } catch (IOException | RuntimeException x) {
+                e.addSuppressed(x);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Appends a rule of {@code expressions} to {@code chain} (the table and its chains made
      * if missing), with {@code comment} as its userdata.
      *
@@ -319,7 +348,7 @@ public final class NfTables implements AutoCloseable {
         }
     }
 
-    /** The table and all three chains, so that hako's table always has its whole shape. */
+    /** The table and all its chains, so that hako's table always has its whole shape. */
     private static void addTableAndChains(NftBatch batch) {
         MessageBuilder table = NftBatch.message(linux_h.NFT_MSG_NEWTABLE(), linux_h.NLM_F_CREATE(), FAMILY);
         table.attrString(linux_h.NFTA_TABLE_NAME(), TABLE);
@@ -337,7 +366,7 @@ public final class NfTables implements AutoCloseable {
         m.attrBe32(linux_h.NFTA_HOOK_HOOKNUM(), chain.hook());
         m.attrBe32(linux_h.NFTA_HOOK_PRIORITY(), chain.priority());
         m.endNested(hook);
-        m.attrString(linux_h.NFTA_CHAIN_TYPE(), NftChain.TYPE);
+        m.attrString(linux_h.NFTA_CHAIN_TYPE(), chain.type());
         return m.build("NFT_MSG_NEWCHAIN ip " + TABLE + " " + chain.chainName() + " (" + chain.declaration() + ")");
     }
 

@@ -223,8 +223,9 @@ public sealed interface NftExpression {
     record Meta(int key, int register) implements NftExpression {
         public Meta {
             requireRegister(register);
-            if (key != linux_h.NFT_META_L4PROTO() && key != linux_h.NFT_META_OIFNAME()) {
-                throw new IllegalArgumentException("meta key " + key + " is not one hako uses (l4proto, oifname)");
+            if (key != linux_h.NFT_META_L4PROTO() && key != linux_h.NFT_META_OIFNAME()
+                    && key != linux_h.NFT_META_IIFNAME()) {
+                throw new IllegalArgumentException("meta key " + key + " is not one hako uses (l4proto, oifname, iifname)");
             }
         }
 
@@ -351,6 +352,34 @@ public sealed interface NftExpression {
         @Override
         public void encodeData(MessageBuilder m) {
             // no attributes: nft still sends the (empty) data nest
+        }
+    }
+
+    /** {@code drop} (or another verdict): an immediate into the verdict register, as nft writes it. */
+    record Verdict(int code) implements NftExpression {
+        /** {@code drop}. */
+        public static Verdict drop() {
+            return new Verdict(linux_h.NF_DROP());
+        }
+
+        /** {@code accept}. */
+        public static Verdict accept() {
+            return new Verdict(linux_h.NF_ACCEPT());
+        }
+
+        @Override
+        public String name() {
+            return "immediate";
+        }
+
+        @Override
+        public void encodeData(MessageBuilder m) {
+            m.attrBe32(linux_h.NFTA_IMMEDIATE_DREG(), linux_h.NFT_REG_VERDICT());
+            int data = m.beginNested(nested(linux_h.NFTA_IMMEDIATE_DATA()));
+            int verdict = m.beginNested(nested(linux_h.NFTA_DATA_VERDICT()));
+            m.attrBe32(linux_h.NFTA_VERDICT_CODE(), code);
+            m.endNested(verdict);
+            m.endNested(data);
         }
     }
 }

@@ -55,6 +55,39 @@ public final class NftRules {
     }
 
     /**
+     * The masquerade rule of a container that reaches beyond the host through
+     * {@code uplink} only: {@code ip saddr PREFIX oifname UPLINK masquerade}.
+     */
+    public static List<NftExpression> masqueradeVia(Ipv4Prefix source, String uplink) {
+        List<NftExpression> e = new ArrayList<>();
+        prefix(e, NftExpression.IPV4_SADDR, source, true);
+        e.add(new NftExpression.Meta(linux_h.NFT_META_OIFNAME(), linux_h.NFT_REG_1()));
+        e.add(NftExpression.Cmp.equal(interfaceName(uplink)));
+        e.add(new NftExpression.Masquerade());
+        return List.copyOf(e);
+    }
+
+    /**
+     * In the forward chain: {@code iifname BRIDGE ip saddr PREFIX oifname UPLINK accept} when
+     * {@code uplink} is given, else {@code iifname BRIDGE ip saddr PREFIX drop}: a container's
+     * forwarded traffic leaves by its uplinks and nowhere else.
+     */
+    public static List<NftExpression> forwardFrom(String bridge, Ipv4Prefix source, String uplink) {
+        List<NftExpression> e = new ArrayList<>();
+        e.add(new NftExpression.Meta(linux_h.NFT_META_IIFNAME(), linux_h.NFT_REG_1()));
+        e.add(NftExpression.Cmp.equal(interfaceName(bridge)));
+        prefix(e, NftExpression.IPV4_SADDR, source, true);
+        if (uplink != null) {
+            e.add(new NftExpression.Meta(linux_h.NFT_META_OIFNAME(), linux_h.NFT_REG_1()));
+            e.add(NftExpression.Cmp.equal(interfaceName(uplink)));
+            e.add(NftExpression.Verdict.accept());
+        } else {
+            e.add(NftExpression.Verdict.drop());
+        }
+        return List.copyOf(e);
+    }
+
+    /**
      * Matches the address at {@code offset} of the IPv4 header against {@code prefix}: a
      * prefix of whole bytes loads just those bytes, any other loads all four and masks
      * them, as nft does.

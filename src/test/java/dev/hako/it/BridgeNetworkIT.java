@@ -87,15 +87,19 @@ class BridgeNetworkIT {
     void closeLeavesNoVethNoLeaseAndFreesThePort() throws Exception {
         int port;
         String veth;
+        String id;
         try (Container c = builder().network(NET).publish("0:80").command("sleep", "60").build()) {
             ContainerProcess p = c.start();
+            id = c.id();
             port = p.hostPort(80);
+            assertTrue(nftRules().contains("container=" + id + " "), "a DNAT rule names the container: " + nftRules());
             veth = "hkv" + p.pid();
             assertTrue(links().contains(veth), links().toString());
             assertFalse(leases("hktb0").isEmpty());
         }
         awaitGone(veth); // with the network namespace, which the kernel tears down in the background
         assertEquals(List.of(), leases("hktb0"));
+        assertFalse(nftRules().contains("container=" + id + " "), "the container's DNAT rules are gone: " + nftRules());
         try (ServerSocket again = new ServerSocket(port)) {
             assertEquals(port, again.getLocalPort());
         }
@@ -213,6 +217,13 @@ class BridgeNetworkIT {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
         }
+    }
+
+    /** hako's nftables table as nft lists it (rules carry their owner in a comment), or "" without one. */
+    private static String nftRules() throws Exception {
+        Process p = new ProcessBuilder("nft", "list", "table", "ip", "hako").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor() == 0 ? out : "";
     }
 
     private static void run(String... command) throws Exception {

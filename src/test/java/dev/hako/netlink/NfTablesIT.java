@@ -40,6 +40,7 @@ class NfTablesIT {
                 + "add chain ip hako prerouting { type nat hook prerouting priority dstnat; }\n"
                 + "add chain ip hako output { type nat hook output priority -100; }\n"
                 + "add chain ip hako postrouting { type nat hook postrouting priority srcnat; }\n"
+                + "add chain ip hako forward { type filter hook forward priority filter; }\n"
                 + "add rule ip hako prerouting ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080"
                 + " dnat to 172.29.0.2:80 comment \"" + comment + "\"\n"
                 + "add rule ip hako output ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080"
@@ -51,7 +52,12 @@ class NfTablesIT {
                 + "add rule ip hako postrouting ip saddr 172.29.0.0/16 oifname != \"hkt-br0\" masquerade comment \""
                 + comment + "\"\n"
                 + "add rule ip hako postrouting ip saddr 172.16.0.0/12 oifname != \"hkt-br1\" masquerade comment \""
-                + comment + "\"\n";
+                + comment + "\"\n"
+                + "add rule ip hako postrouting ip saddr 172.29.0.5 oifname \"hkt-up0\" masquerade comment \""
+                + comment + "\"\n"
+                + "add rule ip hako forward iifname \"hkt-br0\" ip saddr 172.29.0.5 oifname \"hkt-up0\" accept comment \""
+                + comment + "\"\n"
+                + "add rule ip hako forward iifname \"hkt-br0\" ip saddr 172.29.0.5 drop comment \"" + comment + "\"\n";
     }
 
     @Test
@@ -65,11 +71,12 @@ class NfTablesIT {
                 handles.addAll(t.addPublishedPort(owner, ONE));
                 handles.add(t.addMasquerade(owner, SUBNET, "hkt-br0"));
                 handles.add(t.addMasquerade(owner, ODD_SUBNET, "hkt-br1"));
+                handles.addAll(t.addOutboundVia(owner, Ipv4Prefix.parse("172.29.0.5/32"), "hkt-br0", List.of("hkt-up0")));
             }
             Tools.nftScript(nfts, nftRules(owner.comment()));
             JsonNode mine = Tools.ruleset(ours);
             assertEquals(Tools.ruleset(nfts), mine, "nft's view of hako's rules and of nft's own");
-            assertEquals(1 + 3 + 6, mine.size(), mine.toString());
+            assertEquals(1 + NftChain.values().length + 9, mine.size(), mine.toString());
             // the handles returned are those nft shows, in the order added
             List<NftRule.Handle> shown = new ArrayList<>();
             for (JsonNode rule : Tools.rules(ours)) {
@@ -77,7 +84,8 @@ class NfTablesIT {
                 shown.add(new NftRule.Handle(rule.get("chain").asText(), rule.get("handle").asLong()));
             }
             assertEquals(Set.copyOf(handles), Set.copyOf(shown));
-            assertEquals(List.of("prerouting", "output", "prerouting", "output", "postrouting", "postrouting"),
+            assertEquals(List.of("prerouting", "output", "prerouting", "output", "postrouting", "postrouting",
+                            "postrouting", "forward", "forward"),
                     handles.stream().map(NftRule.Handle::chain).toList());
             String text = Tools.nft(ours, "list", "table", "ip", "hako");
             assertTrue(text.contains("ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to 172.29.0.2:80"
@@ -92,7 +100,8 @@ class NfTablesIT {
             Tools.nftScript(ns, "add table ip hako\n"
                     + "add chain ip hako prerouting { type nat hook prerouting priority dstnat; }\n"
                     + "add chain ip hako output { type nat hook output priority -100; }\n"
-                    + "add chain ip hako postrouting { type nat hook postrouting priority srcnat; }\n");
+                    + "add chain ip hako postrouting { type nat hook postrouting priority srcnat; }\n"
+                + "add chain ip hako forward { type filter hook forward priority filter; }\n");
             JsonNode before = Tools.ruleset(ns);
             try (NfTables t = NfTables.openIn(ns.fd())) {
                 t.ensureTable();
@@ -255,7 +264,7 @@ class NfTablesIT {
                 for (JsonNode n : Tools.ruleset(ns)) {
                     chains += n.has("chain") ? 1 : 0;
                 }
-                assertEquals(3, chains, "each chain once");
+                assertEquals(NftChain.values().length, chains, "each chain once");
             } finally {
                 pool.shutdownNow();
                 assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));

@@ -1,0 +1,149 @@
+package dev.hako.net;
+
+import dev.hako.linux.linux_h;
+import dev.hako.netlink.Ipv4Prefix;
+import dev.hako.netlink.Link;
+import dev.hako.netlink.NfTables;
+import dev.hako.netlink.NftOwner;
+import dev.hako.netlink.NftRule;
+import dev.hako.netlink.PublishedPort;
+import dev.hako.netlink.Route;
+import dev.hako.netlink.RouteNetlink;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A bridged container's rules in hako's own nftables table ({@link NfTables}): the DNAT
+ * of its published ports for traffic to the host's non-loopback addresses (which keeps the
+ * client's address, unlike the user-space forwarding that serves 127.0.0.1), and, when it
+ * may reach beyond the host, its masquerading and forward filter. Every rule names the
+ * container's first process (pid and start time), so the sweep that the first bridged start
+ * of each JVM runs removes the rules of containers that are gone, also after a crash.
+ */
+final class BridgeRules {
+    private static final Path CONF = Path.of("/proc/sys/net/ipv4/conf");
+    private static NfTables host;
+
+    private BridgeRules() {
+    }
+
+    /** The host's table, opened (and swept) once per JVM. */
+    private static synchronized NfTables host() throws IOException {
+        if (host == null) {
+            NfTables t = NfTables.open();
+            t.sweep();
+            host = t;
+        }
+        return host;
+    }
+
+    /**
+     * Adds the rules of the container {@code pid} at {@code address}; on failure, removes the
+     * ones added before the exception propagates.
+     */
+    static List<NftRule.Handle> add(NetworkPlan.Bridged plan, Ipv4Address address, List<PortMapping> published,
+                                    long pid, String containerId) throws IOException {
+        List<PublishedPort> dnat = new ArrayList<>();
+        for (PortMapping m : published) {
+            if (m.hostAddress() instanceof Inet4Address a && !a.isLoopbackAddress()) {
+                PublishedPort.Protocol protocol = m.protocol() == Protocol.UDP ? PublishedPort.Protocol.UDP
+                        : PublishedPort.Protocol.TCP;
+                dnat.add(new PublishedPort(protocol, m.allAddresses() ? Optional.empty() : Optional.of(a), m.hostPort(),
+                        address.toInetAddress(), m.containerPort()));
+            }
+        }
+        if (dnat.isEmpty() && !plan.outbound()) {
+            return List.of();
+        }
+        ProcessIdentity id = ProcessIdentity.of(pid).orElseThrow(() -> new IOException("container " + containerId
+                + ": its first process " + pid + " is gone before its network rules could be added"));
+        NftOwner owner = new NftOwner(containerId, pid, id.startTime());
+        NfTables table = host();
+        List<NftRule.Handle> handles = new ArrayList<>();
+        try {
+            for (PublishedPort p : dnat) {
+                handles.addAll(table.addPublishedPort(owner, p));
+            }
+            if (plan.outbound()) {
+                Ipv4Prefix self = Ipv4Prefix.parse(address + "/32");
+                if (plan.uplinks().isEmpty()) {
+                    handles.add(table.addMasquerade(owner, self, plan.bridge()));
+                    enableForwarding(plan.bridge(), defaultRouteInterfaces());
+                } else {
+                    requireInterfaces(plan.uplinks());
+                    handles.addAll(table.addOutboundVia(owner, self, plan.bridge(), plan.uplinks()));
+                    enableForwarding(plan.bridge(), plan.uplinks());
+                }
+            }
+            return handles;
+        } catch (IOException | RuntimeException e) {
+            delete(handles, e);
+            throw e;
+        }
+    }
+
+    /** Deletes rules; a failure is added to {@code failure}. */
+    static void delete(List<NftRule.Handle> handles, Exception failure) {
+        if (handles.isEmpty()) {
+            return;
+        }
+        try {
+            host().deleteRules(handles);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** The interfaces the host's IPv4 default routes leave by: where Docker's outbound traffic goes. */
+    static List<String> defaultRouteInterfaces() throws IOException {
+        try (RouteNetlink rt = RouteNetlink.open()) {
+            List<Link> links = rt.links();
+            Set<String> out = new LinkedHashSet<>();
+            for (Route r : rt.routes(linux_h.AF_INET())) {
+                if (r.isDefault() && r.table() == linux_h.RT_TABLE_MAIN()) {
+                    links.stream().filter(l -> l.index() == r.outputIndex()).findFirst().ifPresent(l -> out.add(l.name()));
+                }
+            }
+            if (out.isEmpty()) {
+                throw new IOException("outbound(true): the host has no IPv4 default route to reach beyond it by;"
+                        + " name the interfaces with outboundVia(...)");
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    private static void requireInterfaces(List<String> names) throws IOException {
+        try (RouteNetlink rt = RouteNetlink.open()) {
+            for (String n : names) {
+                if (rt.link(n).isEmpty()) {
+                    throw new IOException("outboundVia(\"" + n + "\"): the host has no interface " + n);
+                }
+            }
+        }
+    }
+
+    /**
+     * IPv4 forwarding on the bridge (it decides for what arrives from the containers) and on
+     * the uplinks (it decides for their replies), and nowhere else; left on afterwards, as
+     * Docker leaves it, since other containers may still use it.
+     */
+    private static void enableForwarding(String bridge, List<String> uplinks) throws IOException {
+        List<String> all = new ArrayList<>(uplinks);
+        all.addFirst(bridge);
+        for (String i : all) {
+            Path p = CONF.resolve(i).resolve("forwarding");
+            if (!Files.readString(p, StandardCharsets.US_ASCII).strip().equals("1")) {
+                Files.writeString(p, "1\n", StandardCharsets.US_ASCII);
+            }
+        }
+    }
+}
