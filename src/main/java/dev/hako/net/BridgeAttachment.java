@@ -1,7 +1,5 @@
 package dev.hako.net;
 
-import dev.hako.linux.Libc;
-import dev.hako.linux.Namespaces;
 import dev.hako.linux.linux_h;
 import dev.hako.netlink.InterfaceSetup;
 import dev.hako.netlink.Link;
@@ -75,14 +73,14 @@ public final class BridgeAttachment implements AutoCloseable {
         String hostVeth = null;
         List<AutoCloseable> forwarders = new ArrayList<>();
         List<NftRule.Handle> rules = List.of();
-        int netns = -1;
         try {
-            netns = Namespaces.open(pid, pidfd, "net");
-            Optional<Link> hostEnd = createVeth(bridge, pid, netns, plan.isolated());
+            // By the child's pid and pidfd, never a namespace fd: the child waits unreaped, so
+            // neither can name another process, and there is no descriptor to open and close.
+            Optional<Link> hostEnd = createVeth(bridge, pid, plan.isolated());
             hostVeth = hostEnd.map(Link::name).orElse(vethName(pid));
             InterfaceSetup setup = new InterfaceSetup(CONTAINER_INTERFACE, lease.address().toInetAddress(),
                     plan.subnet().prefixLength(), Optional.of(plan.subnet().gateway().toInetAddress()), false);
-            try (RouteNetlink inside = RouteNetlink.openIn(netns)) {
+            try (RouteNetlink inside = RouteNetlink.openIn(pidfd)) { // setns(pidfd, CLONE_NEWNET)
                 if (hostEnd.isPresent() && hostEnd.get().linkIndex() > 0) {
                     inside.configure(setup, hostEnd.get().linkIndex()); // the peer's index, from the kernel's echo
                 } else {
@@ -103,8 +101,6 @@ public final class BridgeAttachment implements AutoCloseable {
             BridgeRules.delete(rules, e);
             undo(leases, lease, hostVeth, forwarders, e);
             throw e;
-        } finally {
-            Libc.closeQuietly(netns);
         }
     }
 
@@ -117,19 +113,19 @@ public final class BridgeAttachment implements AutoCloseable {
      * containers. Returns the host end as the kernel echoes it (empty on a kernel that does
      * not), and makes it an isolated bridge port when asked.
      */
-    private static Optional<Link> createVeth(BridgeHost.State bridge, long pid, int netns, boolean isolated)
+    private static Optional<Link> createVeth(BridgeHost.State bridge, long pid, boolean isolated)
             throws IOException {
         String name = vethName(pid);
         try (RouteNetlink host = RouteNetlink.open()) {
             Optional<Link> created;
             try {
-                created = host.createVeth(pair(name, bridge, netns));
+                created = host.createVeth(pair(name, bridge, pid));
             } catch (NetlinkException e) {
                 if (e.errno() == linux_h.EEXIST()) {
                     // A veth of an earlier process with this pid whose namespace still lives (an exec'd
                     // process kept it): gone with that namespace; until then, a name of its own.
                     name = vethName(pid) + "-" + Long.toHexString(System.nanoTime() & 0xfff);
-                    created = host.createVeth(pair(name, bridge, netns));
+                    created = host.createVeth(pair(name, bridge, pid));
                 } else if (e.errno() == linux_h.ENODEV()) {
                     BridgeHost.forget(bridge.name()); // removed behind this JVM's back: the next start makes it again
                     throw new IOException("bridge " + bridge.name() + " is gone (removed since this JVM made or found"
@@ -146,8 +142,9 @@ public final class BridgeAttachment implements AutoCloseable {
         }
     }
 
-    private static VethPair pair(String name, BridgeHost.State bridge, int netns) {
-        return VethPair.of(name, CONTAINER_INTERFACE).peerIn(netns).master(bridge.index()).mtu(bridge.mtu()).withUp();
+    private static VethPair pair(String name, BridgeHost.State bridge, long pid) {
+        return VethPair.of(name, CONTAINER_INTERFACE).peerInNamespaceOf(pid).master(bridge.index()).mtu(bridge.mtu())
+                .withUp();
     }
 
     /** The container's address on the bridge, such as {@code 172.29.0.2}. */

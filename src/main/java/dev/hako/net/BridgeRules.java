@@ -23,9 +23,11 @@ import java.util.Set;
 
 /**
  * A bridged container's rules in hako's own nftables table ({@link NfTables}): the DNAT
- * of its published ports for traffic to the host's non-loopback addresses (which keeps the
- * client's address, unlike the user-space forwarding that serves 127.0.0.1), and, when it
- * may reach beyond the host, its masquerading and forward filter. Every rule names the
+ * of its published ports for the host's own connections to its non-loopback addresses and,
+ * on a bridge with outbound access (where the host forwards), for other hosts' connections
+ * arriving by its uplinks, which keeps the client's address; everything else (127.0.0.1,
+ * other hosts where the host does not forward) the forwarder in the JVM serves. With
+ * outbound access, also its masquerading and forward filter. Every rule names the
  * container's first process (pid and start time), so the sweep that the first bridged start
  * of each JVM runs removes the rules of containers that are gone, also after a crash.
  */
@@ -70,19 +72,24 @@ final class BridgeRules {
         NfTables table = host();
         List<NftRule.Handle> handles = new ArrayList<>();
         try {
-            for (PublishedPort p : dnat) {
-                handles.addAll(table.addPublishedPort(owner, p));
-            }
+            List<String> uplinks = List.of();
             if (plan.outbound()) {
                 Ipv4Prefix self = Ipv4Prefix.parse(address + "/32");
                 if (plan.uplinks().isEmpty()) {
+                    uplinks = defaultRouteInterfaces();
                     handles.add(table.addMasquerade(owner, self, plan.bridge()));
-                    enableForwarding(plan.bridge(), defaultRouteInterfaces());
                 } else {
-                    requireInterfaces(plan.uplinks());
-                    handles.addAll(table.addOutboundVia(owner, self, plan.bridge(), plan.uplinks()));
-                    enableForwarding(plan.bridge(), plan.uplinks());
+                    uplinks = plan.uplinks();
+                    requireInterfaces(uplinks);
+                    handles.addAll(table.addOutboundVia(owner, self, plan.bridge(), uplinks));
                 }
+                enableForwarding(plan.bridge(), uplinks);
+            }
+            for (PublishedPort p : dnat) {
+                // Other hosts' connections are DNAT'd only where the host forwards (the uplinks of
+                // an outbound bridge); elsewhere the forwarder in the JVM takes them, as it takes 127.0.0.1.
+                handles.add(table.addPublishedPortForTheHost(owner, p));
+                handles.addAll(table.addPublishedPortVia(owner, p, uplinks));
             }
             return handles;
         } catch (IOException | RuntimeException e) {

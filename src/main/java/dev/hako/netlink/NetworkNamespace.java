@@ -40,7 +40,8 @@ public final class NetworkNamespace {
     }
 
     /**
-     * Runs {@code task} in the network namespace {@code netnsFd} names and returns its
+     * Runs {@code task} in the network namespace {@code netnsFd} names (a namespace fd, or a
+     * pidfd: setns then joins that process's) and returns its
      * result; its exception is rethrown here.
      *
      * @throws SyscallException when the namespace cannot be joined (such as EINVAL for an

@@ -134,6 +134,39 @@ public final class NfTables implements AutoCloseable {
     }
 
     /**
+     * The DNAT of {@code port} for the host's own connections to its non-loopback addresses
+     * only (the output chain): what needs no forwarding.
+     */
+    public NftRule.Handle addPublishedPortForTheHost(NftOwner owner, PublishedPort port) throws IOException {
+        return addRule(NftChain.OUTPUT, NftRules.publishedPort(port), owner.comment(), port + " from the host");
+    }
+
+    /**
+     * The DNAT of {@code port} for connections arriving by {@code ingress} (the prerouting
+     * chain, one rule per interface): only where the host forwards for them, since a DNAT'd
+     * packet is forwarded to the container, and one the host does not forward is dropped.
+     */
+    public List<NftRule.Handle> addPublishedPortVia(NftOwner owner, PublishedPort port, List<String> ingress)
+            throws IOException {
+        List<NftRule.Handle> handles = new ArrayList<>();
+        try {
+            for (String i : ingress) {
+                List<NftExpression> rule = new ArrayList<>(NftRules.arrivingBy(i));
+                rule.addAll(NftRules.publishedPort(port));
+                handles.add(addRule(NftChain.PREROUTING, rule, owner.comment(), port + " arriving by " + i));
+            }
+            return handles;
+        } catch (IOException | RuntimeException e) {
+            try {
+                deleteRules(handles);
+            } catch (IOException | RuntimeException x) {
+                e.addSuppressed(x);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Masquerades {@code subnet}: what its containers send out by any interface but
      * {@code bridge} leaves with the address of that interface.
      *

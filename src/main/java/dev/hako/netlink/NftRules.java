@@ -54,6 +54,12 @@ public final class NftRules {
         return List.copyOf(e);
     }
 
+    /** {@code iifname NAME}: the start of a rule for what arrives by one interface. */
+    public static List<NftExpression> arrivingBy(String name) {
+        return List.of(new NftExpression.Meta(linux_h.NFT_META_IIFNAME(), linux_h.NFT_REG_1()),
+                NftExpression.Cmp.equal(interfaceName(name)));
+    }
+
     /**
      * The masquerade rule of a container that reaches beyond the host through
      * {@code uplink} only: {@code ip saddr PREFIX oifname UPLINK masquerade}.

@@ -69,6 +69,9 @@ public final class RouteRequests {
         if (pair.mtu() > 0) {
             m.attrU32(linux_h.IFLA_MTU(), pair.mtu());
         }
+        if (pair.peerNetnsPid() > 0) {
+            m.attrU32(linux_h.IFLA_NET_NS_PID(), (int) pair.peerNetnsPid());
+        }
         if (pair.peerNetnsFd() >= 0) {
             m.attrU32(linux_h.IFLA_NET_NS_FD(), pair.peerNetnsFd());
         }
@@ -77,6 +80,7 @@ public final class RouteRequests {
         m.endNested(info);
         return m.build("RTM_NEWLINK " + pair.name() + " (veth, peer " + pair.peerName()
                 + (pair.peerNetnsFd() >= 0 ? " in netns fd " + pair.peerNetnsFd() : "")
+                + (pair.peerNetnsPid() > 0 ? " in the netns of pid " + pair.peerNetnsPid() : "")
                 + (pair.masterIndex() > 0 ? ", master " + pair.masterIndex() : "")
                 + (pair.mtu() > 0 ? ", mtu " + pair.mtu() : "") + ")");
     }

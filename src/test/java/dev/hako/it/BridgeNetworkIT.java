@@ -49,7 +49,7 @@ class BridgeNetworkIT {
 
     @AfterAll
     static void removeTheTestsBridges() throws Exception {
-        for (String b : List.of("hktb0", "hktb1", "hktb2")) {
+        for (String b : List.of("hktb0", "hktb1", "hktb2", "hktb3")) {
             new ProcessBuilder("ip", "link", "del", b).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
         }
@@ -80,6 +80,40 @@ class BridgeNetworkIT {
             assertTrue(port > 0, p.ports().toString());
             assertEquals("published", httpGet(InetAddress.getLoopbackAddress(), port));
             assertEquals("published", httpGet(InetAddress.getByName("10.231.0.1"), port));
+        }
+    }
+
+    @Test
+    void onAnIsolatedBridgeContainersReachTheHostButNotEachOther() throws Exception {
+        Network.Bridge isolated = Network.bridge().named("hktb3").subnet("10.235.0.0/24").isolated(true);
+        try (Container a = builder().hostname("alone").network(isolated)
+                .command("httpd", "-f", "-p", "80", "-h", "/etc").build();
+             ServerSocket onTheHost = new ServerSocket()) {
+            ContainerProcess server = a.start();
+            String address = server.ipAddress().orElseThrow().getHostAddress();
+            onTheHost.bind(new InetSocketAddress(InetAddress.getByName("10.235.0.1"), 0));
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = onTheHost.accept()) {
+                    s.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\nthe host\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // the test fails on the container's side
+                }
+            });
+            String out = ok(builder().network(isolated).command("/bin/sh", "-c",
+                    "wget -q -O - http://10.235.0.1:" + onTheHost.getLocalPort() + "/; "
+                            + "if nc -w 2 " + address + " 80 </dev/null; then echo reached; else echo isolated; fi").run());
+            assertEquals(List.of("the host", "isolated"), out.lines().toList(), out);
+            // Control: the same two on a bridge that is not isolated reach each other.
+            assertEquals("web-a", reachAcross());
+        }
+    }
+
+    /** A server and a client on the test's non-isolated bridge: the client's fetch of the server's hostname. */
+    private static String reachAcross() throws Exception {
+        try (Container a = builder().hostname("web-a").network(NET)
+                .command("httpd", "-f", "-p", "80", "-h", "/etc").build()) {
+            String address = a.start().ipAddress().orElseThrow().getHostAddress();
+            return ok(builder().network(NET).command("/bin/sh", "-c", FETCH.formatted(address)).run()).strip();
         }
     }
 
