@@ -100,6 +100,8 @@ public final class TestRootfs {
         m.put("ip", "busybox-static");
         m.put("nc", "busybox-static");
         m.put("ping", "busybox-static");
+        // OutboundNetworkIT: a name looked up through the container's own DNS server
+        m.put("nslookup", "busybox-static");
         return m;
     }
 }
