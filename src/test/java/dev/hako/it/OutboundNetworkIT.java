@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hako.Container;
 import dev.hako.ContainerProcess;
+import dev.hako.Mount;
 import dev.hako.Network;
 import dev.hako.linux.Libc;
 import dev.hako.netlink.NetworkNamespace;
@@ -147,6 +148,62 @@ class OutboundNetworkIT {
             assertEquals(List.of(), server.peers(), "no connection reached the outside");
         }
         assertForwardingAsBefore(forwardingBefore);
+    }
+
+    @Test
+    void anotherHostReachesAPublishedPortThroughTheForwarderOrWithOutboundThroughDnatKeepingItsAddress()
+            throws Exception {
+        try (Outside outside = Outside.create()) {
+            // Without outbound the host does not forward: the JVM's forwarder answers, from the bridge's address.
+            assertEquals("10.239.0.1", peerSeenFromOutside(outside, CLOSED));
+            // With outbound via the uplink: a DNAT rule, and the container sees the other host's own address.
+            assertEquals(OUTSIDE_ADDRESS, peerSeenFromOutside(outside, OUTBOUND));
+        }
+    }
+
+    /**
+     * The client address a busybox httpd in a container on {@code network} sees (CGI's
+     * REMOTE_ADDR) when the outside namespace fetches its published port on the host's address.
+     */
+    private static String peerSeenFromOutside(Outside outside, Network network) throws Exception {
+        String script = "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\n"
+                + "echo $REMOTE_ADDR\\n' > /www/cgi-bin/peer && chmod +x /www/cgi-bin/peer && exec httpd -f -p 80 -h /www";
+        try (Container web = builder().network(network).publish("0:80").mount(Mount.tmpfs("/www"))
+                .command("/bin/sh", "-c", script).build()) {
+            int port = web.start().hostPort(80);
+            String[] last = {null};
+            String response = NetworkNamespace.callIn(outside.fd(), () -> {
+                for (int i = 0; i < 100; i++) {
+                    String r = connectAndRead(HOST_ADDRESS, port, "GET /cgi-bin/peer HTTP/1.0\r\n\r\n");
+                    if (r != null && r.startsWith("HTTP/1.") && r.contains(" 200 ")) {
+                        return r;
+                    }
+                    last[0] = r;
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                return null;
+            });
+            assertTrue(response != null, "no answer on " + HOST_ADDRESS + ":" + port + " from the other host; last: "
+                    + last[0]);
+            List<String> lines = response.strip().lines().toList(); // the CGI's own header ends in a bare LF
+            return lines.getLast().strip().replace("[::ffff:", "").replace("]", ""); // httpd listens on IPv6 too
+        }
+    }
+
+    /** A connection made on the calling thread (inside a namespace, from callIn): what comes back, or null. */
+    private static String connectAndRead(String host, int port, String request) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(InetAddress.getByName(host), port), 3000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Runs {@code script} in the running container; returns its output (stderr merged), failing on a non-zero exit. */
