@@ -79,14 +79,14 @@ final class SlirpCommand {
         if (!options.allowHostLoopback()) {
             cmd.add("--no-map-gw");
         }
-        addPortSpecs(cmd, "--tcp-ports", ports, SlirpPort.Protocol.TCP);
-        addPortSpecs(cmd, "--udp-ports", ports, SlirpPort.Protocol.UDP);
+        addPortSpecs(cmd, "--tcp-ports", ports, Protocol.TCP);
+        addPortSpecs(cmd, "--udp-ports", ports, Protocol.UDP);
         cmd.addAll(List.of("--tcp-ns", "none", "--udp-ns", "none", "--pid", "/dev/stdout", Long.toString(pid)));
         return cmd;
     }
 
     /** One option per port ({@code [ADDRESS/]HOST:CONTAINER}; a list cannot mix addresses), or "none". */
-    private static void addPortSpecs(List<String> cmd, String option, List<SlirpPort> ports, SlirpPort.Protocol protocol) {
+    private static void addPortSpecs(List<String> cmd, String option, List<SlirpPort> ports, Protocol protocol) {
         boolean any = false;
         for (SlirpPort p : ports) {
             if (p.protocol() != protocol) {
@@ -112,7 +112,7 @@ final class SlirpCommand {
             throw new IllegalArgumentException("slirp4netns needs a concrete host port: " + port);
         }
         // Every value is a number, an enum name or a dotted IPv4 literal: nothing to escape.
-        return "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"" + port.protocol().lowerCase()
+        return "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"" + port.protocol().text()
                 + "\", \"host_addr\": \"" + port.hostText() + "\", \"host_port\": " + port.hostPort()
                 + ", \"guest_addr\": \"" + ADDRESS + "\", \"guest_port\": " + port.containerPort() + "}}";
     }

@@ -24,7 +24,7 @@ final class SlirpFreePorts {
     /** A host port that was free just now on the port's host address, for its protocol. */
     static int pick(SlirpPort port) throws IOException {
         InetAddress address = port.host().map(a -> (InetAddress) a).orElse(InetAddress.getByName("0.0.0.0"));
-        if (port.protocol() == SlirpPort.Protocol.TCP) {
+        if (port.protocol() == Protocol.TCP) {
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(false);
                 s.bind(new InetSocketAddress(address, 0), 1);

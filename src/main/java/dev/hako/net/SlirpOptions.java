@@ -43,7 +43,7 @@ public record SlirpOptions(SlirpHelper helper, List<SlirpPort> ports, boolean al
         for (SlirpPort p : ports) {
             // 0.0.0.0 overlaps every address of the same port, so compare ports per protocol.
             if (p.hostPort() != 0 && !taken.add(p.protocol() + ":" + p.hostPort())) {
-                throw new IllegalArgumentException("host port " + p.hostPort() + "/" + p.protocol().lowerCase()
+                throw new IllegalArgumentException("host port " + p.hostPort() + "/" + p.protocol().text()
                         + " is published twice");
             }
         }

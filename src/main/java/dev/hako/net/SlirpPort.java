@@ -21,16 +21,6 @@ import java.util.Optional;
  */
 public record SlirpPort(Protocol protocol, Inet4Address hostAddress, int hostPort, int containerPort) {
 
-    /** The transport protocol of a published port. */
-    public enum Protocol {
-        TCP, UDP;
-
-        /** The lower-case name both helpers use ({@code tcp}, {@code udp}). */
-        public String lowerCase() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
     public SlirpPort {
         if (protocol == null) {
             throw new IllegalArgumentException("a published port needs a protocol (TCP or UDP)");
@@ -84,7 +74,7 @@ public record SlirpPort(Protocol protocol, Inet4Address hostAddress, int hostPor
 
     @Override
     public String toString() {
-        return protocol.lowerCase() + " " + hostText() + ":" + (hostPort == 0 ? "(free)" : hostPort) + " -> "
+        return protocol.text() + " " + hostText() + ":" + (hostPort == 0 ? "(free)" : hostPort) + " -> "
                 + containerPort;
     }
 }

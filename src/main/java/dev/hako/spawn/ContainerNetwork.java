@@ -116,8 +116,7 @@ final class ContainerNetwork implements AutoCloseable {
         if (bridge != null) {
             return bridge.published();
         }
-        return slirp.published().stream().map(p -> new PortMapping(
-                p.port().protocol() == SlirpPort.Protocol.UDP ? Protocol.UDP : Protocol.TCP,
+        return slirp.published().stream().map(p -> new PortMapping(p.port().protocol(),
                 p.port().host().map(a -> (java.net.InetAddress) a).orElse(ALL_IPV4), p.hostPort(),
                 p.port().containerPort())).toList();
     }

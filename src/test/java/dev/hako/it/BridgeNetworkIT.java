@@ -3,6 +3,7 @@ package dev.hako.it;
 import dev.hako.Container;
 import dev.hako.ContainerException;
 import dev.hako.ContainerProcess;
+import dev.hako.Mount;
 import dev.hako.Network;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
@@ -114,6 +115,44 @@ class BridgeNetworkIT {
                 .command("httpd", "-f", "-p", "80", "-h", "/etc").build()) {
             String address = a.start().ipAddress().orElseThrow().getHostAddress();
             return ok(builder().network(NET).command("/bin/sh", "-c", FETCH.formatted(address)).run()).strip();
+        }
+    }
+
+    @Test
+    void aPublishedUdpPortCarriesDatagramsFromTheHostToTheContainer() throws Exception {
+        Path echo = StaticPrograms.binary("udp-echo");
+        try (Container c = builder().network(NET).publish("0:5353/udp").mount(Mount.bind(echo, "/udp-echo").readOnly())
+                .command("/udp-echo", "5353").build();
+             java.net.DatagramSocket client = new java.net.DatagramSocket()) {
+            client.setSoTimeout(100);
+            ContainerProcess p = c.start();
+            int port = p.ports().getFirst().host().getPort();
+            assertEquals("udp", p.ports().getFirst().protocol());
+            java.util.concurrent.CompletableFuture<String> received = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    received.complete(new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                            StandardCharsets.UTF_8)).readLine());
+                } catch (IOException e) {
+                    received.completeExceptionally(e);
+                }
+            });
+            byte[] datagram = "over udp\n".getBytes(StandardCharsets.US_ASCII);
+            java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[64], 64);
+            boolean answered = false;
+            for (int i = 0; i < 100 && !answered; i++) { // until the server inside listens
+                client.send(new java.net.DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), port));
+                try {
+                    client.receive(reply);
+                    answered = true;
+                } catch (java.net.SocketTimeoutException e) {
+                    // not listening yet
+                }
+            }
+            assertTrue(answered, "no reply through the published UDP port " + port);
+            assertEquals("over udp\n", new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII),
+                    "the container's reply came back through the forwarder");
+            assertEquals("over udp", received.get(10, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 

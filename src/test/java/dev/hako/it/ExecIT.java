@@ -423,7 +423,7 @@ class ExecIT {
     @Test
     void anExecdProcessHeldDeadByATracerInsideIsReapedOnceReleasedAndTheReaperSleepsMeanwhile()
             throws Exception {
-        Path spy = ExecSpy.binary();
+        Path spy = StaticPrograms.binary("exec-spy");
         try (Container box = builder().mount(Mount.bind(spy, "/spy").readOnly()).command("sleep", "1000").build()) {
             box.start();
             ContainerProcess victim = box.exec("sh", "-c", "echo $$; exec sleep 1000");
@@ -480,7 +480,7 @@ class ExecIT {
      */
     @Test
     void nothingInTheContainerCanPtraceOrReadTheMemoryOfAJoiningChild(@TempDir Path tmp) throws Exception {
-        Path spy = ExecSpy.binary();
+        Path spy = StaticPrograms.binary("exec-spy");
         Path gate = tmp.resolve("gate");
         assertEquals(0, new ProcessBuilder("mkfifo", gate.toString()).inheritIO().start().waitFor(), "mkfifo");
         String spawner = "hako-spawner";

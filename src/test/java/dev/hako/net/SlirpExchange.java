@@ -29,9 +29,9 @@ record SlirpExchange(String reply, String serverSaw) {
      * host's loopback): datagrams are sent until the server has seen one, then the reply is
      * waited for a little; no reply is "(no reply)".
      */
-    static SlirpExchange run(SlirpTestNamespace ns, SlirpPort.Protocol protocol, int containerPort, int hostPort)
+    static SlirpExchange run(SlirpTestNamespace ns, Protocol protocol, int containerPort, int hostPort)
             throws IOException, InterruptedException {
-        String proto = protocol.lowerCase();
+        String proto = protocol.text();
         Process server = ns.start(ChildJvm.command(SlirpEchoServer.class, proto, Integer.toString(containerPort)));
         server.getOutputStream().close();
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -47,7 +47,7 @@ record SlirpExchange(String reply, String serverSaw) {
                 return "(unreadable: " + e + ")";
             }
         }, task -> Thread.ofVirtual().start(task));
-        String reply = protocol == SlirpPort.Protocol.TCP ? tcp(hostPort) : udp(hostPort, saw);
+        String reply = protocol == Protocol.TCP ? tcp(hostPort) : udp(hostPort, saw);
         String serverSaw;
         try {
             serverSaw = saw.get(30, TimeUnit.SECONDS);

@@ -84,11 +84,11 @@ class SlirpNetworkIT {
                     assertThrows(BindException.class, () -> s.bind(new InetSocketAddress(LOOPBACK, tcpPort)));
                 }
 
-                SlirpExchange t = SlirpExchange.run(ns, SlirpPort.Protocol.TCP, 8080, tcpPort);
+                SlirpExchange t = SlirpExchange.run(ns, Protocol.TCP, 8080, tcpPort);
                 assertEquals("echo:ping", t.reply(), "TCP through " + helper);
                 assertTrue(t.serverSaw().startsWith("got:ping"), t.serverSaw());
                 // In only: replies to the host's loopback are lost by both (see SlirpNetwork), the next test has them.
-                SlirpExchange u = SlirpExchange.run(ns, SlirpPort.Protocol.UDP, 5353, udpPort);
+                SlirpExchange u = SlirpExchange.run(ns, Protocol.UDP, 5353, udpPort);
                 assertTrue(u.serverSaw().startsWith("got:ping"), "UDP through " + helper + ": " + u);
             }
             assertTrue(SlirpChecks.exited(helperPid), helper + " " + helperPid + " still runs after close");
@@ -101,7 +101,7 @@ class SlirpNetworkIT {
         try (SlirpTestNamespace ns = SlirpTestNamespace.create(true);
                 SlirpNetwork net = SlirpNetwork.start(ns.pid(), ns.pidfd, SlirpOptions.defaults()
                         .withHelper(SlirpHelper.SLIRP4NETNS).withHostLoopback(true).publish(udp))) {
-            SlirpExchange u = SlirpExchange.run(ns, SlirpPort.Protocol.UDP, 5353, net.hostPort(udp));
+            SlirpExchange u = SlirpExchange.run(ns, Protocol.UDP, 5353, net.hostPort(udp));
             assertEquals("echo:ping", u.reply(), u.toString());
             assertTrue(u.serverSaw().startsWith("got:ping from /10.0.2.2:"), u.serverSaw());
         }

@@ -41,10 +41,10 @@ public final class SlirpProbe {
                 put("tap", SlirpChecks.tapAddress(ns));
                 put("gateway", SlirpChecks.defaultGateway(ns));
                 put("hostPortNonZero", Boolean.toString(net.hostPort(tcp) != 0 && net.hostPort(udp) != 0));
-                SlirpExchange t = SlirpExchange.run(ns, SlirpPort.Protocol.TCP, 8080, net.hostPort(tcp));
+                SlirpExchange t = SlirpExchange.run(ns, Protocol.TCP, 8080, net.hostPort(tcp));
                 put("tcpReply", t.reply());
                 put("tcpServerSaw", t.serverSaw());
-                SlirpExchange u = SlirpExchange.run(ns, SlirpPort.Protocol.UDP, 5353, net.hostPort(udp));
+                SlirpExchange u = SlirpExchange.run(ns, Protocol.UDP, 5353, net.hostPort(udp));
                 put("udpReply", u.reply());
                 put("udpServerSaw", u.serverSaw());
             }
