@@ -67,8 +67,7 @@ public final class BridgeAttachment implements AutoCloseable {
     public static BridgeAttachment attach(NetworkPlan.Bridged plan, List<ReservedPort> reserved, long pid, int pidfd,
                                           String containerId) throws IOException {
         BridgeHost.State bridge = BridgeHost.ensure(plan.bridge(), plan.subnet());
-        AddressLeases leases = LEASES_BY_BRIDGE.computeIfAbsent(plan.bridge() + " " + plan.subnet(),
-                k -> new AddressLeases(LEASES.resolve(plan.bridge()), plan.subnet()));
+        AddressLeases leases = leasesOf(plan);
         AddressLease lease = leases.lease(pid, containerId);
         String hostVeth = null;
         List<AutoCloseable> forwarders = new ArrayList<>();
@@ -101,6 +100,28 @@ public final class BridgeAttachment implements AutoCloseable {
             BridgeRules.delete(rules, e);
             undo(leases, lease, hostVeth, forwarders, e);
             throw e;
+        }
+    }
+
+    /**
+     * The bridge's leases; the first use in a JVM sweeps those whose owners are gone (a
+     * crashed JVM's containers), which allocation would otherwise take over only once the
+     * subnet has no other free address.
+     */
+    private static AddressLeases leasesOf(NetworkPlan.Bridged plan) throws IOException {
+        String key = plan.bridge() + " " + plan.subnet();
+        AddressLeases known = LEASES_BY_BRIDGE.get(key);
+        if (known != null) {
+            return known;
+        }
+        synchronized (LEASES_BY_BRIDGE) {
+            known = LEASES_BY_BRIDGE.get(key);
+            if (known == null) {
+                known = new AddressLeases(AddressLeases.directoryOf(LEASES, plan.bridge()), plan.subnet());
+                known.sweep();
+                LEASES_BY_BRIDGE.put(key, known);
+            }
+            return known;
         }
     }
 

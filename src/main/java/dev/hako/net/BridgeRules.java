@@ -28,22 +28,29 @@ import java.util.Set;
  * arriving by its uplinks, which keeps the client's address; everything else (127.0.0.1,
  * other hosts where the host does not forward) the forwarder in the JVM serves. With
  * outbound access, also its masquerading and forward filter. Every rule names the
- * container's first process (pid and start time), so the sweep that the first bridged start
- * of each JVM runs removes the rules of containers that are gone, also after a crash.
+ * container's first process (pid and start time), so the sweep that a JVM's first bridged
+ * start with rules runs (and again at most once a minute) removes the rules of containers
+ * that are gone, also those of a JVM that crashed.
  */
 final class BridgeRules {
     private static final Path CONF = Path.of("/proc/sys/net/ipv4/conf");
+    /** How often, at most, a start sweeps the rules of dead owners (a JVM may run for weeks). */
+    private static final long SWEEP_INTERVAL_NANOS = 60_000_000_000L;
     private static NfTables host;
+    private static long lastSweep;
 
     private BridgeRules() {
     }
 
-    /** The host's table, opened (and swept) once per JVM. */
+    /** The host's table, opened once per JVM, and swept of dead owners' rules at most once a minute. */
     private static synchronized NfTables host() throws IOException {
         if (host == null) {
-            NfTables t = NfTables.open();
-            t.sweep();
-            host = t;
+            host = NfTables.open();
+            lastSweep = System.nanoTime() - SWEEP_INTERVAL_NANOS;
+        }
+        if (System.nanoTime() - lastSweep >= SWEEP_INTERVAL_NANOS) {
+            host.sweep();
+            lastSweep = System.nanoTime();
         }
         return host;
     }
