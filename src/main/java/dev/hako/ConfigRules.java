@@ -13,6 +13,7 @@ import dev.hako.linux.Kernel;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.net.DnsSettings;
 import dev.hako.net.Ipv4Subnet;
 import dev.hako.net.NetworkPlan;
 import dev.hako.net.PortMapping;
@@ -232,10 +233,6 @@ final class ConfigRules {
     }
 
     private static NetworkPlan.Bridged bridged(Network.Bridge b, List<PortMapping> ports, List<String> dns) {
-        if (Kernel.rootless()) {
-            throw new IllegalArgumentException("network(Network.bridge()) needs root (a bridge and veths are made on the"
-                    + " host): without root use Network.slirp(), which publishes ports too");
-        }
         try {
             InterfaceName.validate(b.name());
         } catch (IllegalArgumentException e) {
@@ -257,6 +254,10 @@ final class ConfigRules {
                 throw new IllegalArgumentException("Network.bridge().outboundVia(\"" + uplink + "\") names the bridge"
                         + " itself: name the host interfaces beyond it");
             }
+        }
+        if (Kernel.rootless()) {
+            throw new IllegalArgumentException("network(Network.bridge()) needs root (a bridge and veths are made on the"
+                    + " host): without root use Network.slirp(), which publishes ports too");
         }
         return new NetworkPlan.Bridged(b.name(), subnet, b.isolated(), b.outbound(), b.uplinks(), ports, dns);
     }
@@ -286,20 +287,13 @@ final class ConfigRules {
         }
     }
 
-    /** The dns(...) servers as addresses, checked: an IP literal each, never a name to look up. */
+    /** The dns(...) servers, checked: an IP literal each, never a name to look up. */
     private static List<String> dnsServers(List<String> dns) {
-        List<String> out = new ArrayList<>();
-        for (String d : dns) {
-            if (!d.matches("[0-9a-fA-F:.]+") || d.isEmpty()) {
-                throw new IllegalArgumentException("dns(\"" + d + "\"): a nameserver is an IPv4 or IPv6 address");
-            }
-            try {
-                out.add(java.net.InetAddress.getByName(d).getHostAddress()); // a literal: no lookup
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalArgumentException("dns(\"" + d + "\"): not an IP address", e);
-            }
+        try {
+            return new DnsSettings(dns, List.of(), List.of()).servers();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dns(" + String.join(", ", dns) + "): " + e.getMessage(), e);
         }
-        return out;
     }
 
     static void namespaces(Set<Namespace> namespaces) {
