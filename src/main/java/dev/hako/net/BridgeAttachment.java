@@ -178,11 +178,6 @@ public final class BridgeAttachment implements AutoCloseable {
         return published;
     }
 
-    /** The host end of the veth. */
-    public String hostInterface() {
-        return hostVeth;
-    }
-
     /**
      * Stops forwarding and releases the address, once the container's processes are gone;
      * the veth goes with their network namespace (see the class comment).

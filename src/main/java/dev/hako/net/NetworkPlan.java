@@ -7,31 +7,16 @@ import java.util.List;
  * builder's {@code network(...)} and {@code publish(...)}.
  */
 public sealed interface NetworkPlan {
-    /** Whether the clone makes the container a network namespace of its own. */
-    boolean ownNamespace();
-
     /** The host's network namespace. */
     record Host() implements NetworkPlan {
-        @Override
-        public boolean ownNamespace() {
-            return false;
-        }
     }
 
     /** A namespace of its own with only {@code lo}. */
     record LoopbackOnly() implements NetworkPlan {
-        @Override
-        public boolean ownNamespace() {
-            return true;
-        }
     }
 
     /** The namespace of another running container, which the start is given. */
     record Joined() implements NetworkPlan {
-        @Override
-        public boolean ownNamespace() {
-            return false;
-        }
     }
 
     /**
@@ -47,11 +32,6 @@ public sealed interface NetworkPlan {
             ports = List.copyOf(ports);
             dns = List.copyOf(dns);
         }
-
-        @Override
-        public boolean ownNamespace() {
-            return true;
-        }
     }
 
     /** User-mode networking through a helper (pasta or slirp4netns), with {@code ports} published. */
@@ -59,11 +39,6 @@ public sealed interface NetworkPlan {
         public UserMode {
             ports = List.copyOf(ports);
             dns = List.copyOf(dns);
-        }
-
-        @Override
-        public boolean ownNamespace() {
-            return true;
         }
     }
 }
