@@ -2,6 +2,7 @@ package dev.hako.it;
 
 import dev.hako.testing.ChildJvm;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestBridges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +31,7 @@ class BridgeCrashIT {
 
     @AfterAll
     static void removeTheBridge() throws Exception {
-        new ProcessBuilder("ip", "link", "del", "hktb7").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        TestBridges.remove(List.of("hktb7"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.hako.Mount;
 import dev.hako.Network;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestBridges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,10 +51,7 @@ class BridgeNetworkIT {
 
     @AfterAll
     static void removeTheTestsBridges() throws Exception {
-        for (String b : List.of("hktb0", "hktb1", "hktb2", "hktb3")) {
-            new ProcessBuilder("ip", "link", "del", b).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        }
+        TestBridges.remove(List.of("hktb0", "hktb1", "hktb2", "hktb3"));
     }
 
     @Test

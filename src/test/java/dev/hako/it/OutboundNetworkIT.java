@@ -9,6 +9,7 @@ import dev.hako.Network;
 import dev.hako.linux.Libc;
 import dev.hako.netlink.NetworkNamespace;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestBridges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -80,9 +81,7 @@ class OutboundNetworkIT {
 
     @AfterAll
     static void removeTheTestsLinks() throws Exception {
-        for (String link : List.of("hktb5", "hktb6", UPLINK)) {
-            deleteLink(link);
-        }
+        TestBridges.remove(List.of("hktb5", "hktb6", UPLINK));
     }
 
     @Test
