@@ -135,4 +135,15 @@ class RootlessIT {
         assertTrue(threadsAfter <= threadsBefore + 2, "threads (the JIT may add a compiler thread): " + before + " -> "
                 + after);
     }
+
+    @Test
+    void startsAndExecsAtOnceDoNotDisturbEachOther() throws Exception {
+        Map<String, String> out = probe(ranged, "concurrent");
+        String result = out.get("concurrent");
+        assertTrue(result.matches("ok \\d+ starts, \\d+ execs"), result);
+        String[] words = result.split("\\D+");
+        assertTrue(Integer.parseInt(words[1]) >= 10 && Integer.parseInt(words[2]) >= 10,
+                "too few to overlap: " + result);
+        System.out.println("RootlessIT concurrent: " + result);
+    }
 }

@@ -40,6 +40,7 @@ public final class RootlessProbe {
                         case "refusals" -> refusals(rootfs);
                         case "exec" -> exec(rootfs);
                         case "many" -> many(rootfs);
+                        case "concurrent" -> concurrent(rootfs);
                         default -> throw new IllegalArgumentException("no scenario " + scenario);
                     }
                 } catch (Exception e) {
@@ -184,6 +185,48 @@ public final class RootlessProbe {
             }
         }
         put("after", resources());
+    }
+
+    /**
+     * Starts and execs at once for a while: an exec's child holds the JVM non-dumpable until
+     * it has exec'd, which must not stop a start from writing its maps meanwhile.
+     */
+    private static void concurrent(Path rootfs) throws Exception {
+        try (Container box = Container.builder().rootfs(rootfs).command("sleep", "60").build()) {
+            box.start();
+            long until = System.nanoTime() + 4_000_000_000L;
+            java.util.concurrent.atomic.AtomicInteger execs = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<String> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread execer = Thread.ofPlatform().start(() -> {
+                while (System.nanoTime() < until && failure.get() == null) {
+                    try {
+                        ContainerProcess p = box.exec("true");
+                        p.getOutputStream().close();
+                        if (p.waitFor() != 0) {
+                            failure.compareAndSet(null, "exec exited " + p.exitValue());
+                        }
+                        execs.incrementAndGet();
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, "exec: " + e);
+                    }
+                }
+            });
+            int starts = 0;
+            while (System.nanoTime() < until && failure.get() == null) {
+                try {
+                    Container.Result r = Container.builder().rootfs(rootfs).command("/bin/true").run();
+                    if (r.exitCode() != 0) {
+                        failure.compareAndSet(null, "start exited " + r);
+                    }
+                    starts++;
+                } catch (Exception e) {
+                    failure.compareAndSet(null, "start: " + e);
+                }
+            }
+            execer.join();
+            put("concurrent", failure.get() == null ? "ok " + starts + " starts, " + execs.get() + " execs"
+                    : failure.get());
+        }
     }
 
     private static String resources() throws IOException {
