@@ -4,8 +4,10 @@ import dev.hako.linux.linux_h;
 import dev.hako.netlink.Ipv4Prefix;
 import dev.hako.netlink.Link;
 import dev.hako.netlink.NfTables;
+import dev.hako.netlink.NftChain;
 import dev.hako.netlink.NftOwner;
 import dev.hako.netlink.NftRule;
+import dev.hako.netlink.NftRules;
 import dev.hako.netlink.PublishedPort;
 import dev.hako.netlink.Route;
 import dev.hako.netlink.RouteNetlink;
@@ -76,27 +78,30 @@ final class BridgeRules {
         ProcessIdentity id = ProcessIdentity.of(pid).orElseThrow(() -> new IOException("container " + containerId
                 + ": its first process " + pid + " is gone before its network rules could be added"));
         NftOwner owner = new NftOwner(containerId, pid, id.startTime());
-        NfTables table = host();
-        List<NftRule.Handle> handles = new ArrayList<>();
-        try {
-            List<String> uplinks = List.of();
-            if (plan.outbound()) {
-                Ipv4Prefix self = Ipv4Prefix.parse(address + "/32");
-                if (plan.uplinks().isEmpty()) {
-                    uplinks = defaultRouteInterfaces();
-                    handles.add(table.addMasquerade(owner, self, plan.bridge()));
-                } else {
-                    uplinks = plan.uplinks();
-                    requireInterfaces(uplinks);
-                    handles.addAll(table.addOutboundVia(owner, self, plan.bridge(), uplinks));
-                }
-                enableForwarding(plan.bridge(), uplinks);
+        List<NfTables.NewRule> rules = new ArrayList<>();
+        List<String> uplinks = List.of();
+        if (plan.outbound()) {
+            Ipv4Prefix self = Ipv4Prefix.parse(address + "/32");
+            if (plan.uplinks().isEmpty()) {
+                uplinks = defaultRouteInterfaces();
+                rules.add(new NfTables.NewRule(NftChain.POSTROUTING, NftRules.masquerade(self, plan.bridge()),
+                        "masquerade " + self + " not via " + plan.bridge()));
+            } else {
+                uplinks = plan.uplinks();
+                requireInterfaces(uplinks);
+                rules.addAll(NfTables.outboundVia(self, plan.bridge(), uplinks));
             }
-            for (PublishedPort p : dnat) {
-                // Other hosts' connections are DNAT'd only where the host forwards (the uplinks of
-                // an outbound bridge); elsewhere the forwarder in the JVM takes them, as it takes 127.0.0.1.
-                handles.add(table.addPublishedPortForTheHost(owner, p));
-                handles.addAll(table.addPublishedPortVia(owner, p, uplinks));
+        }
+        for (PublishedPort p : dnat) {
+            // Other hosts' connections are DNAT'd only where the host forwards (the uplinks of an
+            // outbound bridge); elsewhere the forwarder in the JVM takes them, as it takes 127.0.0.1.
+            rules.add(new NfTables.NewRule(NftChain.OUTPUT, NftRules.publishedPort(p), p + " from the host"));
+            rules.addAll(NfTables.publishedPortVia(p, uplinks));
+        }
+        List<NftRule.Handle> handles = host().addRules(owner, rules); // one batch, one transaction
+        try {
+            if (plan.outbound()) {
+                enableForwarding(plan.bridge(), uplinks);
             }
             return handles;
         } catch (IOException | RuntimeException e) {

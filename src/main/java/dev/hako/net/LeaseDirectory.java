@@ -1,6 +1,6 @@
 package dev.hako.net;
 
-import dev.hako.linux.Kernel;
+import dev.hako.linux.PrivateDirectory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -10,7 +10,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -29,7 +28,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class LeaseDirectory {
     static final String LOCK_NAME = ".lock";
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> LOCK_MODE = PosixFilePermissions.fromString("rw-------");
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
@@ -38,32 +36,7 @@ final class LeaseDirectory {
 
     /** Makes {@code directory} (with its parents) if missing, checks it, and returns its real path. */
     static Path ensure(Path directory) throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            Path parent = directory.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try {
-                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } catch (FileAlreadyExistsException raced) {
-                // another JVM made it: checked below like any other
-            }
-        }
-        PosixFileAttributes a = Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isSymbolicLink() || !a.isDirectory()) {
-            throw new IOException(directory + " is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
-                    + ": hako keeps the network's address leases in that directory and follows no link there; remove it");
-        }
-        long owner = ((Number) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
-        long me = Kernel.effectiveUid();
-        if (owner != me) {
-            throw new IOException(directory + " belongs to uid " + owner + ", not to this JVM's uid " + me
-                    + ": hako keeps the network's address leases there, which only their owner may touch; remove it");
-        }
-        if (!a.permissions().equals(OWNER_ONLY)) {
-            Files.setPosixFilePermissions(directory, OWNER_ONLY);
-        }
-        Path real = directory.toRealPath();
+        Path real = PrivateDirectory.ensure(directory, "the network's address leases");
         Path lock = real.resolve(LOCK_NAME);
         if (Files.exists(lock, LinkOption.NOFOLLOW_LINKS)) {
             requireRegular(lock);

@@ -122,48 +122,24 @@ public final class NfTables implements AutoCloseable {
      */
     public List<NftRule.Handle> addPublishedPort(NftOwner owner, PublishedPort port) throws IOException {
         List<NftExpression> rule = NftRules.publishedPort(port);
-        String comment = owner.comment();
-        NftBatch batch = new NftBatch();
-        addTableAndChains(batch);
-        int first = batch.size();
-        batch.add(newRule(NftChain.PREROUTING, rule, comment, port.toString()));
-        batch.add(newRule(NftChain.OUTPUT, rule, comment, port.toString()));
-        List<NetlinkSocket.Outcome> outcomes = run(batch);
-        return List.of(echoedHandle(outcomes.get(first), NftChain.PREROUTING),
-                echoedHandle(outcomes.get(first + 1), NftChain.OUTPUT));
+        return addRules(owner, List.of(new NewRule(NftChain.PREROUTING, rule, port.toString()),
+                new NewRule(NftChain.OUTPUT, rule, port.toString())));
     }
 
     /**
-     * The DNAT of {@code port} for the host's own connections to its non-loopback addresses
-     * only (the output chain): what needs no forwarding.
+     * The DNAT rules of {@code port} for connections arriving by {@code ingress} (the
+     * prerouting chain, one rule per interface), to add with others in one batch
+     * ({@link #addRules}): only where the host forwards for them, since a DNAT'd packet is
+     * forwarded to the container, and one the host does not forward is dropped.
      */
-    public NftRule.Handle addPublishedPortForTheHost(NftOwner owner, PublishedPort port) throws IOException {
-        return addRule(NftChain.OUTPUT, NftRules.publishedPort(port), owner.comment(), port + " from the host");
-    }
-
-    /**
-     * The DNAT of {@code port} for connections arriving by {@code ingress} (the prerouting
-     * chain, one rule per interface): only where the host forwards for them, since a DNAT'd
-     * packet is forwarded to the container, and one the host does not forward is dropped.
-     */
-    public List<NftRule.Handle> addPublishedPortVia(NftOwner owner, PublishedPort port, List<String> ingress)
-            throws IOException {
-        List<NftRule.Handle> handles = new ArrayList<>();
-        try {
-            for (String i : ingress) {
-                List<NftExpression> rule = new ArrayList<>(NftRules.arrivingBy(i));
-                rule.addAll(NftRules.publishedPort(port));
-                handles.add(addRule(NftChain.PREROUTING, rule, owner.comment(), port + " arriving by " + i));
-            }
-            return handles;
-        } catch (IOException | RuntimeException e) {
-            try {
-                deleteRules(handles);
-            } catch (IOException | RuntimeException x) {
-                e.addSuppressed(x);
-            }
-            throw e;
+    public static List<NewRule> publishedPortVia(PublishedPort port, List<String> ingress) {
+        List<NewRule> rules = new ArrayList<>();
+        for (String i : ingress) {
+            List<NftExpression> rule = new ArrayList<>(NftRules.arrivingBy(i));
+            rule.addAll(NftRules.publishedPort(port));
+            rules.add(new NewRule(NftChain.PREROUTING, rule, port + " arriving by " + i));
         }
+        return rules;
     }
 
     /**
@@ -179,28 +155,72 @@ public final class NfTables implements AutoCloseable {
 
     /**
      * The rules of a container on {@code bridge} that reaches beyond the host through
-     * {@code uplinks} only: its traffic masqueraded as it leaves by one of them, accepted in
-     * the forward chain towards them, and dropped towards anything else. Returns the
-     * handles, in the order added.
+     * {@code uplinks} only, to add with others in one batch ({@link #addRules}): its traffic
+     * masqueraded as it leaves by one of them, accepted in the forward chain towards them,
+     * and dropped towards anything else.
      */
-    public List<NftRule.Handle> addOutboundVia(NftOwner owner, Ipv4Prefix source, String bridge, List<String> uplinks)
-            throws IOException {
+    public static List<NewRule> outboundVia(Ipv4Prefix source, String bridge, List<String> uplinks) {
+        List<NewRule> rules = new ArrayList<>();
+        for (String uplink : uplinks) {
+            rules.add(new NewRule(NftChain.POSTROUTING, NftRules.masqueradeVia(source, uplink),
+                    "masquerade " + source + " via " + uplink));
+            rules.add(new NewRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, uplink),
+                    "forward " + source + " from " + bridge + " to " + uplink));
+        }
+        rules.add(new NewRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, null),
+                "drop what else " + source + " would have forwarded from " + bridge));
+        return rules;
+    }
+
+    /** A rule to add: its chain, its expressions, and what it does, for messages. */
+    public record NewRule(NftChain chain, List<NftExpression> expressions, String what) {
+        public NewRule {
+            expressions = List.copyOf(expressions);
+        }
+    }
+
+    /**
+     * Adds {@code rules}, all tagged with {@code owner}, in one batch with the table and its
+     * chains (a batch is one transaction: all or none); only rules more than a batch holds
+     * go in several, and then those added before a failing one are deleted again.
+     *
+     * @return the rules' handles, in order, from the kernel's echo
+     */
+    public List<NftRule.Handle> addRules(NftOwner owner, List<NewRule> rules) throws IOException {
+        return addRules(owner.comment(), rules);
+    }
+
+    private List<NftRule.Handle> addRules(String comment, List<NewRule> rules) throws IOException {
         List<NftRule.Handle> handles = new ArrayList<>();
         try {
-            for (String uplink : uplinks) {
-                handles.add(addRule(NftChain.POSTROUTING, NftRules.masqueradeVia(source, uplink), owner.comment(),
-                        "masquerade " + source + " via " + uplink));
-                handles.add(addRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, uplink), owner.comment(),
-                        "forward " + source + " from " + bridge + " to " + uplink));
+            for (int from = 0; from < rules.size(); ) {
+                NftBatch batch = new NftBatch();
+                addTableAndChains(batch);
+                int first = batch.size();
+                int to = from;
+                while (to < rules.size()) {
+                    NewRule r = rules.get(to);
+                    NetlinkRequest request = newRule(r.chain(), r.expressions(), comment, r.what());
+                    if (to > from && !batch.fits(request)) {
+                        break;
+                    }
+                    batch.add(request);
+                    to++;
+                }
+                List<NetlinkSocket.Outcome> outcomes = run(batch);
+                for (int i = from; i < to; i++) {
+                    handles.add(echoedHandle(outcomes.get(first + i - from), rules.get(i).chain()));
+                }
+                from = to;
             }
-            handles.add(addRule(NftChain.FORWARD, NftRules.forwardFrom(bridge, source, null), owner.comment(),
-                    "drop what else " + source + " would have forwarded from " + bridge));
             return handles;
         } catch (IOException | RuntimeException e) {
-            try {
-                deleteRules(handles);
-            } catch (IOException | RuntimeException x) {
-                e.addSuppressed(x);
+            if (!handles.isEmpty()) {
+                try {
+                    deleteRules(handles);
+                } catch (IOException | RuntimeException x) {
+                    e.addSuppressed(x);
+                }
             }
             throw e;
         }
@@ -215,11 +235,7 @@ public final class NfTables implements AutoCloseable {
      */
     public NftRule.Handle addRule(NftChain chain, List<NftExpression> expressions, String comment, String what)
             throws IOException {
-        NftBatch batch = new NftBatch();
-        addTableAndChains(batch);
-        int at = batch.size();
-        batch.add(newRule(chain, expressions, comment, what));
-        return echoedHandle(run(batch).get(at), chain);
+        return addRules(comment, List.of(new NewRule(chain, expressions, what))).getFirst();
     }
 
     /** The rules of one of hako's chains, in order; empty when the chain or table does not exist. */

@@ -17,6 +17,7 @@ import dev.hako.net.SlirpPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -67,17 +68,43 @@ final class ContainerNetwork implements AutoCloseable {
      */
     static String resolvConf(NetworkPlan plan) throws IOException {
         return switch (plan) {
-            case NetworkPlan.Bridged b -> {
-                DnsChoice choice = ContainerDns.choose(hostFile(HOST_RESOLV_CONF).orElse(""),
-                        hostFile(ContainerDns.RESOLVED_UPSTREAM), new DnsSettings(b.dns(), List.of(), List.of()));
-                choice.problem().ifPresent(p -> LOG.log(System.Logger.Level.WARNING, "the container's resolv.conf has"
-                        + " no nameserver: " + p + " (set one with dns(...))"));
-                yield choice.resolvConf();
-            }
+            case NetworkPlan.Bridged b -> bridgeResolvConf(b.dns());
             case NetworkPlan.UserMode u -> new DnsChoice(u.dns().isEmpty() ? List.of(SlirpNetwork.DNS) : u.dns(),
                     List.of(), List.of(), List.of(), Optional.empty()).resolvConf();
             default -> null;
         };
+    }
+
+    /** What a bridge container's resolv.conf was chosen from: the host's two files by their times, and dns(...). */
+    private record DnsSources(Optional<FileTime> host, Optional<FileTime> resolved, List<String> dns) {
+    }
+
+    private record ChosenDns(DnsSources sources, String resolvConf) {
+    }
+
+    /** The last choice: the host's files are read and the choice made again only when one of them changes. */
+    private static volatile ChosenDns lastDns;
+
+    private static String bridgeResolvConf(List<String> dns) throws IOException {
+        DnsSources sources = new DnsSources(modified(HOST_RESOLV_CONF), modified(ContainerDns.RESOLVED_UPSTREAM), dns);
+        ChosenDns last = lastDns;
+        if (last != null && last.sources().equals(sources)) {
+            return last.resolvConf();
+        }
+        DnsChoice choice = ContainerDns.choose(hostFile(HOST_RESOLV_CONF).orElse(""),
+                hostFile(ContainerDns.RESOLVED_UPSTREAM), new DnsSettings(dns, List.of(), List.of()));
+        choice.problem().ifPresent(p -> LOG.log(System.Logger.Level.WARNING, "the container's resolv.conf has"
+                + " no nameserver: " + p + " (set one with dns(...))"));
+        lastDns = new ChosenDns(sources, choice.resolvConf());
+        return choice.resolvConf();
+    }
+
+    private static Optional<FileTime> modified(String path) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(Path.of(path)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<String> hostFile(String path) throws IOException {

@@ -2,6 +2,7 @@ package dev.hako.userns;
 
 import dev.hako.IdMapping;
 import dev.hako.UserNamespace;
+import dev.hako.linux.PrivateDirectory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,14 +10,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -58,7 +57,6 @@ public final class AutoRanges {
     /** The last whole block of valid ids (the id 2^32 - 1 is no id). */
     static final long LAST_BLOCK = (IdMapping.MAX_ID + 1) / BLOCK - 1;
 
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> LOCK_FILE = PosixFilePermissions.fromString("rw-------");
     /** The lock files this JVM holds a lease on, by absolute path. */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
@@ -244,31 +242,6 @@ public final class AutoRanges {
      * path led to the directory.
      */
     Path ensureDirectory() throws IOException {
-        if (!Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
-            Path parent = directory.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try {
-                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } catch (FileAlreadyExistsException raced) {
-                // another JVM made it: checked below like any other
-            }
-        }
-        PosixFileAttributes a = Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isSymbolicLink() || !a.isDirectory()) {
-            throw new IOException(directory + " is " + (a.isSymbolicLink() ? "a symlink" : "not a directory")
-                    + ": hako keeps its user namespace leases in that directory; remove it");
-        }
-        long owner = ((Number) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
-        long me = HostUser.current().uid();
-        if (owner != me) {
-            throw new IOException(directory + " belongs to uid " + owner + ", not to this JVM's uid " + me
-                    + ": hako keeps its user namespace leases there, which only their owner may touch; remove it");
-        }
-        if (!a.permissions().equals(OWNER_ONLY)) {
-            Files.setPosixFilePermissions(directory, OWNER_ONLY);
-        }
-        return directory.toRealPath();
+        return PrivateDirectory.ensure(directory, "its user namespace leases");
     }
 }

@@ -71,7 +71,8 @@ class NfTablesIT {
                 handles.addAll(t.addPublishedPort(owner, ONE));
                 handles.add(t.addMasquerade(owner, SUBNET, "hkt-br0"));
                 handles.add(t.addMasquerade(owner, ODD_SUBNET, "hkt-br1"));
-                handles.addAll(t.addOutboundVia(owner, Ipv4Prefix.parse("172.29.0.5/32"), "hkt-br0", List.of("hkt-up0")));
+                handles.addAll(t.addRules(owner, NfTables.outboundVia(Ipv4Prefix.parse("172.29.0.5/32"), "hkt-br0",
+                        List.of("hkt-up0"))));
             }
             Tools.nftScript(nfts, nftRules(owner.comment()));
             JsonNode mine = Tools.ruleset(ours);
