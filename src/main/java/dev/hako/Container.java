@@ -88,6 +88,16 @@ public final class Container implements AutoCloseable {
         this.networkOf = networkOf;
     }
 
+    /** A pool member's container, started already: {@code config} is as its start made it. */
+    static ContainerProcess started(LaunchConfig config, Container networkOf, Launched launched) {
+        Container c = new Container(config, networkOf);
+        synchronized (c.lock) {
+            c.launched = launched;
+            c.process = new ContainerProcess(c, launched);
+            return c.process;
+        }
+    }
+
     /** A builder with Docker's defaults: all namespaces, PATH set, working directory /. */
     public static Builder builder() {
         return new Builder();
@@ -193,7 +203,7 @@ public final class Container implements AutoCloseable {
     }
 
     /** The first process, whose network namespace container {@code joiner} joins; refuses one not running. */
-    private Launched runningForNetwork(String joiner) {
+    Launched runningForNetwork(String joiner) {
         synchronized (lock) {
             if (launched == null || closed || launched.exit().isDone()) {
                 throw new IllegalStateException("container " + joiner + " has network(Network.container(" + id()
@@ -781,7 +791,30 @@ public final class Container implements AutoCloseable {
          * @throws IllegalArgumentException naming the option that is wrong and why
          */
         public Container build() {
-            String theId = id != null ? id : HexFormat.of().formatHex(randomBytes(6));
+            String theId = id != null ? id : randomId();
+            return new Container(configure(theId, false), networkOf());
+        }
+
+        /** The container whose network this one joins ({@link Network#container}), or null. */
+        Container networkOf() {
+            return network instanceof Network.Joined j ? j.container() : null;
+        }
+
+        /** The id given with {@link #id(String)}, or null. */
+        String givenId() {
+            return id;
+        }
+
+        /** Whether {@link #hostname(String)} was given: else each container's comes from its id. */
+        boolean hostnameGiven() {
+            return hostname != null;
+        }
+
+        /**
+         * Every rule once, for a container with id {@code theId}; {@code forPool}: a pool's
+         * configuration, whose command comes with each start (so it may have none).
+         */
+        LaunchConfig configure(String theId, boolean forPool) {
             ConfigRules.id(theId);
             ImageConfig imageConfig = image == null ? null : image.config();
             Rootfs theRootfs = rootfs != null ? rootfs : image != null ? Rootfs.overlay(image.layers()) : null;
@@ -797,7 +830,9 @@ public final class Container implements AutoCloseable {
                     : imageConfig != null && !imageConfig.workingDir().isEmpty() ? imageConfig.workingDir() : "/";
             String user = this.user != null ? this.user
                     : imageConfig != null && !imageConfig.user().isEmpty() ? imageConfig.user() : null;
-            ConfigRules.command(command);
+            if (!forPool) {
+                ConfigRules.command(command);
+            }
             ConfigRules.UserNamespaceRule userNamespaceRule = ConfigRules.userNamespace(userNamespace, uidMap, gidMap,
                     namespaces);
             UserNamespace theUserNamespace = userNamespaceRule.namespace();
@@ -846,7 +881,7 @@ public final class Container implements AutoCloseable {
             TerminalSize theTerminal = ConfigRules.terminal(terminal, terminalSize, stdin, stdout, stderr,
                     "the container", "docker run -t");
             List<PassedFd> thePassedFds = ConfigRules.passedFds(passedFds);
-            LaunchConfig config = new LaunchConfig(theId, theRootfs,
+            return new LaunchConfig(theId, theRootfs,
                     theNamespaces,
                     theHostname, List.copyOf(command), environment, workingDir, readonlyRootfs,
                     stdin, stdout, stderr, redirectErrorStream, dieWithJvm, theLimits, cgroupParent,
@@ -854,7 +889,10 @@ public final class Container implements AutoCloseable {
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
                     Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
                     theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied(), theNetwork);
-            return new Container(config, network instanceof Network.Joined j ? j.container() : null);
+        }
+
+        static String randomId() {
+            return HexFormat.of().formatHex(randomBytes(6));
         }
 
         /**

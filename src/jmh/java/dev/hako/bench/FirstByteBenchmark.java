@@ -1,6 +1,7 @@
 package dev.hako.bench;
 
 import dev.hako.Container;
+import dev.hako.ContainerPool;
 import dev.hako.ContainerProcess;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -10,6 +11,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
@@ -45,6 +47,37 @@ public class FirstByteBenchmark {
     public int hakoEcho(BenchRootfs fs) throws Exception {
         container = Container.builder().rootfs(fs.rootfs).command("echo", "hi").build();
         ContainerProcess p = container.start();
+        p.getOutputStream().close();
+        process = p;
+        return p.getInputStream().read();
+    }
+
+    /** The same from a waiting pool member ({@link StartLatencyBenchmark.Pool}, but with piped stdio). */
+    @State(Scope.Benchmark)
+    public static class Pool {
+        ContainerPool pool;
+
+        @Setup(Level.Trial)
+        public void start(BenchRootfs fs) {
+            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs)).size(2).build();
+        }
+
+        @Setup(Level.Invocation)
+        public void awaitMembers() throws InterruptedException {
+            while (pool.waiting() < 2) {
+                Thread.sleep(0, 200_000);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            pool.close();
+        }
+    }
+
+    @Benchmark
+    public int hakoPooledEcho(Pool pool) throws Exception {
+        ContainerProcess p = pool.pool.start("echo", "hi");
         p.getOutputStream().close();
         process = p;
         return p.getInputStream().read();

@@ -1,6 +1,7 @@
 package dev.hako.bench;
 
 import dev.hako.Container;
+import dev.hako.ContainerPool;
 import dev.hako.Namespace;
 import dev.hako.Network;
 import dev.hako.Rootfs;
@@ -106,6 +107,41 @@ public class StartLatencyBenchmark {
     @Benchmark
     public int hakoWithLimits(BenchRootfs fs) throws Exception {
         return runTrue(Container.builder().rootfs(fs.rootfs).memoryLimit("64m").cpus(1).pidsLimit(64));
+    }
+
+    /**
+     * A pool of the default configuration whose members are all set up and waiting before
+     * each measured start (not measured: {@link Level#Invocation}), as when starts are spaced
+     * further apart than a member's setup takes.
+     */
+    @State(Scope.Benchmark)
+    public static class Pool {
+        static final int SIZE = 2;
+        ContainerPool pool;
+
+        @Setup(Level.Trial)
+        public void start(BenchRootfs fs) {
+            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs).redirectInput(Redirect.INHERIT)
+                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)).size(SIZE).build();
+        }
+
+        @Setup(Level.Invocation)
+        public void awaitMembers() throws InterruptedException {
+            while (pool.waiting() < SIZE) {
+                Thread.sleep(0, 200_000);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            pool.close();
+        }
+    }
+
+    /** Start to exit of {@code /bin/true} in a waiting member: the command's part of a start only. */
+    @Benchmark
+    public int hakoPooled(Pool p) throws Exception {
+        return p.pool.start("/bin/true").waitFor();
     }
 
     @Benchmark

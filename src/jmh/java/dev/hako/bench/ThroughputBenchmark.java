@@ -1,15 +1,22 @@
 package dev.hako.bench;
 
 import dev.hako.Container;
+import dev.hako.ContainerPool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.ProcessBuilder.Redirect;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +32,51 @@ public class ThroughputBenchmark {
 
     private static int runTrue(BenchRootfs fs) throws Exception {
         return StartLatencyBenchmark.runTrue(Container.builder().rootfs(fs.rootfs));
+    }
+
+    /** One pool for all starters, as large as the most starters: they compete for its members and its setup. */
+    @State(Scope.Benchmark)
+    public static class Pool {
+        ContainerPool pool;
+
+        @Setup(Level.Trial)
+        public void start(BenchRootfs fs) {
+            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs).redirectInput(Redirect.INHERIT)
+                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)).size(16).build();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop() {
+            pool.close();
+        }
+    }
+
+    private static int runPooled(Pool p) throws Exception {
+        return p.pool.start("/bin/true").waitFor();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public int pooledStarters01(Pool p) throws Exception {
+        return runPooled(p);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public int pooledStarters02(Pool p) throws Exception {
+        return runPooled(p);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public int pooledStarters04(Pool p) throws Exception {
+        return runPooled(p);
+    }
+
+    @Benchmark
+    @Threads(16)
+    public int pooledStarters16(Pool p) throws Exception {
+        return runPooled(p);
     }
 
     @Benchmark

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * Reaps every container process from one thread: an epoll set over their pidfds (a pidfd
@@ -86,6 +87,19 @@ public final class Reaper {
             MemorySegment info = arena.allocate(linux_h.HAKO_SIGINFO_SIZE(), 8);
             Libc.waitid(pidfd, info, linux_h.WEXITED());
             return decode(info);
+        }
+    }
+
+    /**
+     * Whether the process behind {@code pidfd} has exited (a pidfd polls readable then),
+     * without waiting and without reaping it.
+     */
+    public static boolean hasExited(int pidfd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fd = arena.allocate(linux_h.HAKO_POLLFD_SIZE(), 8);
+            fd.set(JAVA_INT, linux_h.HAKO_POLLFD_FD(), pidfd);
+            fd.set(JAVA_SHORT, linux_h.HAKO_POLLFD_EVENTS(), (short) linux_h.POLLIN());
+            return Libc.poll(fd, 1, 0) > 0;
         }
     }
 

@@ -80,13 +80,13 @@ public final class ContainerLauncher {
     private static final CgroupLayout NO_CGROUPS = CgroupLayout.parse("", "", "");
 
     /** Where a container's cgroup goes: a layout and the parent path in it. */
-    private record Placement(CgroupLayout layout, String parent) {
+    record Placement(CgroupLayout layout, String parent) {
     }
 
     /** A JVM without root: the subtree delegated to its user, per cgroup parent, looked for once. */
     private static final Map<String, Placement> DELEGATED = new ConcurrentHashMap<>();
 
-    private static Placement cgroupPlacement(String parent) throws IOException {
+    static Placement cgroupPlacement(String parent) throws IOException {
         if (!Kernel.rootless()) {
             return new Placement(cgroupLayout(parent), parent);
         }
@@ -122,178 +122,11 @@ public final class ContainerLauncher {
      * it joins ({@code Network.container}), or null.
      */
     public static Launched launch(LaunchConfig given, Launched networkOf) throws ContainerException {
-        checkSystem(given);
-        checkPassedFds(given);
-        // UserNamespace.auto(): a range of host ids held for as long as the container is.
-        AutoRanges.Lease lease = null;
-        LaunchConfig config = given;
-        if (given.hasUserNamespace() && given.userNamespace().isAuto()) {
-            try {
-                lease = AutoRanges.system().lease();
-            } catch (IOException e) {
-                throw new ContainerException("starting container " + given.id() + ": choosing a range of host ids"
-                        + " for its user namespace (UserNamespace.auto()) failed: " + e.getMessage(), e);
-            }
-            config = given.withUserNamespace(lease.userNamespace());
-        }
-        Stdio stdio = null;
-        int[] sync = {-1, -1};
-        int[] error = {-1, -1};
-        int pidfd = -1;
-        ContainerCgroup cgroup = null;
-        // Confined: the spawner thread gets only raw addresses, never the segments. Closed
-        // in finally, after the catch blocks have killed and reaped any child: the child
-        // shares this memory and must be gone before it is freed.
-        Arena arena = Arena.ofConfined();
-        // A child that changes to a non-root uid or gid makes the kernel set the shared
-        // memory's dumpable flag to fs.suid_dumpable (0 by default), and the JVM would stay
-        // non-dumpable for good: held like an exec's joining child, it is given back after.
-        // In a user namespace the child takes the namespace's root ids, new ids on the host.
-        boolean changesIds = config.user().uid() != 0 || config.user().gid() != 0 || config.hasUserNamespace();
-        boolean holdsDumpable = false;
-        FdSocket idmapSocket = null;
-        int joinedNetwork = -1;
-        List<ReservedPort> reservedPorts = List.of();
-        ContainerNetwork network = null;
-        try {
-            UserNamespace userNamespace = config.userNamespace();
-            List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
-            String overlayOption = RootfsSetup.prepareHost(config.rootfs(),
-                    userNamespace == null ? -1 : userNamespace.hostUid(0),
-                    userNamespace == null ? -1 : userNamespace.hostGid(0), ContainerProgram.idmapsLayers(config));
-            List<EtcFiles.Entry> etc = config.etcFiles()
-                    ? EtcFiles.generate(config.hostname(), config.namespaces().contains(Namespace.NETWORK),
-                            ContainerNetwork.resolvConf(config.network()))
-                    : List.of();
-            if (userNamespace != null) {
-                RootfsSetup.makeMountPoints(config.rootfs(), etc.stream().map(EtcFiles.Entry::target).toList());
-            }
-            reservedPorts = ContainerNetwork.reservePorts(config.network()); // a port taken fails here, before a clone
-            stdio = Stdio.open(config);
-            sync = Libc.pipe2(linux_h.O_CLOEXEC());
-            error = Libc.pipe2(linux_h.O_CLOEXEC());
-            Placement placement = cgroupPlacement(config.cgroupParent());
-            CgroupLayout cgroups = placement.layout();
-            // The device policy is put in place with the child's placement below, before its release.
-            cgroup = ContainerCgroup.prepare(cgroups, placement.parent(), config.id(), config.limits(),
-                    config.devicePolicy());
-            if (!idmapped.isEmpty()) {
-                idmapSocket = FdSocket.open();
-            }
-            ChildProgram.Builder steps = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
-                    CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
-                    idmapSocket == null ? -1 : idmapSocket.childEnd(), overlayOption);
-            ChildProgram program = steps.buildFirstPart(ContainerProgram.roomForTheCommand(config));
-
-            MemorySegment pidfdOut = arena.allocate(JAVA_INT);
-            MemorySegment args = cloneArgs(arena, config, pidfdOut);
-            long pid;
-            if (changesIds && !config.hasUserNamespace()) {
-                JoiningChildren.enter();
-                holdsDumpable = true;
-            }
-            if (networkOf != null) {
-                joinedNetwork = networkOf.duplicatePidfd();
-            }
-            pid = clone(arena, args, program, cgroup.unifiedDirectory(), joinedNetwork,
-                    joinedNetwork < 0 ? 0 : linux_h.CLONE_NEWNET());
-            Libc.closeQuietly(joinedNetwork);
-
-            closeChildEnds(stdio, sync, error);
-            if (pid < 0) {
-                throw cloneFailed(config, clone_args.flags(args), (int) -pid);
-            }
-            pidfd = pidfdOut.get(JAVA_INT, 0);
-            if (config.hasUserNamespace()) {
-                // While the memory the child shares is dumpable, its /proc files are the JVM
-                // user's, which a JVM without root needs to write the maps; the child's change
-                // of ids after them makes it non-dumpable, which is held here and given back.
-                writeMaps(pid, config);
-                if (Kernel.rootless()) {
-                    // The network helper opens /proc/PID/ns/* as this user, which only works
-                    // while the child is still dumpable: before its change of ids.
-                    network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
-                    reservedPorts = List.of();
-                }
-                if (idmapSocket != null) {
-                    idmapSocket.closeChildEnd();
-                    sendIdmapped(config, idmapped, pid, pidfd, idmapSocket);
-                    idmapSocket.close();
-                    idmapSocket = null;
-                }
-                JoiningChildren.enter();
-                holdsDumpable = true;
-                wake(sync[1], arena); // the child waits for its maps first, for its release later
-            }
-
-            // While the child mounts: its veth, address and route, and the published ports.
-            if (network == null) {
-                network = ContainerNetwork.attach(config, reservedPorts, pid, pidfd);
-                reservedPorts = List.of(); // the attachment owns them now
-            }
-
-            // The child does its namespace and filesystem work meanwhile, and waits on the sync
-            // pipe only before anything of the container's own runs: this is where the parent
-            // writes the rest of its program (the user, capabilities, filter and command: about
-            // a tenth of a start, taken off the critical path), marks the cgroup as this JVM's
-            // (a JVM that dies before closes the sync pipe, and the unreleased child exits),
-            // puts the device policy in place, places the child from outside (the v1 cgroups)
-            // and then releases it. (The child's own mknods of /dev nodes are allowed by the policy.)
-            ContainerProgram.addTheCommand(steps, config);
-            program = steps.build();
-            if (config.dieWithJvm()) {
-                cgroup.markOwnedByThisJvm();
-            }
-            cgroup.placeChild(pid);
-            boolean release = release(stdio, sync[1], arena);
-            Libc.close(sync[1]);
-            sync[1] = -1;
-            awaitEof(error[0], arena);
-            Libc.close(error[0]);
-            error[0] = -1;
-
-            if (TRACE) {
-                System.err.print("hako: container " + config.id() + " child program:\n" + program.describeRun());
-            }
-            var failure = program.failure();
-            if (failure.isPresent()) {
-                ExitStatus status = Reaper.reapNow(pidfd);
-                Libc.close(pidfd);
-                pidfd = -1;
-                throw setupFailed(config, program, failure.get(), status);
-            }
-            if (!release) {
-                ExitStatus status = Reaper.reapNow(pidfd);
-                Libc.close(pidfd);
-                pidfd = -1;
-                throw noTerminal("starting container " + config.id(), program, status);
-            }
-            CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
-            return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease), network);
-        } catch (ContainerException | IllegalArgumentException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
-            ContainerNetwork.closeAfterFailure(network, reservedPorts, e);
-            closeQuietly(lease);
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            cleanUp(stdio, sync, error, pidfd, cgroup);
-            ContainerNetwork.closeAfterFailure(network, reservedPorts, e);
-            closeQuietly(lease);
-            throw new ContainerException("starting container " + config.id() + " failed: " + e.getMessage(), e);
-        } finally {
-            if (idmapSocket != null) {
-                idmapSocket.close(); // a child still waiting for its layers then stops
-            }
-            // After the catch blocks: a child that was cloned has exec'd or been reaped by now.
-            if (holdsDumpable) {
-                JoiningChildren.leave();
-            }
-            arena.close();
-        }
+        return StartingChild.prepare(given, networkOf).finish(null);
     }
 
     /** The JVM's descriptors the container is to get must still be open (build() checked them once). */
-    private static void checkPassedFds(LaunchConfig config) throws ContainerException {
+    static void checkPassedFds(LaunchConfig config) throws ContainerException {
         for (PassedFd f : config.passedFds()) {
             try {
                 Libc.fstat(f.hostFd());
@@ -305,7 +138,7 @@ public final class ContainerLauncher {
         }
     }
 
-    private static void checkSystem(LaunchConfig config) throws ContainerException {
+    static void checkSystem(LaunchConfig config) throws ContainerException {
         try {
             Kernel.requireSupported();
         } catch (UnsupportedOperationException e) {
@@ -318,7 +151,7 @@ public final class ContainerLauncher {
         }
     }
 
-    private static MemorySegment cloneArgs(Arena arena, LaunchConfig config, MemorySegment pidfdOut) {
+    static MemorySegment cloneArgs(Arena arena, LaunchConfig config, MemorySegment pidfdOut) {
         MemorySegment args = clone_args.allocate(arena);
         args.fill((byte) 0);
         MemorySegment stack = arena.allocate(STACK_SIZE, 16);
@@ -402,7 +235,7 @@ public final class ContainerLauncher {
      * The overlay's lower layers and the {@code idmapped()} binds as idmapped copies through
      * the child's user namespace, one message each, in order: the child waits for them.
      */
-    private static void sendIdmapped(LaunchConfig config, List<ContainerProgram.IdmappedTree> trees, long pid,
+    static void sendIdmapped(LaunchConfig config, List<ContainerProgram.IdmappedTree> trees, long pid,
                                      int pidfd, FdSocket socket) throws IOException {
         int userNamespace = Namespaces.open(pid, pidfd, "user");
         try {
@@ -424,7 +257,7 @@ public final class ContainerLauncher {
      * a JVM mapping its own ids alone), or through newuidmap and newgidmap for the ranges of
      * /etc/subuid and /etc/subgid.
      */
-    private static void writeMaps(long pid, LaunchConfig config) throws ContainerException {
+    static void writeMaps(long pid, LaunchConfig config) throws ContainerException {
         try {
             IdMapWriter.system().write(pid, config.userNamespace(), config.setgroupsDenied());
         } catch (IdMapException e) {
@@ -446,7 +279,7 @@ public final class ContainerLauncher {
         }
     }
 
-    private static ContainerException cloneFailed(LaunchConfig config, long flags, int errno) {
+    static ContainerException cloneFailed(LaunchConfig config, long flags, int errno) {
         String hint = errno == linux_h.EPERM()
                 ? ": creating namespaces needs root (CAP_SYS_ADMIN)"
                 : errno == linux_h.ENOSPC() || errno == linux_h.EAGAIN()
@@ -459,7 +292,7 @@ public final class ContainerLauncher {
     }
 
     /** Says what the failed step was setting up, for which option, from the step alone. */
-    private static ContainerException setupFailed(LaunchConfig config, ChildProgram program, ChildProgram.Failure f, ExitStatus status) {
+    static ContainerException setupFailed(LaunchConfig config, ChildProgram program, ChildProgram.Failure f, ExitStatus status) {
         Purpose purpose = f.step().purpose();
         if (COMMAND.equals(purpose.option())) {
             return execFailed(config, program);
@@ -531,23 +364,5 @@ public final class ContainerLauncher {
             throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
         return Spawner.spawn(Trampoline.get(), control.address(), join, joinTypes);
-    }
-
-    private static void closeQuietly(AutoRanges.Lease lease) {
-        if (lease != null) {
-            lease.close();
-        }
-    }
-
-    private static void cleanUp(Stdio stdio, int[] sync, int[] error, int pidfd, ContainerCgroup cgroup) {
-        ChildCleanup.undo(stdio, sync, error, pidfd);
-        if (cgroup != null) {
-            try {
-                cgroup.destroy();
-            } catch (IOException e) {
-                System.getLogger(ContainerLauncher.class.getName()).log(System.Logger.Level.WARNING,
-                        "could not remove the cgroup of a container that failed to start: " + e.getMessage());
-            }
-        }
     }
 }

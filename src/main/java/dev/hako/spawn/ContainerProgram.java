@@ -76,9 +76,33 @@ final class ContainerProgram {
     static ChildProgram.Builder setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                                       int errorWriteFd, List<EtcFiles.Entry> etcFiles,
                                       List<CgroupView.Hierarchy> cgroups, int idmapSocketFd, String overlayOption) {
+        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, -1,
+                overlayOption).steps();
+    }
+
+    /**
+     * The first part, and where the descriptor of {@code stdioSocketFd} is in the child
+     * (-1 without one).
+     */
+    record FirstPart(ChildProgram.Builder steps, int stdioSocket) {
+    }
+
+    /**
+     * Like {@link #setUp(Arena, LaunchConfig, Stdio, int, int, List, List, int, String)}; with
+     * {@code stdioSocketFd} (the JVM's end of a socket, or -1) for a pool member: the child
+     * keeps that socket, over which its start's stdio comes ({@link #addAStart}), and says on
+     * the error pipe with one byte that it has reached its wait.
+     */
+    static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
+                           int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
+                           int idmapSocketFd, int stdioSocketFd, String overlayOption) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
-        ChildFds fds = idmapSocketFd < 0 ? rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds())
-                : rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), idmapSocketFd);
+        int[] extra = idmapSocketFd < 0 && stdioSocketFd < 0 ? new int[0]
+                : idmapSocketFd < 0 ? new int[] {stdioSocketFd}
+                : stdioSocketFd < 0 ? new int[] {idmapSocketFd}
+                : new int[] {idmapSocketFd, stdioSocketFd};
+        ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), extra);
+        int childStdioSocket = stdioSocketFd < 0 ? -1 : fds.extra()[extra.length - 1];
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -147,9 +171,15 @@ final class ContainerProgram {
         addTerminal(p, fds, config.terminal(), config.user());
         // The namespace and filesystem work above runs while the parent places the child in
         // its cgroups; nothing of the container's own runs before this point.
-        p.setsUpInternals("waiting for the parent to place the child in its cgroups");
-        p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
-        return p;
+        if (childStdioSocket >= 0) {
+            p.setsUpInternals("waiting for a start");
+            p.write(fds.error(), arena.allocate(1), 1).note("tell the pool this member is ready");
+            p.read(fds.sync(), 1).zeroFails().note("wait for a start: its stdio, command and user (EOF: the pool let go)");
+        } else {
+            p.setsUpInternals("waiting for the parent to place the child in its cgroups");
+            p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
+        }
+        return new FirstPart(p, childStdioSocket);
     }
 
     /**
@@ -206,13 +236,46 @@ final class ContainerProgram {
 
     /** What follows the wait for the parent: the cgroup namespace, then {@link #becomeTheCommand}. */
     static void addTheCommand(ChildProgram.Builder p, LaunchConfig config) {
+        addCgroupNamespace(p, config);
+        becomeTheCommand(p, config, config.user(), config.workingDir(), config.command(), config.env(), config.path(),
+                Signals.ignoredByThisProcess());
+    }
+
+    private static void addCgroupNamespace(ChildProgram.Builder p, LaunchConfig config) {
         if (config.namespaces().contains(Namespace.CGROUP)) {
             p.setsUpInternals("the cgroup namespace");
             p.unshare(linux_h.CLONE_NEWCGROUP())
                     .note("after the parent placed the child, so its own cgroup becomes the namespace's root"
                             + " (and the root of its view at " + CgroupView.ROOT + ")");
         }
-        becomeTheCommand(p, config, config.user(), config.workingDir(), config.command(), config.env(), config.path());
+    }
+
+    /**
+     * A pool member's steps after its wait, for one start: its stdio received over the
+     * socket (each descriptor the JVM sends moved to its number), the cgroup namespace, then
+     * the start's user, working directory and command; {@code ignoredSignals} as the JVM's
+     * were at the member's clone (read then, off the start's path).
+     */
+    static void addAStart(ChildProgram.Builder p, LaunchConfig config, PooledStart start, Stdio stdio,
+                          int stdioSocket, List<Integer> ignoredSignals) {
+        p.setsUp("the start's stdin, stdout and stderr", "stdio");
+        for (Stdio.Source s : stdio.sources()) {
+            int fd = p.receiveFd(stdioSocket);
+            p.dup3(fd, s.target(), 0).close(fd);
+        }
+        if (stdio.mergeStderr()) {
+            p.dup3(1, 2, 0).note("stderr goes where stdout goes");
+        }
+        p.close(stdioSocket);
+        addCgroupNamespace(p, config);
+        becomeTheCommand(p, config, start.user(), start.workingDir(), start.command(), start.env(), start.path(),
+                ignoredSignals);
+    }
+
+    /** Like {@link #roomForTheCommand} for any start of a member: its stdio, and a command over any PATH. */
+    static int roomForAStart(LaunchConfig config) {
+        int stdio = 3 * 3 + 2; // receive, move, close each; the merge; the socket's close
+        return stdio + roomFor(config, PooledStart.MAX_PATH_ENTRIES);
     }
 
     /**
@@ -222,13 +285,16 @@ final class ContainerProgram {
      * directory of PATH), so that part can be written after the clone.
      */
     static int roomForTheCommand(LaunchConfig config) {
+        return roomFor(config, candidates(config.command().get(0), config.path()).size());
+    }
+
+    private static int roomFor(LaunchConfig config, int execs) {
         int capabilities = 2 * 64 + 3; // bounding drops, ambient raises, keepcaps, capset, no_new_privs
         int user = 3; // setgroups, setresgid, setresuid
         int signals = 64 + 1;
         int filter = 2;
         int rest = 1 + 1 + 1; // the cgroup namespace, the working directory, one spare
-        return capabilities + user + signals + filter + rest + 2 * config.rlimits().size()
-                + candidates(config.command().get(0), config.path()).size();
+        return capabilities + user + signals + filter + rest + 2 * config.rlimits().size() + execs;
     }
 
     /**
@@ -241,7 +307,8 @@ final class ContainerProgram {
      * itself), and the execve.
      */
     static void becomeTheCommand(ChildProgram.Builder p, LaunchConfig container, User user, String workingDir,
-                                 List<String> command, Map<String, String> env, String path) {
+                                 List<String> command, Map<String, String> env, String path,
+                                 List<Integer> ignoredSignals) {
         Filter filter = container.seccomp();
         if (filter != null && !container.noNewPrivileges()) {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
@@ -250,7 +317,7 @@ final class ContainerProgram {
                 !container.setgroupsDenied());
         p.setsUp("the working directory " + workingDir, "workingDir");
         p.chdir(workingDir).note("as the command's user, so its permissions apply");
-        resetSignals(p);
+        resetSignals(p, ignoredSignals);
         if (filter != null && container.noNewPrivileges()) {
             installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
         }
@@ -273,13 +340,14 @@ final class ContainerProgram {
     }
 
     /**
-     * Every signal at its default action, then unblocked: CLONE_CLEAR_SIGHAND reset the
+     * Every signal at its default action, then unblocked ({@code ignoredSignals}: those the
+     * JVM ignored when the child was cloned, which it inherited): CLONE_CLEAR_SIGHAND reset the
      * JVM's handlers to SIG_DFL, but signals the JVM ignores would stay ignored (Ctrl-C
      * would do nothing in a container started from a JVM that ignores SIGINT).
      */
-    static void resetSignals(ChildProgram.Builder p) {
+    static void resetSignals(ChildProgram.Builder p, List<Integer> ignoredSignals) {
         p.setsUpInternals("the signal dispositions and mask");
-        for (int signal : Signals.ignoredByThisProcess()) {
+        for (int signal : ignoredSignals) {
             p.defaultSignal(signal).note("ignored by the JVM; the container's process starts with the default");
         }
         p.unblockAllSignals().note("handlers were reset to SIG_DFL by CLONE_CLEAR_SIGHAND, so this is safe");

@@ -2,6 +2,7 @@ package dev.hako.spawn;
 
 import dev.hako.Namespace;
 import dev.hako.linux.clone_args;
+import dev.hako.linux.Signals;
 import dev.hako.linux.linux_h;
 import dev.hako.program.ChildProgram;
 
@@ -74,7 +75,7 @@ final class ExecProgram {
         p.read(fds.sync(), 1).zeroFails()
                 .note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         ContainerProgram.becomeTheCommand(p, container, exec.user(), exec.workingDir(), exec.command(), exec.env(),
-                exec.path());
+                exec.path(), Signals.ignoredByThisProcess());
         return p.build();
     }
 

@@ -73,6 +73,31 @@ public record LaunchConfig(
                 terminal, passedFds, resolved, setgroupsDenied, network);
     }
 
+    /**
+     * The same configuration for another container: a pool's member gets its own id (and
+     * cgroup) and hostname; HOSTNAME follows unless the environment set its own.
+     */
+    public LaunchConfig withIdentity(String newId, String newHostname) {
+        Map<String, String> newEnv = env;
+        if (newHostname != null && hostname != null && hostname.equals(env.get("HOSTNAME"))) {
+            newEnv = new java.util.LinkedHashMap<>(env);
+            newEnv.put("HOSTNAME", newHostname);
+        }
+        return new LaunchConfig(newId, rootfs, namespaces, newHostname, command, newEnv, workingDir, readonlyRootfs,
+                stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
+                readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
+                terminal, passedFds, userNamespace, setgroupsDenied, network);
+    }
+
+    /** The configuration as one start of a pool member made it: its command, environment, directory, user, stdio. */
+    public LaunchConfig withStart(PooledStart start) {
+        return new LaunchConfig(id, rootfs, namespaces, hostname, start.command(), start.env(), start.workingDir(),
+                readonlyRootfs, start.stdin(), start.stdout(), start.stderr(), start.redirectErrorStream(), dieWithJvm,
+                limits, cgroupParent, mounts, maskedPaths, readonlyPaths, etcFiles, start.user(), capabilities,
+                noNewPrivileges, rlimits, seccomp, devices, devicePolicy, terminal, passedFds, userNamespace,
+                setgroupsDenied, network);
+    }
+
     /** The PATH the command is looked up in: the container's own. */
     public String path() {
         return env.getOrDefault("PATH", "");

@@ -268,11 +268,39 @@ public final class Launched {
                 break; // The reaper failed; the pidfd is still ours to close.
             }
         }
+        // The streams first: a terminal's master closed while a process left behind still
+        // holds the slave wakes a reader with "closed", not with the EOF of a hangup.
+        synchronized (lock) {
+            stdio.close();
+            releaseAllButStreams();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * After the process has exited: the pidfd, the cgroup and what the container held are
+     * released, and the streams stay readable (what the process wrote before it ended is
+     * still in its pipes), as {@link Process}'s do; {@link #killAndRelease()} closes them.
+     * What a pool does for each start once its process is gone, off the starting thread.
+     *
+     * @throws IllegalStateException while the process still runs
+     */
+    public void releaseAfterExit() {
+        if (!exit.isDone()) {
+            throw new IllegalStateException("process " + pid + " still runs");
+        }
+        synchronized (lock) {
+            releaseAllButStreams();
+        }
+    }
+
+    private void releaseAllButStreams() {
         synchronized (lock) {
             if (!released) {
                 released = true;
                 closePidfd();
-                stdio.close();
                 try {
                     // Kills what the main process left behind (no PID namespace, or
                     // processes still exiting), then removes the cgroup directories.
@@ -292,9 +320,6 @@ public final class Launched {
                     }
                 }
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 }

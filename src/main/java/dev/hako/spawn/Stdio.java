@@ -1,6 +1,8 @@
 package dev.hako.spawn;
 
+import dev.hako.linux.FdSocket;
 import dev.hako.linux.Libc;
+import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.terminal.ConsoleSocket;
 import dev.hako.terminal.TerminalMaster;
@@ -71,8 +73,48 @@ final class Stdio implements Closeable {
         return terminal != null ? openTerminal() : open(in, out, err, redirectErrorStream);
     }
 
+    /**
+     * A pool member's stdio until its start: /dev/null as 0, 1 and 2, so that its fd table
+     * is what its plan says; the start's own stdio replaces them ({@link #sendTo}).
+     */
+    static Stdio placeholders() throws IOException {
+        Stdio stdio = new Stdio(false);
+        int devNull = Libc.openat2(linux_h.AT_FDCWD(), "/dev/null", linux_h.O_RDWR() | linux_h.O_CLOEXEC(), 0);
+        stdio.childEnds.add(devNull);
+        for (int target = 0; target < 3; target++) {
+            stdio.sources.add(new Source(target, devNull, null, 0));
+        }
+        return stdio;
+    }
+
+    /**
+     * Sends the descriptor of each source over {@code socket}, in the order of
+     * {@link #sources()}: the child's end of a pipe, the JVM's own stream, or a file the
+     * JVM opens here (a member is past its pivot_root, so the child could not open a host
+     * path any more).
+     */
+    void sendTo(FdSocket socket) throws IOException {
+        for (Source s : sources) {
+            if (!s.isFile()) {
+                socket.send(s.parentFd());
+                continue;
+            }
+            int fd;
+            try {
+                fd = Libc.openat2(linux_h.AT_FDCWD(), s.file(), s.openFlags() | linux_h.O_CLOEXEC(), 0666, 0);
+            } catch (SyscallException e) {
+                throw new IOException(s.option() + ": cannot open " + s.file() + ": " + e.getMessage(), e);
+            }
+            try {
+                socket.send(fd);
+            } finally {
+                Libc.closeQuietly(fd);
+            }
+        }
+    }
+
     /** Pipes, the JVM's own streams or files, as the redirects say. */
-    private static Stdio open(Redirect in, Redirect out, Redirect err, boolean redirectErrorStream) throws IOException {
+    static Stdio open(Redirect in, Redirect out, Redirect err, boolean redirectErrorStream) throws IOException {
         Stdio stdio = new Stdio(redirectErrorStream);
         try {
             stdio.stdin = stdio.input(in);
@@ -94,13 +136,8 @@ final class Stdio implements Closeable {
      * is what its plan says even when the JVM runs with a standard stream closed.
      */
     private static Stdio openTerminal() throws IOException {
-        Stdio stdio = new Stdio(false);
+        Stdio stdio = placeholders();
         try {
-            int devNull = Libc.openat2(linux_h.AT_FDCWD(), "/dev/null", linux_h.O_RDWR() | linux_h.O_CLOEXEC(), 0);
-            stdio.childEnds.add(devNull);
-            for (int target = 0; target < 3; target++) {
-                stdio.sources.add(new Source(target, devNull, null, 0));
-            }
             stdio.console = ConsoleSocket.open();
             return stdio;
         } catch (IOException | RuntimeException e) {

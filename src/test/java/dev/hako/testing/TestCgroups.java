@@ -57,6 +57,7 @@ public final class TestCgroups {
 
     /** Every container cgroup under this JVM's parent, in every hierarchy. */
     public static List<String> containerCgroups() throws IOException {
+        parent();
         List<String> found = new ArrayList<>();
         for (Path parent : parentDirs()) {
             if (Files.isDirectory(parent)) {

@@ -1,0 +1,270 @@
+package dev.hako.it;
+
+import dev.hako.Container;
+import dev.hako.ContainerException;
+import dev.hako.ContainerPool;
+import dev.hako.ContainerProcess;
+import dev.hako.Mount;
+import dev.hako.testing.JvmResources;
+import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestCgroups;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static dev.hako.testing.Containers.builder;
+import static dev.hako.testing.Containers.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A pool's members against the real kernel: each start runs its own command with its own
+ * environment, directory, user and stdio; a member is what a cold container of the same
+ * configuration is; closing releases every waiting member; members that fail or die are
+ * replaced; thousands of starts leave nothing behind.
+ */
+@KernelTest
+class ContainerPoolIT {
+
+    static String out(ContainerProcess p) throws Exception {
+        p.getOutputStream().close();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> "pooled command failed: " + text + err);
+        return text;
+    }
+
+    /** Waits (up to 30 s) until {@code n} members wait. */
+    static void awaitWaiting(ContainerPool pool, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (pool.waiting() < n) {
+            if (System.nanoTime() > deadline) {
+                fail("the pool has " + pool.waiting() + " waiting members, not " + n);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void eachStartHasItsOwnCommandEnvironmentDirectoryUserAndStdio(@TempDir Path dir) throws Exception {
+        try (ContainerPool pool = ContainerPool.builder(builder().env("FROM_POOL", "pool")).size(2).build()) {
+            assertEquals("pool hi / 0\n", out(pool.command("/bin/sh", "-c", "echo $FROM_POOL $X $(pwd) $(id -u)")
+                    .env("X", "hi").start()));
+            assertEquals("/tmp 1234 5678 /\n", out(pool.command("/bin/sh", "-c", "echo $(pwd) $(id -u) $(id -g) $HOME")
+                    .workingDir("/tmp").user("1234:5678").start()));
+            ContainerProcess echo = pool.command("cat").start();
+            echo.getOutputStream().write("through stdin\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals("through stdin\n", out(echo));
+            Path file = dir.resolve("out.txt");
+            ContainerProcess toFile = pool.command("/bin/sh", "-c", "echo to a file; echo and stderr >&2")
+                    .redirectOutput(Redirect.to(file.toFile())).redirectErrorStream(true).start();
+            assertEquals(0, toFile.waitFor());
+            assertEquals("to a file\nand stderr\n", Files.readString(file));
+            ContainerProcess code = pool.start("/bin/sh", "-c", "exit 7");
+            assertEquals(7, code.waitFor());
+        }
+    }
+
+    /**
+     * What a member's command sees of itself (its status: ids, capabilities, seccomp,
+     * no_new_privs, signal masks; its mounts; its descriptors; its limits and hostname's
+     * length) is what a cold container of the same configuration sees.
+     */
+    @Test
+    void aMemberIsWhatAColdContainerIs() throws Exception {
+        String script = "grep -vE '^(Pid|PPid|Tgid|NSpid|NStgid|NSpgid|NSsid|Vm|Rss|voluntary|nonvoluntary|Threads"
+                + "|SigQ|Kthread)' /proc/self/status; echo ---;"
+                + " cut -d' ' -f4- /proc/self/mountinfo | sed 's/ shared:[0-9]*//; s/ master:[0-9]*//';"
+                + " echo ---; ls -l /proc/self/fd | sed 's/ [A-Z][a-z][a-z] *[0-9]* [0-9:]* / /; s/[0-9]*]/]/';"
+                + " echo ---; ulimit -a; echo ---; hostname | wc -c; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+                + " 2>/dev/null; cat /proc/self/cgroup | sed 's/[0-9a-f]\\{12\\}//g'";
+        Container.Builder config = builder().memoryLimit("48m").pidsLimit(32).rlimit("NOFILE", 512, 512)
+                .capDrop("NET_RAW").readonlyRootfs(true);
+        String cold = ok(config.user("1234").command("/bin/sh", "-c", script).run());
+        try (ContainerPool pool = ContainerPool.builder(builder().memoryLimit("48m").pidsLimit(32)
+                .rlimit("NOFILE", 512, 512).capDrop("NET_RAW").readonlyRootfs(true)).size(1).build()) {
+            awaitWaiting(pool, 1);
+            String pooled = out(pool.command("/bin/sh", "-c", script).user("1234").start());
+            assertEquals(cold, pooled);
+        }
+    }
+
+    @Test
+    void closeReleasesEveryWaitingMember() throws Exception {
+        ok(builder().command("/bin/true").run());
+        JvmResources before = JvmResources.snapshot();
+        List<String> cgroupsBefore = TestCgroups.containerCgroups();
+        ContainerPool pool = ContainerPool.builder(builder()).size(3).build();
+        awaitWaiting(pool, 3);
+        assertTrue(TestCgroups.containerCgroups().size() > cgroupsBefore.size(), "waiting members have cgroups");
+        assertEquals(3, waitingChildren().size(), "three members wait, each a child of this JVM");
+        pool.close();
+        assertEquals(List.of(), waitingChildren());
+        assertEquals(cgroupsBefore, TestCgroups.containerCgroups());
+        JvmResources.assertNoLeakSince(before);
+        assertThrows(IllegalStateException.class, () -> pool.start("/bin/true"));
+    }
+
+    @Test
+    void startedMembersAreReplacedAndReleaseThemselvesAfterExit() throws Exception {
+        List<String> cgroupsBefore = TestCgroups.containerCgroups();
+        try (ContainerPool pool = ContainerPool.builder(builder()).size(1).build()) {
+            for (int i = 0; i < 20; i++) {
+                assertEquals(i + "\n", out(pool.start("/bin/sh", "-c", "echo " + i)));
+            }
+            awaitWaiting(pool, 1);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!TestCgroups.containerCgroups().equals(cgroupsBefore) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(cgroupsBefore, TestCgroups.containerCgroups(), "every started member released its cgroup");
+    }
+
+    @Test
+    void aMemberKilledWhileItWaitsIsReplaced() throws Exception {
+        try (ContainerPool pool = ContainerPool.builder(builder()).size(2).build()) {
+            awaitWaiting(pool, 2);
+            for (long pid : waitingChildren()) {
+                new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+            }
+            assertEquals("still here\n", out(pool.start("/bin/echo", "still here")));
+        }
+    }
+
+    @Test
+    void aFailingSetupIsReportedAndReplacedOnceItWorksAgain(@TempDir Path dir) throws Exception {
+        Path source = Files.createDirectory(dir.resolve("data"));
+        Files.writeString(source.resolve("f"), "data\n");
+        List<ContainerException> reported = new CopyOnWriteArrayList<>();
+        try (ContainerPool pool = ContainerPool.builder(builder().mount(Mount.bind(source, "/data")))
+                .size(1).onMemberFailure(reported::add).build()) {
+            awaitWaiting(pool, 1);
+            assertEquals("data\n", out(pool.start("cat", "/data/f")));
+            Files.delete(source.resolve("f"));
+            Files.delete(source); // every member set up from now on fails at its bind mount
+            ContainerException e = null;
+            for (int i = 0; i < 3 && e == null; i++) {
+                try {
+                    out(pool.start("cat", "/data/f")); // the member that was waiting may still have it
+                } catch (ContainerException thrown) {
+                    e = thrown;
+                } catch (AssertionError ignored) {
+                    // cat failed in a member set up before the delete
+                }
+            }
+            assertTrue(e != null, "starts fail once no member can be set up");
+            assertTrue(e.getMessage().contains(source.toString()), e.getMessage());
+            assertFalse(reported.isEmpty(), "the failures were reported");
+            assertTrue(reported.getFirst().getMessage().contains("mount"), reported.getFirst().getMessage());
+            Files.createDirectory(source);
+            Files.writeString(source.resolve("f"), "back\n");
+            assertEquals("back\n", out(pool.start("cat", "/data/f")));
+        }
+    }
+
+    @Test
+    void badInputIsRefusedAndLeavesNothing() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> ContainerPool.builder(builder()).size(0));
+        IllegalArgumentException terminal = assertThrows(IllegalArgumentException.class,
+                () -> ContainerPool.builder(builder().terminal(true)).build());
+        assertTrue(terminal.getMessage().contains("terminal"), terminal.getMessage());
+        ok(builder().command("/bin/true").run());
+        JvmResources before = JvmResources.snapshot();
+        try (ContainerPool pool = ContainerPool.builder(builder()).size(1).refill(ContainerPool.Refill.NEVER).build()) {
+            assertThrows(IllegalArgumentException.class, () -> pool.command().start()); // no command in the template
+            assertThrows(IllegalArgumentException.class, () -> pool.command("/bin/true").workingDir("tmp").start());
+            assertThrows(IllegalArgumentException.class, () -> pool.command("/bin/true").user("nosuchuser").start());
+            ContainerException missing = assertThrows(ContainerException.class, () -> pool.start("/no/such/program"));
+            assertTrue(missing.getMessage().contains("/no/such/program"), missing.getMessage());
+            IllegalStateException usedUp = assertThrows(IllegalStateException.class, () -> pool.start("/bin/true"));
+            assertTrue(usedUp.getMessage().contains("used up"), usedUp.getMessage());
+        }
+        JvmResources.assertNoLeakSince(before);
+    }
+
+    /** 10,000 starts, one after another: no fd, mount, thread, cgroup or byte of native memory more. */
+    @Test
+    void tenThousandStartsLeaveNothingBehind() throws Exception {
+        List<String> cgroupsBefore = TestCgroups.containerCgroups();
+        try (ContainerPool pool = ContainerPool.builder(builder().redirectInput(Redirect.INHERIT)
+                .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)).size(2).build()) {
+            for (int i = 0; i < 200; i++) { // warm-up: classes, threads and buffers that stay belong to "before"
+                assertEquals(0, pool.start("/bin/true").waitFor());
+            }
+            awaitWaiting(pool, 2);
+            Thread.sleep(200);
+            JvmResources before = JvmResources.snapshot();
+            long memoryBefore = nativeMemory();
+            for (int i = 0; i < 10_000; i++) {
+                ContainerProcess p = pool.start("/bin/true");
+                assertEquals(0, p.waitFor(), "start " + i);
+            }
+            awaitWaiting(pool, 2);
+            JvmResources.assertNoLeakSince(before);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (nativeMemory() > memoryBefore && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(nativeMemory() <= memoryBefore, "native memory " + memoryBefore + " -> " + nativeMemory());
+        }
+        assertEquals(cgroupsBefore, TestCgroups.containerCgroups());
+    }
+
+    /** Native memory the JVM's arenas hold (counted with direct buffers). */
+    private static long nativeMemory() {
+        for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (b.getName().equals("direct")) {
+                return b.getMemoryUsed();
+            }
+        }
+        throw new IllegalStateException("no direct buffer pool");
+    }
+
+    /**
+     * This JVM's children that have not exec'd: a member waiting for its start is a clone
+     * that still runs on the JVM's memory, so its executable is the JVM's.
+     */
+    static List<Long> waitingChildren() throws IOException {
+        String java = Files.readSymbolicLink(Path.of("/proc/self/exe")).toString();
+        List<Long> found = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String children;
+                try {
+                    children = Files.readString(task.resolve("children")).trim();
+                } catch (IOException gone) {
+                    continue;
+                }
+                for (String pid : children.isEmpty() ? new String[0] : children.split(" ")) {
+                    try {
+                        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+                        if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                            continue;
+                        }
+                        if (Files.readSymbolicLink(Path.of("/proc", pid, "exe")).toString().equals(java)) {
+                            found.add(Long.parseLong(pid));
+                        }
+                    } catch (IOException gone) {
+                        // exited meanwhile
+                    }
+                }
+            }
+        }
+        return found;
+    }
+}
