@@ -146,6 +146,16 @@ public final class ContainerCgroup {
         addProcess(pid, false);
     }
 
+    /**
+     * The {@code tasks} file of each v1 directory, for a child that moves itself in: a
+     * thread that writes 0 there moves itself without the kernel's global threadgroup lock,
+     * whose write side waits for an RCU grace period (milliseconds, and now and then tens of
+     * them on a busy machine), which writing another process's pid to cgroup.procs takes.
+     */
+    public List<Path> selfPlacementFiles() {
+        return paths.v1Directories().stream().map(d -> d.resolve("tasks")).toList();
+    }
+
     /** Where the directories are, for tests that drive one strategy directly. */
     CgroupPaths paths() {
         return paths;

@@ -22,6 +22,7 @@ import dev.hako.terminal.PtySteps;
 import dev.hako.terminal.TerminalSize;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -96,13 +97,41 @@ final class ContainerProgram {
     static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                            int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
                            int idmapSocketFd, int stdioSocketFd, String overlayOption) {
+        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, stdioSocketFd,
+                new int[0], overlayOption);
+    }
+
+    /**
+     * Like {@link #setUp(Arena, LaunchConfig, Stdio, int, int, List, List, int, int, String)};
+     * {@code cgroupTaskFds}: the JVM's descriptors of the {@code tasks} files of the
+     * container's v1 cgroup directories, opened for writing, into which the child moves
+     * itself first thing ({@code ContainerCgroup.selfPlacementFiles}).
+     */
+    static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
+                           int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
+                           int idmapSocketFd, int stdioSocketFd, int[] cgroupTaskFds, String overlayOption) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
-        int[] extra = idmapSocketFd < 0 && stdioSocketFd < 0 ? new int[0]
-                : idmapSocketFd < 0 ? new int[] {stdioSocketFd}
-                : stdioSocketFd < 0 ? new int[] {idmapSocketFd}
-                : new int[] {idmapSocketFd, stdioSocketFd};
+        List<Integer> extraFds = new ArrayList<>();
+        if (idmapSocketFd >= 0) {
+            extraFds.add(idmapSocketFd);
+        }
+        if (stdioSocketFd >= 0) {
+            extraFds.add(stdioSocketFd);
+        }
+        for (int fd : cgroupTaskFds) {
+            extraFds.add(fd);
+        }
+        int[] extra = extraFds.stream().mapToInt(Integer::intValue).toArray();
         ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), extra);
-        int childStdioSocket = stdioSocketFd < 0 ? -1 : fds.extra()[extra.length - 1];
+        int socketCount = (idmapSocketFd >= 0 ? 1 : 0) + (stdioSocketFd >= 0 ? 1 : 0);
+        int childStdioSocket = stdioSocketFd < 0 ? -1 : fds.extra()[socketCount - 1];
+        if (cgroupTaskFds.length > 0) {
+            p.setsUpInternals("the container's v1 cgroups (the child moves itself in: no global lock)");
+            MemorySegment self = arena.allocateFrom("0");
+            for (int i = socketCount; i < extra.length; i++) {
+                p.write(fds.extra()[i], self, 1).close(fds.extra()[i]);
+            }
+        }
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")

@@ -66,9 +66,13 @@ public final class StartingChild {
     /** A member's: the socket its start's stdio comes over, and its number in the child. */
     private FdSocket stdioSocket;
     private int childStdioSocket = -1;
+    /** The JVM's descriptors of the v1 {@code tasks} files the child writes itself into, until the clone. */
+    private int[] cgroupTaskFds = new int[0];
     /** The signals the JVM ignored at the clone, which the child inherited. */
     private List<Integer> ignoredSignals = List.of();
     private boolean done;
+    /** A member's mount namespace, so that its teardown is not its exit's ({@link HeldMountNamespace}). */
+    private HeldMountNamespace mountNamespace;
 
     private StartingChild(LaunchConfig config, boolean member, AutoRanges.Lease lease) {
         this.config = config;
@@ -161,10 +165,11 @@ public final class StartingChild {
         if (member) {
             stdioSocket = FdSocket.open();
         }
+        cgroupTaskFds = openForWriting(cgroup.selfPlacementFiles());
         ContainerProgram.FirstPart first = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
                 CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
                 idmapSocket == null ? -1 : idmapSocket.childEnd(), stdioSocket == null ? -1 : stdioSocket.childEnd(),
-                overlayOption);
+                cgroupTaskFds, overlayOption);
         steps = first.steps();
         childStdioSocket = first.stdioSocket();
         firstPart = steps.buildFirstPart(member ? ContainerProgram.roomForAStart(config)
@@ -187,6 +192,7 @@ public final class StartingChild {
             Libc.closeQuietly(joinedNetwork);
         }
         ContainerLauncher.closeChildEnds(stdio, sync, error);
+        closeTaskFds();
         if (stdioSocket != null) {
             stdioSocket.closeChildEnd();
         }
@@ -194,6 +200,10 @@ public final class StartingChild {
             throw ContainerLauncher.cloneFailed(config, clone_args.flags(args), (int) -pid);
         }
         pidfd = pidfdOut.get(JAVA_INT, 0);
+        if (config.namespaces().contains(Namespace.MOUNT)) {
+            // Now, while the child is still dumpable (a JVM without root may open its files).
+            mountNamespace = HeldMountNamespace.of(pid, pidfd);
+        }
         if (config.hasUserNamespace()) {
             // While the memory the child shares is dumpable, its /proc files are the JVM
             // user's, which a JVM without root needs to write the maps; the child's change
@@ -235,7 +245,32 @@ public final class StartingChild {
         if (config.dieWithJvm()) {
             cgroup.markOwnedByThisJvm();
         }
-        cgroup.placeChild(pid);
+        cgroup.applyDevicePolicy(); // the child has placed itself in the v1 directories, and v2 is its birthplace
+    }
+
+    private static int[] openForWriting(List<java.nio.file.Path> files) throws SyscallException {
+        int[] fds = new int[files.size()];
+        java.util.Arrays.fill(fds, -1);
+        try {
+            for (int i = 0; i < fds.length; i++) {
+                fds[i] = Libc.openat2(linux_h.AT_FDCWD(), files.get(i).toString(),
+                        linux_h.O_WRONLY() | linux_h.O_CLOEXEC(), 0);
+            }
+            return fds;
+        } catch (SyscallException e) {
+            for (int fd : fds) {
+                Libc.closeQuietly(fd);
+            }
+            throw e;
+        }
+    }
+
+    /** The JVM's copies of the {@code tasks} files: after the clone, the child holds its own. */
+    private void closeTaskFds() {
+        for (int fd : cgroupTaskFds) {
+            Libc.closeQuietly(fd);
+        }
+        cgroupTaskFds = new int[0];
     }
 
     /** A member's byte on the error pipe: it waits for its start now. EOF: it failed a step before. */
@@ -311,7 +346,7 @@ public final class StartingChild {
             }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             done = true;
-            return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease), network);
+            return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease, mountNamespace), network);
         } catch (ContainerException | IllegalArgumentException e) {
             abandon(e);
             throw e;
@@ -355,6 +390,7 @@ public final class StartingChild {
      * it any more) its memory freed. {@code failure} collects what went wrong meanwhile.
      */
     void abandon(Exception failure) {
+        closeTaskFds();
         ChildCleanup.undo(stdio, sync, error, pidfd);
         pidfd = -1;
         if (cgroup != null) {
@@ -371,6 +407,10 @@ public final class StartingChild {
         reservedPorts = List.of();
         if (lease != null) {
             lease.close();
+        }
+        if (mountNamespace != null) {
+            mountNamespace.close();
+            mountNamespace = null;
         }
         if (idmapSocket != null) {
             idmapSocket.close(); // a child still waiting for its layers then stops
