@@ -123,6 +123,28 @@ class ChildJvmIT {
         }
     }
 
+    /** A pool's waiting members and its started ones die with the JVM, as containers do. */
+    @Test
+    void poolMembersDieWhenTheirJvmIsKilled() throws Exception {
+        Process jvm = holder(List.of(), "pool");
+        try {
+            String line = firstLine(jvm);
+            assertTrue(line.matches("pid \\d+ waiting \\d+ \\d+"), line);
+            String[] f = line.split(" ");
+            List<Long> pids = List.of(Long.parseLong(f[1]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+            for (long pid : pids) {
+                assertTrue(ProcessHandle.of(pid).isPresent(), "process " + pid + " runs while its JVM does");
+            }
+            jvm.destroyForcibly().waitFor();
+            for (long pid : pids) {
+                assertTrue(goneWithin(pid, 10_000), "process " + pid + " of the pool outlived its JVM");
+            }
+            StaleCgroups.remove(CgroupLayout.detect(), "/hako", Duration.ofHours(1));
+        } finally {
+            jvm.destroyForcibly();
+        }
+    }
+
     @Test
     void withoutAPidNamespaceWhatOutlivesTheJvmIsKilledByTheNextSweep() throws Exception {
         Process jvm = holder(List.of(), "orphans");

@@ -25,6 +25,10 @@ public final class ContainerHolder {
             orphans(Path.of(args[0]));
             return;
         }
+        if (args[1].equals("pool")) {
+            pool(Path.of(args[0]));
+            return;
+        }
         if (args[1].equals("groups")) {
             String inside = Container.builder().rootfs(Path.of(args[0])).command("cat", "/proc/self/status").run().stdout();
             System.out.println("jvm " + groupsLine(Files.readString(Path.of("/proc/self/status"))));
@@ -40,6 +44,26 @@ public final class ContainerHolder {
         } catch (ContainerException e) {
             System.out.println("failed " + e.getMessage());
         }
+        System.out.flush();
+        System.in.read();
+    }
+
+    /**
+     * {@code pool}: a pool of two whose members wait, and one started member running
+     * {@code sleep 1000}. Prints "pid P waiting W1 W2" (the started one's pid, then the
+     * waiting members': this JVM's children that have not exec'd).
+     */
+    private static void pool(Path rootfs) throws Exception {
+        dev.hako.ContainerPool pool = dev.hako.ContainerPool.builder(Container.builder().rootfs(rootfs)).size(2).build();
+        ContainerProcess p = pool.start("sleep", "1000");
+        while (pool.waiting() < 2) {
+            Thread.sleep(5);
+        }
+        StringBuilder line = new StringBuilder("pid " + p.pid() + " waiting");
+        for (long w : ContainerPoolIT.waitingChildren()) {
+            line.append(' ').append(w);
+        }
+        System.out.println(line);
         System.out.flush();
         System.in.read();
     }

@@ -5,8 +5,10 @@ import dev.hako.ContainerException;
 import dev.hako.ContainerPool;
 import dev.hako.ContainerProcess;
 import dev.hako.Mount;
+import dev.hako.Network;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
+import dev.hako.testing.TestBridges;
 import dev.hako.testing.TestCgroups;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,7 @@ import static dev.hako.testing.Containers.builder;
 import static dev.hako.testing.Containers.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -101,6 +104,73 @@ class ContainerPoolIT {
             String pooled = out(pool.command("/bin/sh", "-c", script).user("1234").start());
             assertEquals(cold, pooled);
         }
+    }
+
+    /** Members in user namespaces of their own (a root JVM mapping an unprivileged range): the same as cold ones. */
+    @Test
+    void membersInAUserNamespaceAreWhatColdOnesAre(@TempDir Path dir) throws Exception {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path rootfs = dev.hako.cli.MinimalRootfs.build(dir.resolve("rootfs"));
+        String script = "id -u; id -g; cat /proc/self/uid_map; grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status;"
+                + " cut -d' ' -f4- /proc/self/mountinfo | sed 's/ shared:[0-9]*//; s/ master:[0-9]*//'";
+        Container.Builder mapped = Container.builder().rootfs(rootfs).cgroupParent(TestCgroups.parent())
+                .uidMap(0, 1_310_000, 65536);
+        String cold = ok(mapped.command("/bin/sh", "-c", script).run());
+        try (ContainerPool pool = ContainerPool.builder(Container.builder().rootfs(rootfs)
+                .cgroupParent(TestCgroups.parent()).uidMap(0, 1_310_000, 65536)).size(1).build()) {
+            assertEquals(cold, out(pool.start("/bin/sh", "-c", script)));
+            assertTrue(out(pool.command("id", "-u").user("1234").start()).equals("1234\n"));
+        }
+        assertTrue(cold.startsWith("0\n0\n"), cold);
+    }
+
+    /**
+     * On a bridge, each member has its own address and its own random host port for the
+     * published one; a pool refuses a fixed host port, which only one member could hold.
+     */
+    @Test
+    void onABridgeEachMemberHasItsOwnAddressAndHostPort() throws Exception {
+        Network.Bridge net = Network.bridge().named("hktb5").subnet("10.238.0.0/24");
+        IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class,
+                () -> ContainerPool.builder(builder().network(net).publish("8080:80")).build());
+        assertTrue(fixed.getMessage().contains("0:80"), fixed.getMessage());
+        try (ContainerPool pool = ContainerPool.builder(builder().network(net).publish("0:80")).size(2).build()) {
+            ContainerProcess a = pool.start("httpd", "-f", "-p", "80", "-h", "/etc");
+            ContainerProcess b = pool.start("httpd", "-f", "-p", "80", "-h", "/etc");
+            try {
+                assertNotEquals(a.ipAddress().orElseThrow(), b.ipAddress().orElseThrow());
+                assertNotEquals(a.hostPort(80), b.hostPort(80));
+                String hostnameA = httpGet(a.hostPort(80));
+                String hostnameB = httpGet(b.hostPort(80));
+                assertEquals(a.container().id().substring(0, 12), hostnameA);
+                assertEquals(b.container().id().substring(0, 12), hostnameB);
+            } finally {
+                a.container().close();
+                b.container().close();
+            }
+        } finally {
+            TestBridges.remove(List.of("hktb5"));
+        }
+    }
+
+    /** GET /hostname from a server inside, retried until it listens. */
+    private static String httpGet(int port) throws Exception {
+        IOException last = null;
+        for (int i = 0; i < 200; i++) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 5000);
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write("GET /hostname HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (response.contains("\r\n\r\n")) {
+                    return response.substring(response.indexOf("\r\n\r\n") + 4).strip();
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no answer on port " + port, last);
     }
 
     @Test
