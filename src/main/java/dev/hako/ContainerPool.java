@@ -1,5 +1,6 @@
 package dev.hako;
 
+import dev.hako.linux.Kernel;
 import dev.hako.net.NetworkPlan;
 import dev.hako.net.PortMapping;
 import dev.hako.security.User;
@@ -268,8 +269,17 @@ public final class ContainerPool implements AutoCloseable {
          * members in the background.
          *
          * @throws IllegalArgumentException naming the option that is wrong, or that a pool cannot have
+         * @throws IllegalStateException in a JVM without root, which cannot keep a pool
          */
         public ContainerPool build() {
+            if (Kernel.rootless()) {
+                // Its members live in user namespaces whose root ids make the memory they share
+                // with the JVM non-dumpable while they wait, and a JVM without root needs it
+                // dumpable to write other children's maps and join their namespaces.
+                throw new IllegalStateException("ContainerPool needs a JVM with root (CAP_SYS_ADMIN): a JVM"
+                        + " without root cannot keep members waiting in user namespaces and start other containers"
+                        + " meanwhile; start Containers one by one instead");
+            }
             String name = template.givenId() != null ? template.givenId() : Container.Builder.randomId();
             LaunchConfig config = template.configure(name, true);
             if (config.terminal() != null) {

@@ -1,6 +1,7 @@
 package dev.hako.bench;
 
 import dev.hako.Container;
+import dev.hako.ContainerPool;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -13,7 +14,9 @@ import java.util.stream.Stream;
  * before and after: open fds, mounts, threads, resident memory and, when the JVM runs with
  * {@code -XX:NativeMemoryTracking=summary}, the native memory it tracks (FFM arenas are
  * malloc'd through it). Run: {@code java --enable-native-access=ALL-UNNAMED
- * -XX:NativeMemoryTracking=summary -cp target/benchmarks.jar dev.hako.bench.LeakCheck 10000}.
+ * -XX:NativeMemoryTracking=summary -cp target/benchmarks.jar dev.hako.bench.LeakCheck 10000},
+ * and with a second argument {@code pooled}, the same number of starts from a
+ * {@link ContainerPool} of two (what is counted after waits until the pool is full again).
  */
 public final class LeakCheck {
     private LeakCheck() {
@@ -21,6 +24,10 @@ public final class LeakCheck {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        if (args.length > 1 && args[1].equals("pooled")) {
+            pooled(n);
+            return;
+        }
         try (BenchRootfs fs = BenchRootfs.create()) {
             for (int i = 0; i < 200; i++) {
                 run(fs); // warm-up: lazily started threads, JIT, class loading
@@ -37,6 +44,44 @@ public final class LeakCheck {
             System.out.printf("%d containers in %.1f s (%.2f ms each)%n", n, seconds, seconds * 1000 / n);
             System.out.println("before: " + before);
             System.out.println("after:  " + snapshot());
+        }
+    }
+
+    private static void pooled(int n) throws Exception {
+        try (BenchRootfs fs = BenchRootfs.create();
+             ContainerPool pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs)
+                     .redirectInput(Redirect.INHERIT).redirectOutput(Redirect.DISCARD)
+                     .redirectError(Redirect.DISCARD)).size(2).build()) {
+            for (int i = 0; i < 200; i++) {
+                runPooled(pool);
+            }
+            awaitFull(pool);
+            snapshot();
+            System.gc();
+            String before = snapshot();
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                runPooled(pool);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            awaitFull(pool);
+            Thread.sleep(500); // what the workers release after the last exits
+            System.gc();
+            System.out.printf("%d pooled starts in %.1f s (%.2f ms each)%n", n, seconds, seconds * 1000 / n);
+            System.out.println("before: " + before);
+            System.out.println("after:  " + snapshot());
+        }
+    }
+
+    private static void runPooled(ContainerPool pool) throws Exception {
+        if (pool.start("/bin/true").waitFor() != 0) {
+            throw new IllegalStateException("container failed");
+        }
+    }
+
+    private static void awaitFull(ContainerPool pool) throws InterruptedException {
+        while (pool.waiting() < 2) {
+            Thread.sleep(1);
         }
     }
 

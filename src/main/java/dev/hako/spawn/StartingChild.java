@@ -135,8 +135,8 @@ public final class StartingChild {
         // memory's dumpable flag to fs.suid_dumpable (0 by default), and the JVM would stay
         // non-dumpable for good: held like an exec's joining child, it is given back after.
         // In a user namespace the child takes the namespace's root ids, new ids on the host.
-        // A member's user is its start's, so it is held for every member.
-        boolean changesIds = member || config.user().uid() != 0 || config.user().gid() != 0
+        // A member's user is its start's: held from the start (writeSecondPart), not while it waits.
+        boolean changesIds = !member && (config.user().uid() != 0 || config.user().gid() != 0)
                 || config.hasUserNamespace();
         UserNamespace userNamespace = config.userNamespace();
         List<ContainerProgram.IdmappedTree> idmapped = ContainerProgram.idmappedTrees(config);
@@ -371,6 +371,10 @@ public final class StartingChild {
         if (start == null) {
             ContainerProgram.addTheCommand(steps, config);
             return steps.build();
+        }
+        if (!holdsDumpable && (start.user().uid() != 0 || start.user().gid() != 0)) {
+            JoiningChildren.enter();
+            holdsDumpable = true;
         }
         Stdio given = Stdio.open(start.stdin(), start.stdout(), start.stderr(), start.redirectErrorStream());
         stdio.close(); // the placeholders: the child's /dev/null copies are its own

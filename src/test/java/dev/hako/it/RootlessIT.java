@@ -118,6 +118,7 @@ class RootlessIT {
                 out.get("limit"));
         assertTrue(out.get("stats").startsWith("stats() needs the container's cgroup"), out.get("stats"));
         assertTrue(out.get("pause").startsWith("pause() needs the container's cgroup"), out.get("pause"));
+        assertTrue(out.get("pool").startsWith("ContainerPool needs a JVM with root"), out.get("pool"));
         assertTrue(out.get("foreignMap").contains("uidMap") && out.get("foreignMap").contains("0 0 1"),
                 "a map of host ids the user does not own: " + out.get("foreignMap"));
     }

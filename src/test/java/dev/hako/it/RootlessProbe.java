@@ -138,6 +138,11 @@ public final class RootlessProbe {
                 put("pause", e.getMessage());
             }
         }
+        try (dev.hako.ContainerPool pool = dev.hako.ContainerPool.builder(Container.builder().rootfs(rootfs)).build()) {
+            put("pool", "built, " + pool.waiting() + " waiting");
+        } catch (IllegalStateException e) {
+            put("pool", e.getMessage());
+        }
         try {
             Container.builder().rootfs(rootfs).memoryLimit("64m").command("/bin/true").build();
             put("limit", "accepted");
@@ -229,7 +234,29 @@ public final class RootlessProbe {
         }
     }
 
+    /**
+     * The counts once they hold still for 100 ms: a container's mount namespace is let go by
+     * hako's teardown thread a moment after its close() has returned.
+     */
     private static String resources() throws IOException {
+        String last = count();
+        for (int i = 0; i < 50; i++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            String now = count();
+            if (now.equals(last)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    private static String count() throws IOException {
         long fds;
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             fds = s.count();
