@@ -59,14 +59,12 @@ public class FirstByteBenchmark {
 
         @Setup(Level.Trial)
         public void start(BenchRootfs fs) {
-            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs)).size(2).build();
+            pool = WarmPool.of(fs, 2, false);
         }
 
         @Setup(Level.Invocation)
         public void awaitMembers() throws InterruptedException {
-            while (pool.waiting() < 2) {
-                Thread.sleep(0, 200_000);
-            }
+            WarmPool.awaitFull(pool, 2);
         }
 
         @TearDown(Level.Trial)

@@ -49,13 +49,11 @@ public final class LeakCheck {
 
     private static void pooled(int n) throws Exception {
         try (BenchRootfs fs = BenchRootfs.create();
-             ContainerPool pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs)
-                     .redirectInput(Redirect.INHERIT).redirectOutput(Redirect.DISCARD)
-                     .redirectError(Redirect.DISCARD)).size(2).build()) {
+             ContainerPool pool = WarmPool.of(fs, 2, true)) {
             for (int i = 0; i < 200; i++) {
                 runPooled(pool);
             }
-            awaitFull(pool);
+            WarmPool.awaitFull(pool, 2);
             snapshot();
             System.gc();
             String before = snapshot();
@@ -64,7 +62,7 @@ public final class LeakCheck {
                 runPooled(pool);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            awaitFull(pool);
+            WarmPool.awaitFull(pool, 2);
             Thread.sleep(500); // what the workers release after the last exits
             System.gc();
             System.out.printf("%d pooled starts in %.1f s (%.2f ms each)%n", n, seconds, seconds * 1000 / n);
@@ -76,12 +74,6 @@ public final class LeakCheck {
     private static void runPooled(ContainerPool pool) throws Exception {
         if (pool.start("/bin/true").waitFor() != 0) {
             throw new IllegalStateException("container failed");
-        }
-    }
-
-    private static void awaitFull(ContainerPool pool) throws InterruptedException {
-        while (pool.waiting() < 2) {
-            Thread.sleep(1);
         }
     }
 

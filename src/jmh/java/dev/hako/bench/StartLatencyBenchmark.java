@@ -121,15 +121,12 @@ public class StartLatencyBenchmark {
 
         @Setup(Level.Trial)
         public void start(BenchRootfs fs) {
-            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs).redirectInput(Redirect.INHERIT)
-                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)).size(SIZE).build();
+            pool = WarmPool.of(fs, SIZE, true);
         }
 
         @Setup(Level.Invocation)
         public void awaitMembers() throws InterruptedException {
-            while (pool.waiting() < SIZE) {
-                Thread.sleep(0, 200_000);
-            }
+            WarmPool.awaitFull(pool, SIZE);
         }
 
         @TearDown(Level.Trial)

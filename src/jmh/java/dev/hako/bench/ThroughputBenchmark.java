@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.ProcessBuilder.Redirect;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +40,7 @@ public class ThroughputBenchmark {
 
         @Setup(Level.Trial)
         public void start(BenchRootfs fs) {
-            pool = ContainerPool.builder(Container.builder().rootfs(fs.rootfs).redirectInput(Redirect.INHERIT)
-                    .redirectOutput(Redirect.DISCARD).redirectError(Redirect.DISCARD)).size(16).build();
+            pool = WarmPool.of(fs, 16, true);
         }
 
         @TearDown(Level.Trial)

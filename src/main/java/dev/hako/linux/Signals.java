@@ -31,10 +31,11 @@ public final class Signals {
         long mask;
         try {
             mask = 0;
-            for (String line : SmallFiles.read(Path.of("/proc/self/status")).split("\n")) {
-                if (line.startsWith("SigIgn:")) {
-                    mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
+            String status = SmallFiles.read(Path.of("/proc/self/status"));
+            int at = status.indexOf("\nSigIgn:"); // found, not split: this runs at every start
+            if (at >= 0) {
+                int end = status.indexOf('\n', at + 1);
+                mask = Long.parseUnsignedLong(status.substring(at + 8, end < 0 ? status.length() : end).trim(), 16);
             }
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("cannot read the signals this JVM ignores (SigIgn of /proc/self/status)", e);

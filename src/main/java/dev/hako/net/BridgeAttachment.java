@@ -75,7 +75,14 @@ public final class BridgeAttachment implements AutoCloseable {
         try {
             // By the child's pid and pidfd, never a namespace fd: the child waits unreaped, so
             // neither can name another process, and there is no descriptor to open and close.
-            Optional<Link> hostEnd = createVeth(bridge, pid, plan.isolated());
+            Optional<Link> hostEnd;
+            try {
+                hostEnd = createVeth(bridge, pid, plan.isolated());
+            } catch (BridgeGone gone) {
+                // Removed behind this JVM's back (ip link del): made again, once, for this start.
+                bridge = BridgeHost.ensure(plan.bridge(), plan.subnet());
+                hostEnd = createVeth(bridge, pid, plan.isolated());
+            }
             hostVeth = hostEnd.map(Link::name).orElse(vethName(pid));
             InterfaceSetup setup = new InterfaceSetup(CONTAINER_INTERFACE, lease.address().toInetAddress(),
                     plan.subnet().prefixLength(), Optional.of(plan.subnet().gateway().toInetAddress()), false);
@@ -147,10 +154,12 @@ public final class BridgeAttachment implements AutoCloseable {
                     // process kept it): gone with that namespace; until then, a name of its own.
                     name = vethName(pid) + "-" + Long.toHexString(System.nanoTime() & 0xfff);
                     created = host.createVeth(pair(name, bridge, pid));
-                } else if (e.errno() == linux_h.ENODEV()) {
-                    BridgeHost.forget(bridge.name()); // removed behind this JVM's back: the next start makes it again
-                    throw new IOException("bridge " + bridge.name() + " is gone (removed since this JVM made or found"
-                            + " it): start the container again to make it anew", e);
+                } else if ((e.errno() == linux_h.ENODEV() || e.errno() == linux_h.EINVAL())
+                        && host.link(bridge.name()).map(l -> l.index() != bridge.index()).orElse(true)) {
+                    // The master's index names no link (EINVAL) or the bridge is gone (ENODEV).
+                    BridgeHost.forget(bridge.name());
+                    throw new BridgeGone("bridge " + bridge.name() + " is gone (removed since this JVM made or"
+                            + " found it as ifindex " + bridge.index() + ")", e);
                 } else {
                     throw e;
                 }
@@ -216,6 +225,13 @@ public final class BridgeAttachment implements AutoCloseable {
             leases.release(lease);
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
+        }
+    }
+
+    /** The bridge this JVM knew was removed by someone else: {@link #attach} makes it again. */
+    private static final class BridgeGone extends IOException {
+        BridgeGone(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

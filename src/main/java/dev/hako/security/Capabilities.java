@@ -222,8 +222,8 @@ public final class Capabilities {
      */
     public void addBoundingSteps(ChildProgram.Builder p) {
         for (int cap : dropped) {
-            String name = name(cap);
-            p.step(linux_h.SYS_prctl(), () -> "prctl(PR_CAPBSET_DROP, " + name + ")", linux_h.PR_CAPBSET_DROP(), cap);
+            // Named only when printed: a start writes about thirty of these.
+            p.step(linux_h.SYS_prctl(), () -> "prctl(PR_CAPBSET_DROP, " + name(cap) + ")", linux_h.PR_CAPBSET_DROP(), cap);
         }
     }
 

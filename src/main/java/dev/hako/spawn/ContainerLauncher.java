@@ -208,6 +208,22 @@ public final class ContainerLauncher {
     }
 
     /**
+     * {@link #release}, then the wait until the child has exec'd or died (EOF on the error
+     * pipe); the JVM's ends of both pipes are closed after.
+     *
+     * @return false when the terminal's master never came: the child was not released
+     */
+    static boolean releaseAndAwaitExec(Stdio stdio, int[] sync, int[] error, Arena arena) throws IOException {
+        boolean released = release(stdio, sync[1], arena);
+        Libc.close(sync[1]);
+        sync[1] = -1;
+        awaitEof(error[0], arena);
+        Libc.close(error[0]);
+        error[0] = -1;
+        return released;
+    }
+
+    /**
      * After the clone: the child has its own copies of its stdio sources and its ends of the
      * sync and error pipes, so the JVM's are closed (else no EOF would ever tell it anything).
      */

@@ -77,12 +77,7 @@ public final class ExecLauncher {
 
             first.cgroup().addProcess(pid, false);
             // As for a container's command: a terminal's master first, then the release.
-            boolean released = ContainerLauncher.release(stdio, sync[1], arena);
-            Libc.close(sync[1]);
-            sync[1] = -1;
-            ContainerLauncher.awaitEof(error[0], arena);
-            Libc.close(error[0]);
-            error[0] = -1;
+            boolean released = ContainerLauncher.releaseAndAwaitExec(stdio, sync, error, arena);
 
             if (ContainerLauncher.TRACE) {
                 System.err.print("hako: exec in container " + container.id() + " child program:\n"

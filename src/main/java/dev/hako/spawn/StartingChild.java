@@ -318,12 +318,7 @@ public final class StartingChild {
             if (!member) {
                 placeInCgroup();
             }
-            boolean release = ContainerLauncher.release(stdio, sync[1], arena);
-            Libc.close(sync[1]);
-            sync[1] = -1;
-            ContainerLauncher.awaitEof(error[0], arena);
-            Libc.close(error[0]);
-            error[0] = -1;
+            boolean release = ContainerLauncher.releaseAndAwaitExec(stdio, sync, error, arena);
             if (ContainerLauncher.TRACE) {
                 System.err.print("hako: container " + config.id() + " child program:\n" + program.describeRun());
             }

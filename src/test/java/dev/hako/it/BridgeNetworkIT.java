@@ -6,13 +6,13 @@ import dev.hako.ContainerProcess;
 import dev.hako.Mount;
 import dev.hako.Network;
 import dev.hako.testing.JvmResources;
+import dev.hako.testing.HostnameFetch;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestBridges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -70,6 +70,22 @@ class BridgeNetworkIT {
         }
     }
 
+    /** Someone deletes the bridge while the JVM runs (ip link del): the next start makes it again. */
+    @Test
+    void aBridgeRemovedBehindTheJvmsBackIsMadeAgain() throws Exception {
+        Network.Bridge net = Network.bridge().named("hktb9").subnet("10.242.0.0/24");
+        try {
+            assertTrue(ok(builder().network(net).command("/bin/sh", "-c", "ip -o -4 addr show eth0").run())
+                    .contains("10.242.0."));
+            Process del = new ProcessBuilder("ip", "link", "del", "hktb9").redirectErrorStream(true).start();
+            assertEquals(0, del.waitFor(), new String(del.getInputStream().readAllBytes()));
+            assertTrue(ok(builder().network(net).command("/bin/sh", "-c", "ip -o -4 addr show eth0").run())
+                    .contains("10.242.0."), "a start after the bridge was deleted");
+        } finally {
+            TestBridges.remove(List.of("hktb9"));
+        }
+    }
+
     @Test
     void aPublishedPortAnswersOnLoopbackAndOnTheBridgeAddress() throws Exception {
         try (Container web = builder().hostname("published").network(NET).publish("0:80")
@@ -77,8 +93,8 @@ class BridgeNetworkIT {
             ContainerProcess p = web.start();
             int port = p.hostPort(80);
             assertTrue(port > 0, p.ports().toString());
-            assertEquals("published", httpGet(InetAddress.getLoopbackAddress(), port));
-            assertEquals("published", httpGet(InetAddress.getByName("10.231.0.1"), port));
+            assertEquals("published", HostnameFetch.from(InetAddress.getLoopbackAddress(), port));
+            assertEquals("published", HostnameFetch.from(InetAddress.getByName("10.231.0.1"), port));
         }
     }
 
@@ -255,16 +271,6 @@ class BridgeNetworkIT {
         assertEquals(List.of(), leases("hktb2"));
     }
 
-    private static String httpGet(InetAddress host, int port) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 5000);
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET /hostname HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            return response.substring(response.indexOf("\r\n\r\n") + 4).strip();
-        }
-    }
 
     /** Waits (up to 30 s) until the kernel has removed {@code link}: a veth goes with its namespace, in the background. */
     private static void awaitGone(String link) throws Exception {

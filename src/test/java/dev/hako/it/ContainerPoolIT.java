@@ -6,6 +6,7 @@ import dev.hako.ContainerPool;
 import dev.hako.ContainerProcess;
 import dev.hako.Mount;
 import dev.hako.Network;
+import dev.hako.testing.HostnameFetch;
 import dev.hako.testing.JvmResources;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestBridges;
@@ -130,7 +131,7 @@ class ContainerPoolIT {
      */
     @Test
     void onABridgeEachMemberHasItsOwnAddressAndHostPort() throws Exception {
-        Network.Bridge net = Network.bridge().named("hktb5").subnet("10.238.0.0/24");
+        Network.Bridge net = Network.bridge().named("hktb8").subnet("10.241.0.0/24");
         IllegalArgumentException fixed = assertThrows(IllegalArgumentException.class,
                 () -> ContainerPool.builder(builder().network(net).publish("8080:80")).build());
         assertTrue(fixed.getMessage().contains("0:80"), fixed.getMessage());
@@ -140,8 +141,8 @@ class ContainerPoolIT {
             try {
                 assertNotEquals(a.ipAddress().orElseThrow(), b.ipAddress().orElseThrow());
                 assertNotEquals(a.hostPort(80), b.hostPort(80));
-                String hostnameA = httpGet(a.hostPort(80));
-                String hostnameB = httpGet(b.hostPort(80));
+                String hostnameA = HostnameFetch.fromLoopback(a.hostPort(80));
+                String hostnameB = HostnameFetch.fromLoopback(b.hostPort(80));
                 assertEquals(a.container().id().substring(0, 12), hostnameA);
                 assertEquals(b.container().id().substring(0, 12), hostnameB);
             } finally {
@@ -149,28 +150,8 @@ class ContainerPoolIT {
                 b.container().close();
             }
         } finally {
-            TestBridges.remove(List.of("hktb5"));
+            TestBridges.remove(List.of("hktb8"));
         }
-    }
-
-    /** GET /hostname from a server inside, retried until it listens. */
-    private static String httpGet(int port) throws Exception {
-        IOException last = null;
-        for (int i = 0; i < 200; i++) {
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 5000);
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write("GET /hostname HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (response.contains("\r\n\r\n")) {
-                    return response.substring(response.indexOf("\r\n\r\n") + 4).strip();
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("no answer on port " + port, last);
     }
 
     @Test

@@ -1,17 +1,14 @@
 package dev.hako.it;
 
+import dev.hako.testing.HostnameFetch;
 import dev.hako.testing.KernelTest;
 import dev.hako.testing.TestUser;
 import dev.hako.testing.UserTun;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +45,7 @@ class RootlessNetworkIT {
             assertTrue(facts.get("inside").contains("inet 10.0.2.100/24"), facts.toString());
             assertTrue(facts.get("inside").contains("nameserver 10.0.2.3"), facts.toString());
             int port = Integer.parseInt(facts.get("port"));
-            assertEquals("slirp-web", fetchHostname(port), "the container answers on the published port");
+            assertEquals("slirp-web", HostnameFetch.fromLoopback(port), "the container answers on the published port");
 
             OutputStream in = probe.getOutputStream();
             in.write('\n');
@@ -59,25 +56,5 @@ class RootlessNetworkIT {
             Process left = new ProcessBuilder("pgrep", "-u", Long.toString(user.uid()), "slirp4netns").start();
             assertEquals(1, left.waitFor(), "no slirp4netns of the user is left");
         }
-    }
-
-    /** GET /hostname, retried while the server inside starts. */
-    private static String fetchHostname(int port) throws Exception {
-        IOException last = null;
-        for (int i = 0; i < 100; i++) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write("GET /hostname HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (response.contains("\r\n\r\n")) {
-                    return response.substring(response.indexOf("\r\n\r\n") + 4).strip();
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no answer on 127.0.0.1:" + port, last);
     }
 }
