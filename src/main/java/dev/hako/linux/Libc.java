@@ -365,8 +365,30 @@ public final class Libc {
         return openat2(dirfd, path, flags, 0, resolve);
     }
 
-    /** {@link #openat2(int, String, long, long)} with the {@code mode} of a file {@code O_CREAT} makes. */
+    /** How often an openat2 confined to a root is tried again after the kernel saw a race. */
+    private static final int RESOLVE_RETRIES = 100;
+
+    /**
+     * {@link #openat2(int, String, long, long)} with the {@code mode} of a file {@code O_CREAT} makes.
+     * With {@code RESOLVE_IN_ROOT} or {@code RESOLVE_BENEATH}, the kernel fails with EAGAIN
+     * when any rename or mount anywhere on the machine ran during the lookup (it cannot then
+     * prove the path stayed inside); that is tried again, as openat2(2) asks, a bounded
+     * number of times.
+     */
     public static int openat2(int dirfd, String path, long flags, int mode, long resolve) throws SyscallException {
+        boolean confined = (resolve & (linux_h.RESOLVE_IN_ROOT() | linux_h.RESOLVE_BENEATH())) != 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return openat2Once(dirfd, path, flags, mode, resolve);
+            } catch (SyscallException e) {
+                if (!confined || e.errno() != linux_h.EAGAIN() || attempt >= RESOLVE_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static int openat2Once(int dirfd, String path, long flags, int mode, long resolve) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
             MemorySegment how = open_how.allocate(arena);
