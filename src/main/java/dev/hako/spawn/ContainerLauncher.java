@@ -208,6 +208,33 @@ public final class ContainerLauncher {
     }
 
     /**
+     * Opens each of {@code files} for writing, close-on-exec: the v1 {@code tasks} files a
+     * child writes itself into ({@code ContainerCgroup.selfPlacementFiles}), inherited at
+     * the clone. On failure none is left open.
+     */
+    static int[] openForWriting(List<Path> files) throws SyscallException {
+        int[] fds = new int[files.size()];
+        java.util.Arrays.fill(fds, -1);
+        try {
+            for (int i = 0; i < fds.length; i++) {
+                fds[i] = Libc.openat2(linux_h.AT_FDCWD(), files.get(i).toString(),
+                        linux_h.O_WRONLY() | linux_h.O_CLOEXEC(), 0);
+            }
+            return fds;
+        } catch (SyscallException e) {
+            closeAll(fds);
+            throw e;
+        }
+    }
+
+    /** Closes every descriptor of {@code fds} that is open (-1: none). */
+    static void closeAll(int[] fds) {
+        for (int fd : fds) {
+            Libc.closeQuietly(fd);
+        }
+    }
+
+    /**
      * {@link #release}, then the wait until the child has exec'd or died (EOF on the error
      * pipe); the JVM's ends of both pipes are closed after.
      *

@@ -125,13 +125,7 @@ final class ContainerProgram {
         ChildFds fds = rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, config.passedFds(), extra);
         int socketCount = (idmapSocketFd >= 0 ? 1 : 0) + (stdioSocketFd >= 0 ? 1 : 0);
         int childStdioSocket = stdioSocketFd < 0 ? -1 : fds.extra()[socketCount - 1];
-        if (cgroupTaskFds.length > 0) {
-            p.setsUpInternals("the container's v1 cgroups (the child moves itself in: no global lock)");
-            MemorySegment self = arena.allocateFrom("0");
-            for (int i = socketCount; i < extra.length; i++) {
-                p.write(fds.extra()[i], self, 1).close(fds.extra()[i]);
-            }
-        }
+        placeItself(p, java.util.Arrays.copyOfRange(fds.extra(), socketCount, extra.length));
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -209,6 +203,22 @@ final class ContainerProgram {
             p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         }
         return new FirstPart(p, childStdioSocket);
+    }
+
+    /**
+     * The child moves itself into the container's v1 cgroups: 0 written to each {@code tasks}
+     * file ({@code taskFds}, numbers of the child's fd table), each closed after. A thread
+     * that moves itself takes no global lock, which the parent writing its pid would.
+     */
+    static void placeItself(ChildProgram.Builder p, int[] taskFds) {
+        if (taskFds.length == 0) {
+            return;
+        }
+        p.setsUpInternals("the container's v1 cgroups (the child moves itself in: no global lock)");
+        MemorySegment self = p.arena().allocateFrom("0");
+        for (int fd : taskFds) {
+            p.write(fd, self, 1).close(fd);
+        }
     }
 
     /**

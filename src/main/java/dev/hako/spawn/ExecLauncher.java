@@ -44,6 +44,7 @@ public final class ExecLauncher {
         int target = -1;
         int pidfd = -1;
         boolean joining = false;
+        int[] taskFds = new int[0];
         Arena arena = Arena.ofConfined(); // closed only once the child is off the program's memory
         try {
             target = first.duplicatePidfd();
@@ -55,8 +56,9 @@ public final class ExecLauncher {
             // without root the child joins it and forks into it.
             MemorySegment forked = Kernel.rootless() && container.namespaces().contains(Namespace.PID)
                     ? arena.allocate(JAVA_INT) : null;
+            taskFds = ContainerLauncher.openForWriting(first.cgroup().selfPlacementFiles());
             ChildProgram program = ExecProgram.build(arena, container, exec, stdio, sync[0], error[1], target,
-                    first.pid(), forked);
+                    first.pid(), forked, taskFds);
 
             MemorySegment pidfdOut = arena.allocate(JAVA_INT);
             MemorySegment args = cloneArgs(arena, pidfdOut);
@@ -71,11 +73,12 @@ public final class ExecLauncher {
                 pidfd = pidfdOut.get(JAVA_INT, 0); // first: from here on a failure must kill the child
             }
             ContainerLauncher.closeChildEnds(stdio, sync, error);
+            ContainerLauncher.closeAll(taskFds); // the child has its own copies: it moves itself in
+            java.util.Arrays.fill(taskFds, -1);
             if (pid < 0) {
                 throw cloneFailed(container, clone_args.flags(args), (int) -pid);
             }
 
-            first.cgroup().addProcess(pid, false);
             // As for a container's command: a terminal's master first, then the release.
             boolean released = ContainerLauncher.releaseAndAwaitExec(stdio, sync, error, arena);
 
@@ -134,6 +137,7 @@ public final class ExecLauncher {
                 JoiningChildren.leave();
             }
             Libc.closeQuietly(target);
+            ContainerLauncher.closeAll(taskFds); // closed already after a clone; -1 then
             arena.close();
         }
     }

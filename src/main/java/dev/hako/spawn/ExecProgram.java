@@ -38,14 +38,26 @@ final class ExecProgram {
      */
     static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
                               int errorWriteFd, int targetPidfd, long targetPid, MemorySegment forkedPid) {
+        return build(arena, container, exec, stdio, syncReadFd, errorWriteFd, targetPidfd, targetPid, forkedPid,
+                new int[0]);
+    }
+
+    /** {@code cgroupTaskFds}: the v1 {@code tasks} files of the container's cgroup, which the child moves itself into. */
+    static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
+                              int errorWriteFd, int targetPidfd, long targetPid, MemorySegment forkedPid,
+                              int[] cgroupTaskFds) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         p.setsUpInternals("a child that shares the JVM's memory until execve");
         p.prctl(linux_h.PR_SET_DUMPABLE(), "PR_SET_DUMPABLE", 0, "0")
                 .note("first: nothing in the container may ptrace this child or open its /proc/PID/mem,"
                         + " which is the JVM's memory");
+        int[] extra = new int[1 + cgroupTaskFds.length];
+        extra[0] = targetPidfd;
+        System.arraycopy(cgroupTaskFds, 0, extra, 1, cgroupTaskFds.length);
         ContainerProgram.ChildFds fds = ContainerProgram.rebuildFdTable(p, stdio, syncReadFd, errorWriteFd, List.of(),
-                targetPidfd);
+                extra);
         int target = fds.extra()[0];
+        ContainerProgram.placeItself(p, java.util.Arrays.copyOfRange(fds.extra(), 1, extra.length));
         p.setsUpInternals("the child's process attributes");
         if (container.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")

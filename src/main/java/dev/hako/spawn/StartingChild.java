@@ -165,7 +165,7 @@ public final class StartingChild {
         if (member) {
             stdioSocket = FdSocket.open();
         }
-        cgroupTaskFds = openForWriting(cgroup.selfPlacementFiles());
+        cgroupTaskFds = ContainerLauncher.openForWriting(cgroup.selfPlacementFiles());
         ContainerProgram.FirstPart first = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
                 CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
                 idmapSocket == null ? -1 : idmapSocket.childEnd(), stdioSocket == null ? -1 : stdioSocket.childEnd(),
@@ -248,28 +248,9 @@ public final class StartingChild {
         cgroup.applyDevicePolicy(); // the child has placed itself in the v1 directories, and v2 is its birthplace
     }
 
-    private static int[] openForWriting(List<java.nio.file.Path> files) throws SyscallException {
-        int[] fds = new int[files.size()];
-        java.util.Arrays.fill(fds, -1);
-        try {
-            for (int i = 0; i < fds.length; i++) {
-                fds[i] = Libc.openat2(linux_h.AT_FDCWD(), files.get(i).toString(),
-                        linux_h.O_WRONLY() | linux_h.O_CLOEXEC(), 0);
-            }
-            return fds;
-        } catch (SyscallException e) {
-            for (int fd : fds) {
-                Libc.closeQuietly(fd);
-            }
-            throw e;
-        }
-    }
-
     /** The JVM's copies of the {@code tasks} files: after the clone, the child holds its own. */
     private void closeTaskFds() {
-        for (int fd : cgroupTaskFds) {
-            Libc.closeQuietly(fd);
-        }
+        ContainerLauncher.closeAll(cgroupTaskFds);
         cgroupTaskFds = new int[0];
     }
 
