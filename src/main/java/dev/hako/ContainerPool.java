@@ -38,10 +38,11 @@ import java.util.function.Consumer;
  * <p>Everything else is the pool's configuration, fixed for every member: what the template
  * builder says. Each member is its own container (its own id, hostname, cgroup and, on a
  * bridge, address and published host ports), and each is started once. Members are made and
- * replaced on the pool's own thread, and what a start leaves (its cgroup and network once
+ * replaced on the pool's own workers, and what a start leaves (its cgroup and network once
  * its process has exited) is released there too. A start's container releases itself once
- * its process has exited; {@code process.container().close()} kills it earlier. Members die
- * with the JVM, as containers do.
+ * its process has exited (with a terminal, all but the terminal's master, which stays
+ * readable until {@code process.container().close()}); that {@code close()} also kills it
+ * earlier. Members die with the JVM, as containers do.
  */
 public final class ContainerPool implements AutoCloseable {
     /** When members are made. */
@@ -206,6 +207,11 @@ public final class ContainerPool implements AutoCloseable {
 
         private PooledStart toPooledStart() {
             ConfigRules.command(command);
+            if (template.terminal() != null && (stdin.type() != Redirect.Type.PIPE || stdout.type() != Redirect.Type.PIPE
+                    || stderr.type() != Redirect.Type.PIPE || redirectErrorStream)) {
+                throw new IllegalArgumentException("redirect*(...): the pool's members have a terminal"
+                        + " (terminal(true)), which is every start's stdin, stdout and stderr");
+            }
             String dir = workingDir != null ? workingDir : template.workingDir();
             ConfigRules.workingDir(dir);
             User theUser = template.user();
@@ -282,10 +288,6 @@ public final class ContainerPool implements AutoCloseable {
             }
             String name = template.givenId() != null ? template.givenId() : Container.Builder.randomId();
             LaunchConfig config = template.configure(name, true);
-            if (config.terminal() != null) {
-                throw new IllegalArgumentException("terminal(true): a pool's members have no terminal;"
-                        + " start a Container with terminal(true), or exec with a terminal into a started one");
-            }
             List<PortMapping> ports = switch (config.network()) {
                 case NetworkPlan.Bridged b -> b.ports();
                 case NetworkPlan.UserMode u -> u.ports();

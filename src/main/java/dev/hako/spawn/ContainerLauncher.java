@@ -200,7 +200,8 @@ public final class ContainerLauncher {
      * @return false when the terminal's master never came: the child was not released
      */
     static boolean release(Stdio stdio, int syncWriteFd, Arena arena) throws IOException {
-        boolean release = stdio.console() == null || stdio.receiveTerminal();
+        // A pool member's terminal came at its setup already.
+        boolean release = stdio.console() == null || stdio.terminal() != null || stdio.receiveTerminal();
         if (release) {
             wake(syncWriteFd, arena);
         }

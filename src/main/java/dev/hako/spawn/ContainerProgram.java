@@ -110,6 +110,18 @@ final class ContainerProgram {
     static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                            int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
                            int idmapSocketFd, int stdioSocketFd, int[] cgroupTaskFds, String overlayOption) {
+        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, stdioSocketFd,
+                cgroupTaskFds, overlayOption, stdioSocketFd >= 0);
+    }
+
+    /**
+     * Like the above; {@code member}: a pool member, which says it is ready before its wait
+     * (with a terminal it has no stdio socket: its stdio is the terminal it makes here).
+     */
+    static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
+                           int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
+                           int idmapSocketFd, int stdioSocketFd, int[] cgroupTaskFds, String overlayOption,
+                           boolean member) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         List<Integer> extraFds = new ArrayList<>();
         if (idmapSocketFd >= 0) {
@@ -194,7 +206,7 @@ final class ContainerProgram {
         addTerminal(p, fds, config.terminal(), config.user());
         // The namespace and filesystem work above runs while the parent places the child in
         // its cgroups; nothing of the container's own runs before this point.
-        if (childStdioSocket >= 0) {
+        if (member) {
             p.setsUpInternals("waiting for a start");
             p.write(fds.error(), arena.allocate(1), 1).note("tell the pool this member is ready");
             p.read(fds.sync(), 1).zeroFails().note("wait for a start: its stdio, command and user (EOF: the pool let go)");
@@ -291,21 +303,27 @@ final class ContainerProgram {
 
     /**
      * A pool member's steps after its wait, for one start: its stdio received over the
-     * socket (each descriptor the JVM sends moved to its number), the cgroup namespace, then
+     * socket (each descriptor the JVM sends moved to its number; with a terminal instead,
+     * {@code stdioSocket} -1, the terminal given to the start's user), the cgroup namespace, then
      * the start's user, working directory and command; {@code ignoredSignals} as the JVM's
      * were at the member's clone (read then, off the start's path).
      */
     static void addAStart(ChildProgram.Builder p, LaunchConfig config, PooledStart start, Stdio stdio,
                           int stdioSocket, List<Integer> ignoredSignals) {
-        p.setsUp("the start's stdin, stdout and stderr", "stdio");
-        for (Stdio.Source s : stdio.sources()) {
-            int fd = p.receiveFd(stdioSocket);
-            p.dup3(fd, s.target(), 0).close(fd);
+        if (stdioSocket >= 0) {
+            p.setsUp("the start's stdin, stdout and stderr", "stdio");
+            for (Stdio.Source s : stdio.sources()) {
+                int fd = p.receiveFd(stdioSocket);
+                p.dup3(fd, s.target(), 0).close(fd);
+            }
+            if (stdio.mergeStderr()) {
+                p.dup3(1, 2, 0).note("stderr goes where stdout goes");
+            }
+            p.close(stdioSocket);
+        } else if (start.user().uid() != config.user().uid()) {
+            p.setsUp("the terminal for the user " + start.user(), "terminal");
+            p.fchown(0, start.user().uid(), -1).note("the start's user owns its terminal, made at the setup");
         }
-        if (stdio.mergeStderr()) {
-            p.dup3(1, 2, 0).note("stderr goes where stdout goes");
-        }
-        p.close(stdioSocket);
         addCgroupNamespace(p, config);
         becomeTheCommand(p, config, start.user(), start.workingDir(), start.command(), start.env(), start.path(),
                 ignoredSignals);
@@ -313,7 +331,7 @@ final class ContainerProgram {
 
     /** Like {@link #roomForTheCommand} for any start of a member: its stdio, and a command over any PATH. */
     static int roomForAStart(LaunchConfig config) {
-        int stdio = 3 * 3 + 2; // receive, move, close each; the merge; the socket's close
+        int stdio = 3 * 3 + 2; // receive, move, close each; the merge; the socket's close (or a terminal's fchown)
         return stdio + roomFor(config, PooledStart.MAX_PATH_ENTRIES);
     }
 

@@ -151,7 +151,8 @@ public final class StartingChild {
             RootfsSetup.makeMountPoints(config.rootfs(), etc.stream().map(EtcFiles.Entry::target).toList());
         }
         reservedPorts = ContainerNetwork.reservePorts(config.network()); // a port taken fails here, before a clone
-        stdio = member ? Stdio.placeholders() : Stdio.open(config);
+        // A member's stdio comes with its start; with a terminal it is the terminal, made at the setup.
+        stdio = member && config.terminal() == null ? Stdio.placeholders() : Stdio.open(config);
         sync = Libc.pipe2(linux_h.O_CLOEXEC());
         error = Libc.pipe2(linux_h.O_CLOEXEC());
         ContainerLauncher.Placement placement = ContainerLauncher.cgroupPlacement(config.cgroupParent());
@@ -162,14 +163,14 @@ public final class StartingChild {
         if (!idmapped.isEmpty()) {
             idmapSocket = FdSocket.open();
         }
-        if (member) {
+        if (member && config.terminal() == null) {
             stdioSocket = FdSocket.open();
         }
         cgroupTaskFds = ContainerLauncher.openForWriting(cgroup.selfPlacementFiles());
         ContainerProgram.FirstPart first = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
                 CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
                 idmapSocket == null ? -1 : idmapSocket.childEnd(), stdioSocket == null ? -1 : stdioSocket.childEnd(),
-                cgroupTaskFds, overlayOption);
+                cgroupTaskFds, overlayOption, member);
         steps = first.steps();
         childStdioSocket = first.stdioSocket();
         firstPart = steps.buildFirstPart(member ? ContainerProgram.roomForAStart(config)
@@ -257,7 +258,9 @@ public final class StartingChild {
     /** A member's byte on the error pipe: it waits for its start now. EOF: it failed a step before. */
     private void awaitWaiting() throws IOException {
         MemorySegment buf = arena.allocate(1);
-        if (Libc.read(error[0], buf) == 1) {
+        // With a terminal, its master comes first (the child sends it before it says it is ready).
+        boolean terminal = stdio.console() == null || stdio.receiveTerminal();
+        if (terminal && Libc.read(error[0], buf) == 1) {
             return;
         }
         ChildProgram.Failure failure = firstPart.failure().orElse(null);
@@ -351,6 +354,10 @@ public final class StartingChild {
         if (!holdsDumpable && (start.user().uid() != 0 || start.user().gid() != 0)) {
             JoiningChildren.enter();
             holdsDumpable = true;
+        }
+        if (stdioSocket == null) { // a terminal, received at the setup: it is the start's stdio
+            ContainerProgram.addAStart(steps, config, start, stdio, -1, ignoredSignals);
+            return steps.build();
         }
         Stdio given = Stdio.open(start.stdin(), start.stdout(), start.stderr(), start.redirectErrorStream());
         stdio.close(); // the placeholders: the child's /dev/null copies are its own

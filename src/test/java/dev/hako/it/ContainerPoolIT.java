@@ -228,12 +228,44 @@ class ContainerPoolIT {
         }
     }
 
+    /**
+     * With terminal(true) each member makes its pty at the setup, as a cold container does;
+     * a start's stdio is that terminal, its controlling one, owned by the start's user, and
+     * resizable. Redirects are refused: the terminal is every start's stdio.
+     */
+    @Test
+    void membersWithATerminalGiveEachStartItsOwnOwnedByItsUser() throws Exception {
+        ok(builder().command("/bin/true").run());
+        JvmResources before = JvmResources.snapshot();
+        try (ContainerPool pool = ContainerPool.builder(builder().terminal(true)).size(2).build()) {
+            ContainerProcess p = pool.command("/bin/sh", "-c",
+                    "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-three; : </dev/tty && echo has-ctty;"
+                            + " stat -c 'owner %u' $(tty); stty size").user("1234").start();
+            String shown = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), shown);
+            p.container().close(); // a terminal's master stays the caller's until then, as for a Container
+            assertTrue(shown.contains("all-three\r\n") && shown.contains("has-ctty\r\n"), shown);
+            assertTrue(shown.contains("owner 1234\r\n"), "the start's user owns its terminal:\n" + shown);
+            assertTrue(shown.endsWith("24 80\r\n"), shown);
+            ContainerProcess resized = pool.start("/bin/sh", "-c", "echo ready; read x; stty size");
+            java.io.InputStream in = resized.getInputStream();
+            dev.hako.testing.Screen screen = new dev.hako.testing.Screen(in);
+            screen.await("ready");
+            resized.resize(100, 40);
+            resized.getOutputStream().write('\n');
+            resized.getOutputStream().flush();
+            assertTrue(screen.rest().endsWith("40 100\r\n"), "after resize(100, 40):\n" + screen);
+            assertEquals(0, resized.waitFor());
+            resized.container().close();
+            assertThrows(IllegalArgumentException.class,
+                    () -> pool.command("/bin/true").redirectOutput(Redirect.DISCARD).start());
+        }
+        JvmResources.assertNoLeakSince(before); // the waiting member's master too
+    }
+
     @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> ContainerPool.builder(builder()).size(0));
-        IllegalArgumentException terminal = assertThrows(IllegalArgumentException.class,
-                () -> ContainerPool.builder(builder().terminal(true)).build());
-        assertTrue(terminal.getMessage().contains("terminal"), terminal.getMessage());
         ok(builder().command("/bin/true").run());
         JvmResources before = JvmResources.snapshot();
         try (ContainerPool pool = ContainerPool.builder(builder()).size(1).refill(ContainerPool.Refill.NEVER).build()) {
