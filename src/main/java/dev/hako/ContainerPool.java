@@ -111,13 +111,15 @@ public final class ContainerPool implements AutoCloseable {
         members.close();
     }
 
-    private ContainerProcess start(PooledStart start) throws IOException {
+    private ContainerProcess start(PooledStart given) throws IOException {
         StartingChild member = members.take();
+        PooledStart start = given.inMember(template.hostname(), member.config().hostname());
         Launched launched;
         try {
             launched = member.start(start);
         } catch (ContainerException | RuntimeException e) {
             member.freeMemory();
+            members.replace(); // the member is gone with its failed start
             throw e;
         }
         members.started(member, launched);

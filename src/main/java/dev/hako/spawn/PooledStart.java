@@ -27,6 +27,19 @@ public record PooledStart(List<String> command, Map<String, String> env, String 
         }
     }
 
+    /**
+     * This start in a member whose hostname is {@code memberHostname}: HOSTNAME follows it
+     * where the environment has the pool's own ({@code poolHostname}), not one the start set.
+     */
+    public PooledStart inMember(String poolHostname, String memberHostname) {
+        if (memberHostname == null || poolHostname == null || !poolHostname.equals(env.get("HOSTNAME"))) {
+            return this;
+        }
+        Map<String, String> e = new java.util.LinkedHashMap<>(env);
+        e.put("HOSTNAME", memberHostname);
+        return new PooledStart(command, e, workingDir, user, stdin, stdout, stderr, redirectErrorStream);
+    }
+
     /** The PATH the command is looked up in: the start's environment's. */
     public String path() {
         return env.getOrDefault("PATH", "");

@@ -160,6 +160,11 @@ public final class WarmMembers implements AutoCloseable {
         CompletableFuture.delayedExecutor(REFILL_DELAY_MILLIS, TimeUnit.MILLISECONDS).execute(afterTheStart);
     }
 
+    /** After a start that failed (its member is gone with it): a new member in its place. */
+    public void replace() {
+        requestRefill();
+    }
+
     /** Asks the workers for as many new members as are wanted now, one setup per worker at most. */
     private void requestRefill() {
         synchronized (lock) {

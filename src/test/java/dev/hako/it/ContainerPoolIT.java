@@ -80,6 +80,10 @@ class ContainerPoolIT {
             assertEquals("to a file\nand stderr\n", Files.readString(file));
             ContainerProcess code = pool.start("/bin/sh", "-c", "exit 7");
             assertEquals(7, code.waitFor());
+            String names = out(pool.start("/bin/sh", "-c", "echo $HOSTNAME; hostname"));
+            assertEquals(names.lines().toList().get(0), names.lines().toList().get(1), "HOSTNAME is the member's");
+            assertThrows(ContainerException.class, () -> pool.start("/no/such/command"));
+            awaitWaiting(pool, 2); // the member that failed is replaced
         }
     }
 
