@@ -158,6 +158,22 @@ class ContainerPoolIT {
         }
     }
 
+    /** The pod model: members that join a running container's network namespace reach its server on loopback. */
+    @Test
+    void membersJoinAnotherContainersNetwork() throws Exception {
+        try (Container server = builder().hostname("pod-server")
+                .command("httpd", "-f", "-p", "127.0.0.1:8080", "-h", "/etc").build()) {
+            ContainerProcess p = server.start();
+            String namespace = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/ns/net")).toString();
+            try (ContainerPool pool = ContainerPool.builder(builder().network(Network.container(server)))
+                    .size(1).build()) {
+                String script = "readlink /proc/self/ns/net; for i in $(seq 1 100); do"
+                        + " wget -q -O - http://127.0.0.1:8080/hostname && exit 0; sleep 0.05; done; exit 1";
+                assertEquals(List.of(namespace, "pod-server"), out(pool.start("/bin/sh", "-c", script)).lines().toList());
+            }
+        }
+    }
+
     @Test
     void closeReleasesEveryWaitingMember() throws Exception {
         ok(builder().command("/bin/true").run());
