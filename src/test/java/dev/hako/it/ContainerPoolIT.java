@@ -174,6 +174,50 @@ class ContainerPoolIT {
         }
     }
 
+    /**
+     * A waiting member runs on the JVM's memory. Without a PID namespace a started member's
+     * processes see the waiting ones in /proc: root inside, with Docker's capabilities, must
+     * not get at them (their memory, environment, root, descriptors), in a loop.
+     */
+    @Test
+    void aStartedMemberCannotReachTheWaitingOnesThroughProc() throws Exception {
+        assertEquals("done\n", attackTheWaitingMembers(builder()));
+        // The control: with CAP_SYS_PTRACE (not in Docker's set) the same script gets in.
+        String control = attackTheWaitingMembers(builder().capAdd("SYS_PTRACE"));
+        assertTrue(control.contains("read-mem") && control.contains("read-environ"), control);
+    }
+
+    private static String attackTheWaitingMembers(Container.Builder template) throws Exception {
+        java.util.Set<dev.hako.Namespace> noPid = java.util.EnumSet.copyOf(dev.hako.Namespace.all());
+        noPid.remove(dev.hako.Namespace.PID);
+        try (ContainerPool pool = ContainerPool.builder(template.namespaces(noPid)).size(3).build()) {
+            awaitWaiting(pool, 3);
+            List<Long> waiting = waitingChildren();
+            assertEquals(3, waiting.size(), waiting.toString());
+            StringBuilder script = new StringBuilder("for i in 1 2 3 4 5 6 7 8 9 10; do for p in");
+            for (long pid : waiting) {
+                script.append(' ').append(pid);
+            }
+            // One of them becomes the attacker itself ($$), which may read its own. Listing
+            // /proc/PID/fd is allowed for any process of root's without a PID namespace (the
+            // JVM's too: the directory is root's); following the links is not.
+            script.append("; do [ $p = $$ ] && continue; [ -d /proc/$p ] || echo missing $p;"
+                    + " a=$(head -n 1 /proc/$p/maps 2>/dev/null | cut -d- -f1); [ -n \"$a\" ] && echo read-maps $p;"
+                    + " [ \"$(dd if=/proc/$p/mem bs=1 count=1 skip=$((0x${a:-0})) 2>/dev/null | wc -c)\" = 1 ]"
+                    + " && echo read-mem $p;"
+                    + " cat /proc/$p/environ >/dev/null 2>&1 && echo read-environ $p;"
+                    + " ls /proc/$p/root/ >/dev/null 2>&1 && echo read-root $p;"
+                    + " readlink /proc/$p/fd/0 >/dev/null 2>&1 && echo read-fd $p;"
+                    + " readlink /proc/$p/cwd >/dev/null 2>&1 && echo read-cwd $p;"
+                    + " done; done; echo done");
+            ContainerProcess attacker = pool.start("/bin/sh", "-c", script.toString());
+            String said = out(attacker);
+            assertTrue(waitingChildren().containsAll(waiting.stream().filter(pid -> pid != attacker.pid()).toList()),
+                    "the other waiting members are still there");
+            return said;
+        }
+    }
+
     @Test
     void closeReleasesEveryWaitingMember() throws Exception {
         ok(builder().command("/bin/true").run());
