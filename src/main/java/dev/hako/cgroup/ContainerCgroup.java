@@ -83,9 +83,10 @@ public final class ContainerCgroup {
 
     /**
      * For a container's first process: as {@link #create(CgroupLayout, String, String,
-     * CgroupLimits, DevicePolicy)}, but the device policy is put in place by
-     * {@link #placeChild}, so that its cost overlaps with the child's own setup. The caller
-     * must not release the child before {@code placeChild} has returned.
+     * CgroupLimits, DevicePolicy)}, but the device policy is put in place later, by
+     * {@link #applyDevicePolicy} (for a child that placed itself, {@link #selfPlacementFiles})
+     * or {@link #placeChild}, so that its cost overlaps with the child's own setup. The caller
+     * must not release the child before that has returned.
      */
     public static ContainerCgroup prepare(CgroupLayout layout, String parent, String id, CgroupLimits limits,
             DevicePolicy devices) throws IOException {

@@ -238,9 +238,10 @@ public final class StartingChild {
 
     /**
      * Marks the cgroup as this JVM's (a JVM that dies before the release closes the sync
-     * pipe, and the unreleased child exits) and places the child in it from outside (the v1
-     * cgroups), the device policy with it. The child's own mknods of /dev nodes are allowed
-     * by the policy.
+     * pipe, and the unreleased child exits) and puts the device policy in place, before the
+     * release. The child is in the cgroup already: born in the v2 directory, and it moved
+     * itself into the v1 ones first thing. Its own mknods of /dev nodes are allowed by the
+     * policy.
      */
     private void placeInCgroup() throws IOException {
         if (config.dieWithJvm()) {
