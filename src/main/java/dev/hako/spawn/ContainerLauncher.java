@@ -6,17 +6,12 @@ import dev.hako.program.Trampoline;
 
 import dev.hako.ContainerException;
 import dev.hako.ExitStatus;
-import dev.hako.IdMapping;
 import dev.hako.Namespace;
-import dev.hako.Rootfs;
-import dev.hako.UserNamespace;
 import dev.hako.cgroup.CgroupLayout;
 import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.cgroup.DelegatedCgroup;
 import dev.hako.cgroup.RootlessCgroups;
 import dev.hako.cgroup.StaleCgroups;
-import dev.hako.fs.EtcFiles;
-import dev.hako.fs.RootfsSetup;
 import dev.hako.linux.Errno;
 import dev.hako.linux.FdSocket;
 import dev.hako.linux.Flags;
@@ -28,9 +23,6 @@ import dev.hako.linux.Namespaces;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.clone_args;
 import dev.hako.linux.linux_h;
-import dev.hako.net.ReservedPort;
-import dev.hako.process.Reaper;
-import dev.hako.userns.AutoRanges;
 import dev.hako.userns.IdMapException;
 import dev.hako.userns.IdMapWriter;
 import dev.hako.security.Privileges;
@@ -38,17 +30,13 @@ import dev.hako.security.Privileges;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Starts a container: validates what only the running system can tell, writes the child
@@ -111,10 +99,6 @@ public final class ContainerLauncher {
             StaleCgroups.remove(l, parent, STALE_AFTER);
         }
         return l;
-    }
-
-    public static Launched launch(LaunchConfig given) throws ContainerException {
-        return launch(given, null);
     }
 
     /**

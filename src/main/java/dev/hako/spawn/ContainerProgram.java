@@ -78,7 +78,7 @@ final class ContainerProgram {
                                       int errorWriteFd, List<EtcFiles.Entry> etcFiles,
                                       List<CgroupView.Hierarchy> cgroups, int idmapSocketFd, String overlayOption) {
         return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, -1,
-                overlayOption).steps();
+                new int[0], overlayOption, false).steps();
     }
 
     /**
@@ -89,34 +89,14 @@ final class ContainerProgram {
     }
 
     /**
-     * Like {@link #setUp(Arena, LaunchConfig, Stdio, int, int, List, List, int, String)}; with
-     * {@code stdioSocketFd} (the JVM's end of a socket, or -1) for a pool member: the child
-     * keeps that socket, over which its start's stdio comes ({@link #addAStart}), and says on
-     * the error pipe with one byte that it has reached its wait.
-     */
-    static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
-                           int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
-                           int idmapSocketFd, int stdioSocketFd, String overlayOption) {
-        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, stdioSocketFd,
-                new int[0], overlayOption);
-    }
-
-    /**
-     * Like {@link #setUp(Arena, LaunchConfig, Stdio, int, int, List, List, int, int, String)};
-     * {@code cgroupTaskFds}: the JVM's descriptors of the {@code tasks} files of the
-     * container's v1 cgroup directories, opened for writing, into which the child moves
-     * itself first thing ({@code ContainerCgroup.selfPlacementFiles}).
-     */
-    static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
-                           int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
-                           int idmapSocketFd, int stdioSocketFd, int[] cgroupTaskFds, String overlayOption) {
-        return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, stdioSocketFd,
-                cgroupTaskFds, overlayOption, stdioSocketFd >= 0);
-    }
-
-    /**
-     * Like the above; {@code member}: a pool member, which says it is ready before its wait
-     * (with a terminal it has no stdio socket: its stdio is the terminal it makes here).
+     * Like {@link #setUp(Arena, LaunchConfig, Stdio, int, int, List, List, int, String)}, for
+     * any start. {@code stdioSocketFd} (the JVM's end of a socket, or -1): the socket over
+     * which a pool member's start sends its stdio ({@link #addAStart}); {@code cgroupTaskFds}:
+     * the JVM's descriptors of the {@code tasks} files of the container's v1 cgroup
+     * directories, opened for writing, into which the child moves itself first thing
+     * ({@code ContainerCgroup.selfPlacementFiles}); {@code member}: a pool member, which says
+     * with one byte on the error pipe that it has reached its wait (with a terminal it has no
+     * stdio socket: its stdio is the terminal it makes here).
      */
     static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                            int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,

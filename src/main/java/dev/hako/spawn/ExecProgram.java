@@ -35,14 +35,9 @@ final class ExecProgram {
      * put its spawner thread there), which counts only for its children, so it forks once
      * and ends: the new child, whose parent is the JVM ({@code CLONE_PARENT}), goes on, and
      * the kernel writes its pid to {@code forkedPid} (an int, in the JVM's memory).
+     * {@code cgroupTaskFds}: the v1 {@code tasks} files of the container's cgroup, which the
+     * child moves itself into.
      */
-    static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
-                              int errorWriteFd, int targetPidfd, long targetPid, MemorySegment forkedPid) {
-        return build(arena, container, exec, stdio, syncReadFd, errorWriteFd, targetPidfd, targetPid, forkedPid,
-                new int[0]);
-    }
-
-    /** {@code cgroupTaskFds}: the v1 {@code tasks} files of the container's cgroup, which the child moves itself into. */
     static ChildProgram build(Arena arena, LaunchConfig container, ExecConfig exec, Stdio stdio, int syncReadFd,
                               int errorWriteFd, int targetPidfd, long targetPid, MemorySegment forkedPid,
                               int[] cgroupTaskFds) {

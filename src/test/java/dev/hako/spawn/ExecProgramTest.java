@@ -39,7 +39,7 @@ class ExecProgramTest {
         try (Arena arena = Arena.ofConfined();
              Stdio stdio = Stdio.open(exec)) {
             try {
-                return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42, 4242, null).toString();
+                return ExecProgram.build(arena, container, exec, stdio, 40, 41, 42, 4242, null, new int[0]).toString();
             } finally {
                 stdio.closeChildEnds();
             }
