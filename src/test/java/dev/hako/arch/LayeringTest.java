@@ -35,8 +35,9 @@ class LayeringTest {
             Set.of("dev.hako.fs", "dev.hako.net", "dev.hako.security", "dev.hako.seccomp", "dev.hako.cgroup",
                     "dev.hako.process",
                     "dev.hako.image", "dev.hako.terminal"),
-            Set.of("dev.hako.spawn"),
+            Set.of("dev.hako.spawn", "dev.hako.spec"),
             Set.of("dev.hako"),
+            Set.of("dev.hako.oci"),
             Set.of("dev.hako.cli"));
 
     static final Set<String> VALUE_TYPES = Set.of("dev.hako.Rootfs", "dev.hako.Mount", "dev.hako.Namespace",
