@@ -83,9 +83,17 @@ public final class Container implements AutoCloseable {
     /** The container whose network namespace this one joins ({@link Network#container}); null for none. */
     private final Container networkOf;
 
+    /** The fifo the command waits on before its execve ({@link Builder#startGate}); null: none. */
+    private final Path startGate;
+
     private Container(LaunchConfig config, Container networkOf) {
+        this(config, networkOf, null);
+    }
+
+    private Container(LaunchConfig config, Container networkOf, Path startGate) {
         this.config = config;
         this.networkOf = networkOf;
+        this.startGate = startGate;
     }
 
     /** A pool member's container, started already: {@code config} is as its start made it. */
@@ -133,7 +141,8 @@ public final class Container implements AutoCloseable {
                 throw new IllegalStateException("container " + id()
                         + " was started already: build a new Container to run another");
             }
-            launched = ContainerLauncher.launch(config, networkOf == null ? null : networkOf.runningForNetwork(id()));
+            launched = ContainerLauncher.launch(config, networkOf == null ? null : networkOf.runningForNetwork(id()),
+                    startGate);
             process = new ContainerProcess(this, launched);
             return process;
         }
@@ -336,6 +345,7 @@ public final class Container implements AutoCloseable {
         private UserNamespace userNamespace;
         private final List<IdMapping> uidMap = new ArrayList<>();
         private final List<IdMapping> gidMap = new ArrayList<>();
+        private Path startGate;
 
         private Builder() {
         }
@@ -577,6 +587,30 @@ public final class Container implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Splits the start in two, as {@code runc create} and {@code runc start} do across two
+         * commands: {@link Container#start()} sets the container up and returns once its
+         * process waits just before its execve (after its user, capabilities and working
+         * directory, before its signals, seccomp filter and command), and it runs its command
+         * only when a process (this JVM or any other) opens {@code fifo} for reading and reads
+         * the one byte written to it. {@code fifo} must be a FIFO ({@code mkfifo}) by the
+         * time of the start, writable by the container's user. With {@link #dieWithJvm(boolean)
+         * dieWithJvm(false)} the waiting process outlives this JVM. Not for a pool.
+         */
+        public Builder startGate(Path fifo) {
+            Objects.requireNonNull(fifo, "fifo");
+            if (!fifo.isAbsolute()) {
+                throw new IllegalArgumentException("startGate(" + fifo + "): the fifo's path must be absolute");
+            }
+            this.startGate = fifo;
+            return this;
+        }
+
+        /** The gate given with {@link #startGate(Path)}, or null: a pool refuses one. */
+        Path startGate() {
+            return startGate;
+        }
+
         /** Adds a bind or tmpfs mount; mounts are made in the order they are added, after /proc, /sys and /dev. */
         public Builder mount(Mount mount) {
             mounts.add(Objects.requireNonNull(mount, "mount"));
@@ -792,7 +826,7 @@ public final class Container implements AutoCloseable {
          */
         public Container build() {
             String theId = id != null ? id : randomId();
-            return new Container(configure(theId, false), networkOf());
+            return new Container(configure(theId, false), networkOf(), startGate);
         }
 
         /** The container whose network this one joins ({@link Network#container}), or null. */

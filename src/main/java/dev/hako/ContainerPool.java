@@ -288,6 +288,10 @@ public final class ContainerPool implements AutoCloseable {
                         + " without root cannot keep members waiting in user namespaces and start other containers"
                         + " meanwhile; start Containers one by one instead");
             }
+            if (template.startGate() != null) {
+                throw new IllegalArgumentException("startGate(" + template.startGate() + "): a pool's members are"
+                        + " released by pool.start(...), not through a fifo; build single Containers for that");
+            }
             String name = template.givenId() != null ? template.givenId() : Container.Builder.randomId();
             LaunchConfig config = template.configure(name, true);
             List<PortMapping> ports = switch (config.network()) {

@@ -93,6 +93,57 @@ public final class ContainerCgroup {
         return CgroupCreator.create(layout, parent, id, limits, devices, CgroupDirectories.KERNEL);
     }
 
+    /**
+     * The cgroup of a container that another process made (an OCI runtime's earlier command),
+     * from its directories as {@link #directories()} listed them then: each is matched to
+     * its hierarchy in {@code layout}. Directories that are gone are left out.
+     *
+     * @throws CgroupException if a directory is in no hierarchy of {@code layout}
+     */
+    public static ContainerCgroup reopen(CgroupLayout layout, String id, List<Path> directories) throws IOException {
+        OwnDirectories own = new OwnDirectories(id, CgroupDirectories.KERNEL);
+        CgroupPaths.Builder paths = new CgroupPaths.Builder(layout, id);
+        for (Path dir : directories) {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                continue;
+            }
+            if (layout.unifiedMount().isPresent() && dir.startsWith(layout.unifiedMount().get())) {
+                paths.unified(dir);
+            } else {
+                java.util.Set<Controller> controllers = java.util.EnumSet.noneOf(Controller.class);
+                for (Controller c : Controller.values()) {
+                    if (layout.location(c) == CgroupLayout.Location.V1
+                            && dir.startsWith(layout.v1Mount(c).orElseThrow())) {
+                        controllers.add(c);
+                    }
+                }
+                if (controllers.isEmpty()) {
+                    throw new CgroupException("cgroup directory " + dir + " of container " + id
+                            + " is in no cgroup hierarchy mounted here");
+                }
+                paths.v1(dir, controllers);
+            }
+            own.adopt(dir);
+        }
+        return new ContainerCgroup(paths.build(), own, null, CgroupDirectories.KERNEL);
+    }
+
+    /** The pids of every process in the cgroup (and in cgroups made inside it). */
+    public java.util.Set<Long> pids() throws IOException {
+        return paths.processes();
+    }
+
+    /** Writes {@code limits} (those set) to the cgroup's files, as at its creation: {@code runc update}. */
+    public synchronized void update(CgroupLimits limits) throws IOException {
+        LimitWriter.requireControllers(paths.layout(), limits);
+        LimitWriter.apply(paths, limits);
+    }
+
+    /** Whether the cgroup's freezer says it is frozen (or freezing). */
+    public boolean isFrozen() throws IOException {
+        return freezers.isFrozen();
+    }
+
     /** For tests: the directory tree of {@link CgroupDirectories} instead of the kernel's. */
     static ContainerCgroup create(CgroupLayout layout, String parent, String id, CgroupLimits limits,
             CgroupDirectories directories) throws IOException {

@@ -73,6 +73,11 @@ final class Freezers {
         }
     }
 
+    /** Whether any freezer of the cgroup is not thawed (frozen, or freezing). */
+    boolean isFrozen() throws IOException {
+        return v2 != null && v2.available() && !v2.isThawed() || v1 != null && !v1.isThawed();
+    }
+
     private CgroupException noFreezer(String action) {
         return new CgroupException("cannot " + action + " the cgroup of container " + paths.id()
                 + ": there is no freezer, neither cgroup v2's cgroup.freeze (Linux 5.2+) nor a v1 freezer hierarchy ("

@@ -55,6 +55,11 @@ final class OwnDirectories {
         return dir;
     }
 
+    /** Takes on {@code dir}, made by another process for the same container ({@code ContainerCgroup.reopen}). */
+    void adopt(Path dir) {
+        made.add(dir);
+    }
+
     /** The directories that exist now, in creation order. */
     List<Path> list() {
         return List.copyOf(made);

@@ -106,7 +106,16 @@ public final class ContainerLauncher {
      * it joins ({@code Network.container}), or null.
      */
     public static Launched launch(LaunchConfig given, Launched networkOf) throws ContainerException {
-        return StartingChild.prepare(given, networkOf).finish(null);
+        return launch(given, networkOf, null);
+    }
+
+    /**
+     * As {@link #launch(LaunchConfig, Launched)}; with a {@code startGate} (a fifo), returns
+     * once the child is set up and waits before its execve until a process opens the fifo for
+     * reading and reads a byte (OCI create, then start from another process).
+     */
+    public static Launched launch(LaunchConfig given, Launched networkOf, Path startGate) throws ContainerException {
+        return StartingChild.prepare(given, networkOf, startGate).finish(null);
     }
 
     /** The JVM's descriptors the container is to get must still be open (build() checked them once). */

@@ -57,10 +57,16 @@ final class ContainerProgram {
     /** {@code cgroups}: the hierarchies of the container's read-only /sys/fs/cgroup ({@link CgroupView}). */
     static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
                               List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups) {
-        ChildProgram.Builder p = setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, -1,
-                RootfsSetup.overlayOption(config.rootfs(), config.hasUserNamespace()));
-        addTheCommand(p, config);
-        return p.build();
+        return build(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, null);
+    }
+
+    /** As a plan of the whole program, with a start gate ({@code startGate} null: none). */
+    static ChildProgram build(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd, int errorWriteFd,
+                              List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups, Path startGate) {
+        FirstPart first = setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, -1, -1,
+                new int[0], RootfsSetup.overlayOption(config.rootfs(), config.hasUserNamespace()), false, startGate);
+        addTheCommand(first.steps(), config, first.gate());
+        return first.steps().build();
     }
 
     /**
@@ -78,14 +84,29 @@ final class ContainerProgram {
                                       int errorWriteFd, List<EtcFiles.Entry> etcFiles,
                                       List<CgroupView.Hierarchy> cgroups, int idmapSocketFd, String overlayOption) {
         return setUp(arena, config, stdio, syncReadFd, errorWriteFd, etcFiles, cgroups, idmapSocketFd, -1,
-                new int[0], overlayOption, false).steps();
+                new int[0], overlayOption, false, null).steps();
     }
 
     /**
      * The first part, and where the descriptor of {@code stdioSocketFd} is in the child
      * (-1 without one).
      */
-    record FirstPart(ChildProgram.Builder steps, int stdioSocket) {
+    record FirstPart(ChildProgram.Builder steps, int stdioSocket, StartGate gate) {
+    }
+
+    /**
+     * Where a gated child ({@code runc create}'s) waits before its execve: its O_PATH
+     * descriptor of the fifo, opened while the host's files were in view, and its error
+     * pipe, on which it says it got there. {@link #NONE}: no gate.
+     */
+    record StartGate(int fifo, int errorPipe) {
+        static final StartGate NONE = new StartGate(-1, -1);
+        /** The steps {@link #addGate} adds. */
+        static final int STEPS = 5;
+
+        boolean isPresent() {
+            return fifo >= 0;
+        }
     }
 
     /**
@@ -101,7 +122,7 @@ final class ContainerProgram {
     static FirstPart setUp(Arena arena, LaunchConfig config, Stdio stdio, int syncReadFd,
                            int errorWriteFd, List<EtcFiles.Entry> etcFiles, List<CgroupView.Hierarchy> cgroups,
                            int idmapSocketFd, int stdioSocketFd, int[] cgroupTaskFds, String overlayOption,
-                           boolean member) {
+                           boolean member, Path startGate) {
         ChildProgram.Builder p = ChildProgram.builder(arena);
         List<Integer> extraFds = new ArrayList<>();
         if (idmapSocketFd >= 0) {
@@ -118,6 +139,13 @@ final class ContainerProgram {
         int socketCount = (idmapSocketFd >= 0 ? 1 : 0) + (stdioSocketFd >= 0 ? 1 : 0);
         int childStdioSocket = stdioSocketFd < 0 ? -1 : fds.extra()[socketCount - 1];
         placeItself(p, java.util.Arrays.copyOfRange(fds.extra(), socketCount, extra.length));
+        StartGate gate = StartGate.NONE;
+        if (startGate != null) {
+            p.setsUpInternals("the start gate " + startGate);
+            int fifo = p.open(startGate.toString(), linux_h.O_PATH() | linux_h.O_CLOEXEC(), 0);
+            p.note("now, while the host's files are in view: the wait before execve reopens it");
+            gate = new StartGate(fifo, fds.error());
+        }
         p.setsUpInternals("the child's process attributes");
         if (config.dieWithJvm()) {
             p.prctl(linux_h.PR_SET_PDEATHSIG(), "PR_SET_PDEATHSIG", linux_h.SIGKILL(), "SIGKILL")
@@ -194,7 +222,7 @@ final class ContainerProgram {
             p.setsUpInternals("waiting for the parent to place the child in its cgroups");
             p.read(fds.sync(), 1).zeroFails().note("wait until the parent has placed the child and releases it (EOF: it gave up)");
         }
-        return new FirstPart(p, childStdioSocket);
+        return new FirstPart(p, childStdioSocket, gate);
     }
 
     /**
@@ -267,9 +295,14 @@ final class ContainerProgram {
 
     /** What follows the wait for the parent: the cgroup namespace, then {@link #becomeTheCommand}. */
     static void addTheCommand(ChildProgram.Builder p, LaunchConfig config) {
+        addTheCommand(p, config, StartGate.NONE);
+    }
+
+    /** As {@link #addTheCommand(ChildProgram.Builder, LaunchConfig)}, waiting at {@code gate} before the execve. */
+    static void addTheCommand(ChildProgram.Builder p, LaunchConfig config, StartGate gate) {
         addCgroupNamespace(p, config);
         becomeTheCommand(p, config, config.user(), config.workingDir(), config.command(), config.env(), config.path(),
-                Signals.ignoredByThisProcess());
+                Signals.ignoredByThisProcess(), gate);
     }
 
     private static void addCgroupNamespace(ChildProgram.Builder p, LaunchConfig config) {
@@ -322,7 +355,7 @@ final class ContainerProgram {
      * directory of PATH), so that part can be written after the clone.
      */
     static int roomForTheCommand(LaunchConfig config) {
-        return roomFor(config, candidates(config.command().get(0), config.path()).size());
+        return roomFor(config, candidates(config.command().get(0), config.path()).size()) + StartGate.STEPS;
     }
 
     private static int roomFor(LaunchConfig config, int execs) {
@@ -346,6 +379,17 @@ final class ContainerProgram {
     static void becomeTheCommand(ChildProgram.Builder p, LaunchConfig container, User user, String workingDir,
                                  List<String> command, Map<String, String> env, String path,
                                  List<Integer> ignoredSignals) {
+        becomeTheCommand(p, container, user, workingDir, command, env, path, ignoredSignals, StartGate.NONE);
+    }
+
+    /**
+     * As above; with a {@code gate}, the child waits there after its privileges and working
+     * directory (everything a start can fail on before the command), where DESIGN.md puts
+     * OCI's wait for {@code start}: the signals, the filter and the execve come after it.
+     */
+    static void becomeTheCommand(ChildProgram.Builder p, LaunchConfig container, User user, String workingDir,
+                                 List<String> command, Map<String, String> env, String path,
+                                 List<Integer> ignoredSignals, StartGate gate) {
         Filter filter = container.seccomp();
         if (filter != null && !container.noNewPrivileges()) {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
@@ -354,12 +398,30 @@ final class ContainerProgram {
                 !container.setgroupsDenied());
         p.setsUp("the working directory " + workingDir, "workingDir");
         p.chdir(workingDir).note("as the command's user, so its permissions apply");
+        if (gate.isPresent()) {
+            addGate(p, gate);
+        }
         resetSignals(p, ignoredSignals);
         if (filter != null && container.noNewPrivileges()) {
             installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
         }
         p.setsUp("the command " + command.get(0), ContainerLauncher.COMMAND);
         exec(p, command, env, path);
+    }
+
+    /**
+     * The wait for {@code start}: one byte on the error pipe (the parent's create returns,
+     * and its JVM may exit: this child lives on), then the fifo reopened for writing through
+     * the container's /proc, which blocks until a start opens it for reading, and one byte
+     * for it to read (as runc's exec.fifo works).
+     */
+    private static void addGate(ChildProgram.Builder p, StartGate gate) {
+        p.setsUpInternals("the wait for start: set up, the command not run yet");
+        p.write(gate.errorPipe(), p.arena().allocate(1), 1).note("tell the parent the container is created");
+        int fifo = p.open("/proc/self/fd/" + gate.fifo(), linux_h.O_WRONLY() | linux_h.O_CLOEXEC(), 0);
+        p.note("blocks until a start opens the fifo for reading");
+        p.write(fifo, p.arena().allocateFrom("0"), 1).note("what the start reads: released");
+        p.close(fifo).close(gate.fifo());
     }
 
     /**

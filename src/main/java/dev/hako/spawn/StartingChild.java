@@ -23,6 +23,7 @@ import dev.hako.userns.AutoRanges;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -44,6 +45,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class StartingChild {
     private final LaunchConfig config;
     private final boolean member;
+    /** The fifo a gated start's child waits on before its execve (OCI create); null: none. */
+    private final Path startGate;
+    private ContainerProgram.StartGate gate = ContainerProgram.StartGate.NONE;
     private final AutoRanges.Lease lease;
     /**
      * The memory the child runs on until its execve. Confined for a cold start; shared for a
@@ -74,16 +78,21 @@ public final class StartingChild {
     /** A member's mount namespace, so that its teardown is not its exit's ({@link HeldMountNamespace}). */
     private HeldMountNamespace mountNamespace;
 
-    private StartingChild(LaunchConfig config, boolean member, AutoRanges.Lease lease) {
+    private StartingChild(LaunchConfig config, boolean member, AutoRanges.Lease lease, Path startGate) {
         this.config = config;
         this.member = member;
         this.lease = lease;
-        this.arena = member ? Arena.ofShared() : Arena.ofConfined();
+        this.startGate = startGate;
+        // A gated child runs on its memory after the start returns: another thread frees it.
+        this.arena = member || startGate != null ? Arena.ofShared() : Arena.ofConfined();
     }
 
-    /** A cold start's first half: cloned, its network attached, the child mounting meanwhile. */
-    static StartingChild prepare(LaunchConfig given, Launched networkOf) throws ContainerException {
-        return prepare(given, networkOf, false);
+    /**
+     * A cold start's first half: cloned, its network attached, the child mounting meanwhile.
+     * {@code startGate}: the fifo its child waits on before its execve, or null.
+     */
+    static StartingChild prepare(LaunchConfig given, Launched networkOf, Path startGate) throws ContainerException {
+        return prepare(given, networkOf, false, startGate);
     }
 
     /**
@@ -91,10 +100,10 @@ public final class StartingChild {
      * Returns once the child waits there.
      */
     public static StartingChild prepareMember(LaunchConfig given, Launched networkOf) throws ContainerException {
-        return prepare(given, networkOf, true);
+        return prepare(given, networkOf, true, null);
     }
 
-    private static StartingChild prepare(LaunchConfig given, Launched networkOf, boolean member)
+    private static StartingChild prepare(LaunchConfig given, Launched networkOf, boolean member, Path startGate)
             throws ContainerException {
         ContainerLauncher.checkSystem(given);
         ContainerLauncher.checkPassedFds(given);
@@ -110,7 +119,7 @@ public final class StartingChild {
             }
             config = given.withUserNamespace(lease.userNamespace());
         }
-        StartingChild child = new StartingChild(config, member, lease);
+        StartingChild child = new StartingChild(config, member, lease, startGate);
         try {
             child.cloneAndSetUp(networkOf);
             if (member) {
@@ -170,8 +179,9 @@ public final class StartingChild {
         ContainerProgram.FirstPart first = ContainerProgram.setUp(arena, config, stdio, sync[0], error[1], etc,
                 CgroupViews.of(cgroups, cgroup.directories(), config.namespaces().contains(Namespace.CGROUP)),
                 idmapSocket == null ? -1 : idmapSocket.childEnd(), stdioSocket == null ? -1 : stdioSocket.childEnd(),
-                cgroupTaskFds, overlayOption, member);
+                cgroupTaskFds, overlayOption, member, startGate);
         steps = first.steps();
+        gate = first.gate();
         childStdioSocket = first.stdioSocket();
         firstPart = steps.buildFirstPart(member ? ContainerProgram.roomForAStart(config)
                 : ContainerProgram.roomForTheCommand(config));
@@ -303,7 +313,8 @@ public final class StartingChild {
             if (!member) {
                 placeInCgroup();
             }
-            boolean release = ContainerLauncher.releaseAndAwaitExec(stdio, sync, error, arena);
+            boolean release = gate.isPresent() ? releaseToTheGate()
+                    : ContainerLauncher.releaseAndAwaitExec(stdio, sync, error, arena);
             if (ContainerLauncher.TRACE) {
                 System.err.print("hako: container " + config.id() + " child program:\n" + program.describeRun());
             }
@@ -324,6 +335,13 @@ public final class StartingChild {
                 pidfd = -1;
                 throw ContainerLauncher.noTerminal("starting container " + config.id(), program, status);
             }
+            if (gate.isPresent() && error[0] < 0) {
+                ExitStatus status = Reaper.reapNow(pidfd);
+                Libc.close(pidfd);
+                pidfd = -1;
+                throw new ContainerException("starting container " + config.id() + " failed: the child ended ("
+                        + status + ") before it reached its wait for start\nchild program:\n" + program.describeRun());
+            }
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             done = true;
             return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease, mountNamespace), network);
@@ -336,10 +354,55 @@ public final class StartingChild {
         } finally {
             // After the catch blocks: the child has exec'd or been reaped by now.
             releaseDumpable();
-            if (!member) {
+            if (gate.isPresent() && done) {
+                freeAfterExec();
+            } else if (!member) {
                 freeMemory();
             }
         }
+    }
+
+    /**
+     * A gated start's release: the byte on the sync pipe, then the child's byte on the error
+     * pipe when it reached its wait for start, which leaves the error pipe open (its EOF comes
+     * at the execve); EOF instead: it failed a step or died on the way, and the pipe is closed.
+     *
+     * @return false when the terminal's master never came: the child was not released
+     */
+    private boolean releaseToTheGate() throws IOException {
+        boolean released = ContainerLauncher.release(stdio, sync[1], arena);
+        Libc.close(sync[1]);
+        sync[1] = -1;
+        if (released && Libc.read(error[0], arena.allocate(1)) == 1) {
+            return true;
+        }
+        Libc.close(error[0]);
+        error[0] = -1;
+        return released;
+    }
+
+    /**
+     * The child runs on its program's memory until its execve, after the start has returned:
+     * a thread waits for the EOF on the error pipe that the execve (or the child's death)
+     * brings, and frees the memory then. If the JVM exits first, the memory stays mapped for
+     * the child, which shares the address space.
+     */
+    private void freeAfterExec() {
+        int errorPipe = error[0];
+        error[0] = -1;
+        Thread.ofPlatform().daemon().name("hako-gate-" + config.id()).start(() -> {
+            try (Arena buffer = Arena.ofConfined()) {
+                MemorySegment b = buffer.allocate(1);
+                while (Libc.read(errorPipe, b) > 0) {
+                    // nothing more is written; EOF is the signal
+                }
+            } catch (SyscallException e) {
+                // the pipe is gone with the child either way
+            } finally {
+                Libc.closeQuietly(errorPipe);
+                freeMemory();
+            }
+        });
     }
 
     /**
@@ -349,7 +412,7 @@ public final class StartingChild {
      */
     private ChildProgram writeSecondPart(PooledStart start) throws IOException {
         if (start == null) {
-            ContainerProgram.addTheCommand(steps, config);
+            ContainerProgram.addTheCommand(steps, config, gate);
             return steps.build();
         }
         if (!holdsDumpable && (start.user().uid() != 0 || start.user().gid() != 0)) {
