@@ -254,3 +254,13 @@ enum {
     HAKO_NFGEN_VERSION = offsetof(struct nfgenmsg, version),
     HAKO_NFGEN_RES_ID = offsetof(struct nfgenmsg, res_id),
 };
+
+/* the OCI runtime (dev.hako.oci): a terminal's master sent to an engine's console socket,
+ * an AF_UNIX stream socket at a path that connect(2) reaches */
+#include <sys/un.h>
+
+enum {
+    HAKO_SOCKADDR_UN_SIZE = sizeof(struct sockaddr_un),
+    HAKO_SUN_FAMILY = offsetof(struct sockaddr_un, sun_family),
+    HAKO_SUN_PATH = offsetof(struct sockaddr_un, sun_path),
+};

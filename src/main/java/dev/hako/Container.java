@@ -69,6 +69,10 @@ public final class Container implements AutoCloseable {
         }
     }
 
+    static {
+        dev.hako.spawn.ApiAccess.register(c -> ((Container) c).config(), p -> ((ContainerProcess) p).launched());
+    }
+
     private final LaunchConfig config;
     private final Object lock = new Object();
     private Launched launched;

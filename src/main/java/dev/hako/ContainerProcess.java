@@ -44,6 +44,11 @@ public final class ContainerProcess extends Process {
     private final Launched launched;
     private final CompletableFuture<Process> onExit;
 
+    /** For the OCI runtime, through {@code spawn.ApiAccess}. */
+    Launched launched() {
+        return launched;
+    }
+
     ContainerProcess(Container container, Launched launched) {
         this.container = container;
         this.launched = launched;

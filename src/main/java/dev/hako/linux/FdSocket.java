@@ -100,6 +100,31 @@ public final class FdSocket implements Closeable {
         }
     }
 
+    /**
+     * Sends {@code fd} over SCM_RIGHTS to the AF_UNIX stream socket listening at
+     * {@code socketPath} (an engine's console socket, as runc's {@code --console-socket}
+     * does with a terminal's master), with one data byte.
+     */
+    public static void sendToPath(java.nio.file.Path socketPath, int fd) throws SyscallException {
+        byte[] path = socketPath.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (path.length >= linux_h.HAKO_SOCKADDR_UN_SIZE() - linux_h.HAKO_SUN_PATH()) {
+            throw new IllegalArgumentException("the socket path " + socketPath + " is too long for AF_UNIX ("
+                    + (linux_h.HAKO_SOCKADDR_UN_SIZE() - linux_h.HAKO_SUN_PATH() - 1) + " bytes at most)");
+        }
+        int socket = Libc.socket(linux_h.AF_UNIX(), linux_h.SOCK_STREAM() | linux_h.SOCK_CLOEXEC(), 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment address = arena.allocate(linux_h.HAKO_SOCKADDR_UN_SIZE(), 8);
+            address.fill((byte) 0);
+            address.set(java.lang.foreign.ValueLayout.JAVA_SHORT, linux_h.HAKO_SUN_FAMILY(), (short) linux_h.AF_UNIX());
+            MemorySegment.copy(path, 0, address, java.lang.foreign.ValueLayout.JAVA_BYTE, linux_h.HAKO_SUN_PATH(),
+                    path.length);
+            Libc.connect(socket, address);
+            Libc.sendmsg(socket, messageCarrying(arena, fd), 0, "a terminal's master to " + socketPath);
+        } finally {
+            Libc.closeQuietly(socket);
+        }
+    }
+
     /** Closes both ends (the child's, if still open here). */
     @Override
     public void close() {

@@ -22,13 +22,20 @@ record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path
               Map<String, String> annotations, boolean terminal, String ociVersion) {
 
     static Bundle load(Path bundle, String id, RuntimeLog log) throws IOException {
+        return load(bundle, id, log, null);
+    }
+
+    /** {@code process}: an exec's process object instead of the config's, or null. */
+    static Bundle load(Path bundle, String id, RuntimeLog log, JsonNode process) throws IOException {
         Path config = bundle.resolve("config.json");
         if (!Files.isRegularFile(config)) {
             throw new OciException("open " + config + ": no such file or directory");
         }
         JsonNode spec = StateDirectory.JSON.readTree(config.toFile());
         Container.Builder b = Container.builder();
-        JsonNode process = spec.path("process");
+        if (process == null) {
+            process = spec.path("process");
+        }
         List<String> args = new ArrayList<>();
         process.path("args").forEach(a -> args.add(a.asText()));
         b.command(args);
@@ -43,6 +50,13 @@ record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path
         JsonNode user = process.path("user");
         b.user(user.path("uid").asLong(0) + ":" + user.path("gid").asLong(0));
         boolean terminal = process.path("terminal").asBoolean(false);
+        if (terminal) {
+            b.terminal(true);
+            JsonNode size = process.path("consoleSize");
+            if (size.has("width") && size.has("height")) {
+                b.terminalSize(size.get("width").asInt(), size.get("height").asInt());
+            }
+        }
         Path rootPath = Path.of(spec.path("root").path("path").asText("rootfs"));
         Path rootfs = bundle.resolve(rootPath).normalize();
         b.rootfs(rootfs);

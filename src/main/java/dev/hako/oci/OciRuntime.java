@@ -11,6 +11,11 @@ import dev.hako.cgroup.ContainerCgroup;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
+import dev.hako.spawn.ExecConfig;
+import dev.hako.spawn.ExecLauncher;
+import dev.hako.spawn.LaunchConfig;
+import dev.hako.spawn.ApiAccess;
+import dev.hako.spawn.Launched;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -74,15 +79,17 @@ public final class OciRuntime {
                     loaded.hooks());
             dir.write(creating);
             ExecFifo.make(dir.fifo());
-            Container.Builder builder = loaded.builder().id(id).dieWithJvm(false).startGate(dir.fifo()).inheritIO();
-            for (int i = 0; i < options.preserveFds(); i++) {
-                builder.passFd(3 + i, 3 + i);
-            }
+            Container.Builder builder = loaded.builder().id(id).dieWithJvm(false).startGate(dir.fifo());
             if (loaded.terminal()) {
                 if (options.consoleSocket() == null) {
-                    throw new OciException("cannot allocate tty if runc will detach without setting console socket");
+                    throw new OciException("process.terminal: a terminal needs --console-socket, where its master"
+                            + " is sent (hako does not relay a terminal itself)");
                 }
-                throw new OciException("process.terminal: a terminal through --console-socket is not supported yet");
+            } else {
+                builder.inheritIO();
+            }
+            for (int i = 0; i < options.preserveFds(); i++) {
+                builder.passFd(3 + i, 3 + i);
             }
             try {
                 container = builder.build();
@@ -91,6 +98,9 @@ public final class OciRuntime {
             }
             ContainerProcess process = container.start();
             long pid = process.pid();
+            if (loaded.terminal()) {
+                ApiAccess.launched(process).sendTerminalTo(options.consoleSocket());
+            }
             OptionalLong started = ProcessIdentity.startTime(pid);
             if (started.isEmpty()) {
                 throw new OciException("container " + id + ": its process " + pid + " ended during create");
@@ -281,7 +291,52 @@ public final class OciRuntime {
 
     /** {@code exec}: a new process in the running container; returns its exit code, or 0 when detached. */
     public int exec(String id, ExecOptions options) throws IOException, InterruptedException {
-        throw new OciException("exec: not supported yet");
+        StateDirectory dir = StateDirectory.open(root, id);
+        StoredState state = dir.read();
+        Status status = status(state, dir);
+        if (status == Status.PAUSED) {
+            throw new OciException("cannot exec in a paused container");
+        }
+        if (status != Status.RUNNING && status != Status.CREATED) {
+            throw new OciException("cannot exec in a stopped container");
+        }
+        JsonNode process = ExecProcess.of(options, Path.of(state.bundle()));
+        Bundle loaded = Bundle.load(Path.of(state.bundle()), id, log, process);
+        if (loaded.terminal() && options.consoleSocket() == null) {
+            throw new OciException("process.terminal: a terminal needs --console-socket, where its master is sent");
+        }
+        Container template;
+        try {
+            template = loaded.builder().id(id).dieWithJvm(false).build();
+        } catch (IllegalArgumentException e) {
+            throw new OciException(e.getMessage(), e);
+        }
+        LaunchConfig config = ApiAccess.config(template);
+        ProcessBuilder.Redirect stdio = config.terminal() != null ? ProcessBuilder.Redirect.PIPE
+                : ProcessBuilder.Redirect.INHERIT;
+        ExecConfig exec = new ExecConfig(config.command(), config.env(), config.user(), config.workingDir(),
+                stdio, stdio, stdio, false, config.terminal());
+        Launched launched;
+        try {
+            launched = ExecLauncher.launch(config, new AttachedProcess(state.pid(), state.pidStartTime(), cgroup(state)),
+                    exec);
+        } catch (ContainerException e) {
+            throw new OciException(e.getMessage(), e);
+        }
+        if (config.terminal() != null) {
+            launched.sendTerminalTo(options.consoleSocket());
+        }
+        if (options.pidFile() != null) {
+            writePidFile(options.pidFile(), launched.pid());
+        }
+        if (options.detach()) {
+            return 0;
+        }
+        try {
+            return launched.exit().get().toExitValue();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new OciException("exec in container " + id + ": " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     /** {@code ps}: the host pids of the container's processes. */

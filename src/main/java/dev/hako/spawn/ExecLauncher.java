@@ -37,7 +37,7 @@ public final class ExecLauncher {
      * @param container the running container's configuration
      * @param first its first process, whose namespaces are joined and whose cgroup is shared
      */
-    public static Launched launch(LaunchConfig container, Launched first, ExecConfig exec) throws ContainerException {
+    public static Launched launch(LaunchConfig container, ExecTarget first, ExecConfig exec) throws ContainerException {
         Stdio stdio = null;
         int[] sync = {-1, -1};
         int[] error = {-1, -1};
@@ -102,7 +102,7 @@ public final class ExecLauncher {
                 pidfd = -1;
                 if (failure.isEmpty()) {
                     // Killed on the way (the container's root may signal it; a closing container kills it).
-                    if (first.exit().isDone()) {
+                    if (first.hasExited()) {
                         throw exited(container, null);
                     }
                     if (!released) {
@@ -124,7 +124,7 @@ public final class ExecLauncher {
             if (e.getCause() instanceof SyscallException s && s.errno() == linux_h.ESRCH()) {
                 throw exited(container, e);
             }
-            if (first.exit().isDone()) {
+            if (first.hasExited()) {
                 throw exited(container, e);
             }
             throw new ContainerException("exec in container " + container.id() + " failed: " + e.getMessage(), e);

@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * container ({@link #joined}) does not: it only lives in it, and its pidfd is closed as soon
  * as it is reaped, so that many execs into a long-running container hold no descriptors.
  */
-public final class Launched {
+public final class Launched implements ExecTarget {
     private final long pid;
     private final int pidfd;
     private final CompletableFuture<ExitStatus> exit;
@@ -98,7 +98,8 @@ public final class Launched {
     }
 
     /** The container's cgroup (for the first process). */
-    ContainerCgroup cgroup() {
+    @Override
+    public ContainerCgroup cgroup() {
         return cgroup;
     }
 
@@ -113,7 +114,8 @@ public final class Launched {
      *
      * @throws IllegalStateException once the process is reaped or released
      */
-    int duplicatePidfd() throws SyscallException {
+    @Override
+    public int duplicatePidfd() throws SyscallException {
         synchronized (lock) {
             if (released || pidfdClosed || exit.isDone()) {
                 throw new IllegalStateException("process " + pid + " has exited");
@@ -181,6 +183,12 @@ public final class Launched {
         cgroup.killAll();
     }
 
+    @Override
+    public boolean hasExited() {
+        return exit.isDone();
+    }
+
+    @Override
     public long pid() {
         return pid;
     }
@@ -200,6 +208,21 @@ public final class Launched {
 
     public InputStream stderr() {
         return stdio.stderr();
+    }
+
+    /**
+     * Hands the terminal's master to the AF_UNIX socket at {@code socket} (an engine's console
+     * socket) and lets go of this JVM's copy: from here on the engine alone holds it.
+     *
+     * @throws IllegalStateException without a terminal
+     */
+    public void sendTerminalTo(java.nio.file.Path socket) throws IOException {
+        TerminalMaster terminal = stdio.terminal();
+        if (terminal == null) {
+            throw new IllegalStateException("process " + pid + " has no terminal to send");
+        }
+        dev.hako.linux.FdSocket.sendToPath(socket, terminal.fd());
+        terminal.close();
     }
 
     /** Whether the process's stdio is a terminal. */
