@@ -136,6 +136,13 @@ public final class ContainerCgroup {
     /** Writes {@code limits} (those set) to the cgroup's files, as at its creation: {@code runc update}. */
     public synchronized void update(CgroupLimits limits) throws IOException {
         LimitWriter.requireControllers(paths.layout(), limits);
+        for (LimitOption option : LimitOption.values()) {
+            if (option.isSet(limits) && paths.directoryFor(option.controller()) == null) {
+                throw new CgroupException(option.option() + ": the cgroup of container " + paths.id() + " has no "
+                        + option.controller().v1Name() + " directory (it was made without such a limit), so"
+                        + " it cannot be limited now");
+            }
+        }
         LimitWriter.apply(paths, limits);
     }
 

@@ -376,7 +376,14 @@ public final class OciRuntime {
 
     /** {@code update}: new resource limits, as the JSON of {@code linux.resources}. */
     public void update(String id, String resourcesJson) throws IOException {
-        throw new OciException("update: not supported yet");
+        StateDirectory dir = StateDirectory.open(root, id);
+        try (FileChannel lock = dir.lock()) {
+            StoredState state = dir.read();
+            if (status(state, dir) == Status.STOPPED) {
+                throw new OciException("container " + id + " is not running");
+            }
+            cgroup(state).update(ResourceUpdate.parse(resourcesJson));
+        }
     }
 
     /** {@code events --stats}: one stats event, as runc prints it (JSON). */
