@@ -39,7 +39,7 @@ class PoolMemberProgramTest {
              Stdio given = Stdio.open(start.stdin(), start.stdout(), start.stderr(), start.redirectErrorStream())) {
             try {
                 ContainerProgram.FirstPart first = ContainerProgram.setUp(arena, config, placeholders, 40, 41, ETC,
-                        List.of(), -1, 50, taskFds, RootfsSetup.overlayOption(config.rootfs(), false), true);
+                        List.of(), -1, 50, taskFds, RootfsSetup.overlayOption(config.rootfs(), false), true, null);
                 ChildProgram.Builder p = first.steps();
                 p.buildFirstPart(ContainerProgram.roomForAStart(config));
                 ContainerProgram.addAStart(p, config, start, given, first.stdioSocket(), List.of(13));
