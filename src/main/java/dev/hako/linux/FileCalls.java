@@ -25,15 +25,36 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class FileCalls {
     private static final Charset PATH_CHARSET = pathCharset();
 
-    private static final MethodHandle MKNODAT = Libc.link(linux_h.mknodat$address(), linux_h.mknodat$descriptor());
-    private static final MethodHandle FCHOWNAT = Libc.link(linux_h.fchownat$address(), linux_h.fchownat$descriptor());
-    private static final MethodHandle FCHMODAT = Libc.link(linux_h.fchmodat$address(), linux_h.fchmodat$descriptor());
-    private static final MethodHandle UTIMENSAT = Libc.link(linux_h.utimensat$address(), linux_h.utimensat$descriptor());
-    private static final MethodHandle LSETXATTR = Libc.link(linux_h.lsetxattr$address(), linux_h.lsetxattr$descriptor());
-    private static final MethodHandle LGETXATTR = Libc.link(linux_h.lgetxattr$address(), linux_h.lgetxattr$descriptor());
-    private static final MethodHandle RENAMEAT2 = Libc.link(linux_h.renameat2$address(), linux_h.renameat2$descriptor());
-    private static final MethodHandle SYMLINKAT = Libc.link(linux_h.symlinkat$address(), linux_h.symlinkat$descriptor());
-    private static final MethodHandle SYNCFS = Libc.link(linux_h.syncfs$address(), linux_h.syncfs$descriptor());
+    // Each downcall is linked on its first use, in a holder class of its own (whose constant
+    // the JIT still folds): linking them all when the class loads cost every short-lived JVM,
+    // like each call of the hako command, tens of milliseconds for calls it never makes.
+    private static final class MKNODAT {
+        static final MethodHandle H = Libc.link(linux_h.mknodat$address(), linux_h.mknodat$descriptor());
+    }
+    private static final class FCHOWNAT {
+        static final MethodHandle H = Libc.link(linux_h.fchownat$address(), linux_h.fchownat$descriptor());
+    }
+    private static final class FCHMODAT {
+        static final MethodHandle H = Libc.link(linux_h.fchmodat$address(), linux_h.fchmodat$descriptor());
+    }
+    private static final class UTIMENSAT {
+        static final MethodHandle H = Libc.link(linux_h.utimensat$address(), linux_h.utimensat$descriptor());
+    }
+    private static final class LSETXATTR {
+        static final MethodHandle H = Libc.link(linux_h.lsetxattr$address(), linux_h.lsetxattr$descriptor());
+    }
+    private static final class LGETXATTR {
+        static final MethodHandle H = Libc.link(linux_h.lgetxattr$address(), linux_h.lgetxattr$descriptor());
+    }
+    private static final class RENAMEAT2 {
+        static final MethodHandle H = Libc.link(linux_h.renameat2$address(), linux_h.renameat2$descriptor());
+    }
+    private static final class SYMLINKAT {
+        static final MethodHandle H = Libc.link(linux_h.symlinkat$address(), linux_h.symlinkat$descriptor());
+    }
+    private static final class SYNCFS {
+        static final MethodHandle H = Libc.link(linux_h.syncfs$address(), linux_h.syncfs$descriptor());
+    }
 
     private FileCalls() {
     }
@@ -53,7 +74,7 @@ public final class FileCalls {
             MemorySegment cPath = cPath(arena, path);
             Libc.call(() -> "mknodat(" + path + ", 0" + Integer.toOctalString(mode) + ", "
                             + Long.toHexString(device) + ")",
-                    s -> (int) MKNODAT.invoke(s, linux_h.AT_FDCWD(), cPath, mode, device));
+                    s -> (int) MKNODAT.H.invoke(s, linux_h.AT_FDCWD(), cPath, mode, device));
         }
     }
 
@@ -63,7 +84,7 @@ public final class FileCalls {
             MemorySegment cPath = cPath(arena, path);
             Libc.call(() -> "fchownat(" + path + ", " + Integer.toUnsignedString(uid) + ", "
                             + Integer.toUnsignedString(gid) + ", AT_SYMLINK_NOFOLLOW)",
-                    s -> (int) FCHOWNAT.invoke(s, linux_h.AT_FDCWD(), cPath, uid, gid, linux_h.AT_SYMLINK_NOFOLLOW()));
+                    s -> (int) FCHOWNAT.H.invoke(s, linux_h.AT_FDCWD(), cPath, uid, gid, linux_h.AT_SYMLINK_NOFOLLOW()));
         }
     }
 
@@ -77,7 +98,7 @@ public final class FileCalls {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = cPath(arena, path);
             Libc.call(() -> "fchmodat(" + path + ", 0" + Integer.toOctalString(mode) + ")",
-                    s -> (int) FCHMODAT.invoke(s, linux_h.AT_FDCWD(), cPath, mode, 0));
+                    s -> (int) FCHMODAT.H.invoke(s, linux_h.AT_FDCWD(), cPath, mode, 0));
         }
     }
 
@@ -94,7 +115,7 @@ public final class FileCalls {
             timespec(times, 0, atime);
             timespec(times, size, mtime);
             Libc.call(() -> "utimensat(" + path + ", " + atime + ", " + mtime + ", AT_SYMLINK_NOFOLLOW)",
-                    s -> (int) UTIMENSAT.invoke(s, linux_h.AT_FDCWD(), cPath, times, linux_h.AT_SYMLINK_NOFOLLOW()));
+                    s -> (int) UTIMENSAT.H.invoke(s, linux_h.AT_FDCWD(), cPath, times, linux_h.AT_SYMLINK_NOFOLLOW()));
         }
     }
 
@@ -117,7 +138,7 @@ public final class FileCalls {
             MemorySegment cName = arena.allocateFrom(name);
             MemorySegment cValue = value.length == 0 ? arena.allocate(1) : arena.allocateFrom(JAVA_BYTE, value);
             Libc.call(() -> "lsetxattr(" + path + ", " + name + ", " + value.length + " bytes)",
-                    s -> (int) LSETXATTR.invoke(s, cPath, cName, cValue, (long) value.length, flags));
+                    s -> (int) LSETXATTR.H.invoke(s, cPath, cName, cValue, (long) value.length, flags));
         }
     }
 
@@ -133,7 +154,7 @@ public final class FileCalls {
                 long size;
                 try {
                     size = Libc.call(() -> "lgetxattr(" + path + ", " + name + ")",
-                            s -> (long) LGETXATTR.invoke(s, cPath, cName, MemorySegment.NULL, 0L));
+                            s -> (long) LGETXATTR.H.invoke(s, cPath, cName, MemorySegment.NULL, 0L));
                 } catch (SyscallException e) {
                     if (e.errno() == linux_h.ENODATA()) {
                         return Optional.empty();
@@ -143,7 +164,7 @@ public final class FileCalls {
                 MemorySegment buf = arena.allocate(Math.max(size, 1));
                 try {
                     long got = Libc.call(() -> "lgetxattr(" + path + ", " + name + ")",
-                            s -> (long) LGETXATTR.invoke(s, cPath, cName, buf, size));
+                            s -> (long) LGETXATTR.H.invoke(s, cPath, cName, buf, size));
                     return Optional.of(buf.asSlice(0, got).toArray(JAVA_BYTE));
                 } catch (SyscallException e) {
                     if (e.errno() != linux_h.ERANGE()) { // ERANGE: it grew in between; ask again
@@ -165,7 +186,7 @@ public final class FileCalls {
             MemorySegment cFrom = cPath(arena, from);
             MemorySegment cTo = cPath(arena, to);
             Libc.call(() -> "renameat2(" + from + ", " + to + ", RENAME_NOREPLACE)",
-                    s -> (int) RENAMEAT2.invoke(s, linux_h.AT_FDCWD(), cFrom, linux_h.AT_FDCWD(), cTo,
+                    s -> (int) RENAMEAT2.H.invoke(s, linux_h.AT_FDCWD(), cFrom, linux_h.AT_FDCWD(), cTo,
                             linux_h.RENAME_NOREPLACE()));
             return true;
         } catch (SyscallException e) {
@@ -186,7 +207,7 @@ public final class FileCalls {
             MemorySegment cTarget = arena.allocateFrom(target, PATH_CHARSET);
             MemorySegment cLink = cPath(arena, link);
             Libc.call(() -> "symlinkat(" + target + ", " + link + ")",
-                    s -> (int) SYMLINKAT.invoke(s, cTarget, linux_h.AT_FDCWD(), cLink));
+                    s -> (int) SYMLINKAT.H.invoke(s, cTarget, linux_h.AT_FDCWD(), cLink));
         }
     }
 
@@ -197,7 +218,7 @@ public final class FileCalls {
      */
     public static void syncfs(Path dir) throws SyscallException {
         try (Libc.OpenDirectory d = Libc.openDirectory(dir.toString())) {
-            Libc.call(() -> "syncfs(" + dir + ")", s -> (int) SYNCFS.invoke(s, d.fd()));
+            Libc.call(() -> "syncfs(" + dir + ")", s -> (int) SYNCFS.H.invoke(s, d.fd()));
         }
     }
 

@@ -28,65 +28,122 @@ public final class Libc {
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle PIPE2 = link(linux_h.pipe2$address(), linux_h.pipe2$descriptor());
-    private static final MethodHandle CLOSE = link(linux_h.close$address(), linux_h.close$descriptor());
-    private static final MethodHandle READ = link(linux_h.read$address(), linux_h.read$descriptor());
-    private static final MethodHandle WRITE = link(linux_h.write$address(), linux_h.write$descriptor());
-    private static final MethodHandle MMAP = link(linux_h.mmap$address(), linux_h.mmap$descriptor());
-    private static final MethodHandle MPROTECT = link(linux_h.mprotect$address(), linux_h.mprotect$descriptor());
-    private static final MethodHandle WAITID = link(linux_h.waitid$address(), linux_h.waitid$descriptor());
-    private static final MethodHandle PIDFD_OPEN = link(linux_h.pidfd_open$address(), linux_h.pidfd_open$descriptor());
-    private static final MethodHandle PIDFD_SEND_SIGNAL = link(linux_h.pidfd_send_signal$address(), linux_h.pidfd_send_signal$descriptor());
-    private static final MethodHandle EPOLL_CREATE1 = link(linux_h.epoll_create1$address(), linux_h.epoll_create1$descriptor());
-    private static final MethodHandle EPOLL_CTL = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
-    private static final MethodHandle EPOLL_WAIT = link(linux_h.epoll_wait$address(), linux_h.epoll_wait$descriptor());
-    private static final MethodHandle OPENDIR = link(linux_h.opendir$address(), linux_h.opendir$descriptor());
-    private static final MethodHandle GETRLIMIT = link(linux_h.getrlimit$address(), linux_h.getrlimit$descriptor());
-    private static final MethodHandle CLOSEDIR = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
-    private static final MethodHandle FSTAT = link(linux_h.fstat$address(), linux_h.fstat$descriptor());
-    private static final MethodHandle FGETXATTR = link(linux_h.fgetxattr$address(), linux_h.fgetxattr$descriptor());
-    private static final MethodHandle SOCKETPAIR = link(linux_h.socketpair$address(), linux_h.socketpair$descriptor());
-    private static final MethodHandle RECVMSG = link(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
-    private static final MethodHandle SENDMSG = link(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
-    private static final MethodHandle POLL = link(linux_h.poll$address(), linux_h.poll$descriptor());
-    private static final MethodHandle SOCKET = link(linux_h.socket$address(), linux_h.socket$descriptor());
-    private static final MethodHandle SETSOCKOPT = link(linux_h.setsockopt$address(), linux_h.setsockopt$descriptor());
+    // Each downcall is linked on its first use, in a holder class of its own (whose constant
+    // the JIT still folds): linking them all when the class loads cost every short-lived JVM,
+    // like each call of the hako command, tens of milliseconds for calls it never makes.
+    private static final class PIPE2 {
+        static final MethodHandle H = link(linux_h.pipe2$address(), linux_h.pipe2$descriptor());
+    }
+    private static final class CLOSE {
+        static final MethodHandle H = link(linux_h.close$address(), linux_h.close$descriptor());
+    }
+    private static final class READ {
+        static final MethodHandle H = link(linux_h.read$address(), linux_h.read$descriptor());
+    }
+    private static final class WRITE {
+        static final MethodHandle H = link(linux_h.write$address(), linux_h.write$descriptor());
+    }
+    private static final class MMAP {
+        static final MethodHandle H = link(linux_h.mmap$address(), linux_h.mmap$descriptor());
+    }
+    private static final class MPROTECT {
+        static final MethodHandle H = link(linux_h.mprotect$address(), linux_h.mprotect$descriptor());
+    }
+    private static final class WAITID {
+        static final MethodHandle H = link(linux_h.waitid$address(), linux_h.waitid$descriptor());
+    }
+    private static final class PIDFD_OPEN {
+        static final MethodHandle H = link(linux_h.pidfd_open$address(), linux_h.pidfd_open$descriptor());
+    }
+    private static final class PIDFD_SEND_SIGNAL {
+        static final MethodHandle H = link(linux_h.pidfd_send_signal$address(), linux_h.pidfd_send_signal$descriptor());
+    }
+    private static final class EPOLL_CREATE1 {
+        static final MethodHandle H = link(linux_h.epoll_create1$address(), linux_h.epoll_create1$descriptor());
+    }
+    private static final class EPOLL_CTL {
+        static final MethodHandle H = link(linux_h.epoll_ctl$address(), linux_h.epoll_ctl$descriptor());
+    }
+    private static final class EPOLL_WAIT {
+        static final MethodHandle H = link(linux_h.epoll_wait$address(), linux_h.epoll_wait$descriptor());
+    }
+    private static final class OPENDIR {
+        static final MethodHandle H = link(linux_h.opendir$address(), linux_h.opendir$descriptor());
+    }
+    private static final class GETRLIMIT {
+        static final MethodHandle H = link(linux_h.getrlimit$address(), linux_h.getrlimit$descriptor());
+    }
+    private static final class CLOSEDIR {
+        static final MethodHandle H = link(linux_h.closedir$address(), linux_h.closedir$descriptor());
+    }
+    private static final class FSTAT {
+        static final MethodHandle H = link(linux_h.fstat$address(), linux_h.fstat$descriptor());
+    }
+    private static final class FGETXATTR {
+        static final MethodHandle H = link(linux_h.fgetxattr$address(), linux_h.fgetxattr$descriptor());
+    }
+    private static final class SOCKETPAIR {
+        static final MethodHandle H = link(linux_h.socketpair$address(), linux_h.socketpair$descriptor());
+    }
+    private static final class RECVMSG {
+        static final MethodHandle H = link(linux_h.recvmsg$address(), linux_h.recvmsg$descriptor());
+    }
+    private static final class SENDMSG {
+        static final MethodHandle H = link(linux_h.sendmsg$address(), linux_h.sendmsg$descriptor());
+    }
+    private static final class POLL {
+        static final MethodHandle H = link(linux_h.poll$address(), linux_h.poll$descriptor());
+    }
+    private static final class SOCKET {
+        static final MethodHandle H = link(linux_h.socket$address(), linux_h.socket$descriptor());
+    }
+    private static final class SETSOCKOPT {
+        static final MethodHandle H = link(linux_h.setsockopt$address(), linux_h.setsockopt$descriptor());
+    }
     /**
      * {@code ioctl(fd, request, pointer)}: variadic in C, so not in the generated bindings;
      * linked here with its one variadic argument spelled out as a pointer.
      */
-    private static final MethodHandle IOCTL_POINTER = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("ioctl").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    private static final class IOCTL_POINTER {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("ioctl").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+                Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    }
     /**
      * The C library's {@code syscall(number, dirfd, path, how, size)}, for openat2, which
      * glibc has no wrapper for. {@code syscall} is variadic, which the generated bindings
      * leave out (see DESIGN.md), so it is linked here with its variadic part spelled out.
      */
-    private static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class SYSCALL_OPENAT2 {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
 
     /**
      * {@code syscall(number, a, b, c)} for calls whose glibc wrapper is variadic ({@code prctl},
      * {@code fcntl}) or that the bindings leave out ({@code setns}): integer arguments only.
      */
-    private static final MethodHandle SYSCALL_3 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class SYSCALL_3 {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
 
     /**
      * {@code syscall(number, a, b, c, d, e)}, integer (and pointer-as-address) arguments only:
      * for the new mount API ({@code mount_setattr}, {@code move_mount}), whose glibc wrappers
      * came only with glibc 2.36, newer than some of the systems hako runs on.
      */
-    private static final MethodHandle SYSCALL_5 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class SYSCALL_5 {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
 
     private Libc() {
     }
@@ -129,7 +186,7 @@ public final class Libc {
     public static int[] pipe2(int flags) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            call(() -> "pipe2", s -> (int) PIPE2.invoke(s, fds, flags));
+            call(() -> "pipe2", s -> (int) PIPE2.H.invoke(s, fds, flags));
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         }
     }
@@ -138,7 +195,7 @@ public final class Libc {
     public static void close(int fd) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) CLOSE.invoke(state, fd);
+            int r = (int) CLOSE.H.invoke(state, fd);
             int errno = (int) ERRNO.get(state, 0L);
             if (r < 0 && errno != linux_h.EINTR()) {
                 throw new SyscallException("close(" + fd + ")", errno);
@@ -163,7 +220,7 @@ public final class Libc {
 
     /** {@code read(fd, buf, buf.byteSize())}; returns the count, 0 at end of file. */
     public static long read(int fd, MemorySegment buf) throws SyscallException {
-        return call(() -> "read(" + fd + ")", s -> (long) READ.invoke(s, fd, buf, buf.byteSize()));
+        return call(() -> "read(" + fd + ")", s -> (long) READ.H.invoke(s, fd, buf, buf.byteSize()));
     }
 
     /** Writes all of {@code buf} to {@code fd}, going on after short writes. */
@@ -171,38 +228,38 @@ public final class Libc {
         long done = 0;
         while (done < buf.byteSize()) {
             MemorySegment rest = buf.asSlice(done);
-            done += call(() -> "write(" + fd + ")", s -> (long) WRITE.invoke(s, fd, rest, rest.byteSize()));
+            done += call(() -> "write(" + fd + ")", s -> (long) WRITE.H.invoke(s, fd, rest, rest.byteSize()));
         }
     }
 
     /** One {@code write(fd, buf, buf.byteSize())}; returns how many bytes it wrote. */
     public static long write(int fd, MemorySegment buf) throws SyscallException {
-        return call(() -> "write(" + fd + ")", s -> (long) WRITE.invoke(s, fd, buf, buf.byteSize()));
+        return call(() -> "write(" + fd + ")", s -> (long) WRITE.H.invoke(s, fd, buf, buf.byteSize()));
     }
 
     /** {@code socketpair(domain, type, 0)}: returns both ends. */
     public static int[] socketpair(int domain, int type) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            call(() -> "socketpair(" + domain + ", " + type + ")", s -> (int) SOCKETPAIR.invoke(s, domain, type, 0, fds));
+            call(() -> "socketpair(" + domain + ", " + type + ")", s -> (int) SOCKETPAIR.H.invoke(s, domain, type, 0, fds));
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         }
     }
 
     /** {@code recvmsg(fd, msg, flags)}: returns the count of data bytes, 0 when the peer has closed its end. */
     public static long recvmsg(int fd, MemorySegment msg, int flags) throws SyscallException {
-        return call(() -> "recvmsg(" + fd + ")", s -> (long) RECVMSG.invoke(s, fd, msg, flags));
+        return call(() -> "recvmsg(" + fd + ")", s -> (long) RECVMSG.H.invoke(s, fd, msg, flags));
     }
 
     /** {@code sendmsg(fd, msg, flags)}: returns the count of data bytes sent; {@code what} describes the message in errors. */
     public static long sendmsg(int fd, MemorySegment msg, int flags, String what) throws SyscallException {
-        return call(() -> "sendmsg(" + fd + ", " + what + ")", s -> (long) SENDMSG.invoke(s, fd, msg, flags));
+        return call(() -> "sendmsg(" + fd + ", " + what + ")", s -> (long) SENDMSG.H.invoke(s, fd, msg, flags));
     }
 
     /** {@code socket(domain, type, protocol)}: returns the new descriptor. */
     public static int socket(int domain, int type, int protocol) throws SyscallException {
         return (int) call(() -> "socket(" + domain + ", " + type + ", " + protocol + ")",
-                s -> (int) SOCKET.invoke(s, domain, type, protocol));
+                s -> (int) SOCKET.H.invoke(s, domain, type, protocol));
     }
 
     /**
@@ -237,7 +294,7 @@ public final class Libc {
             MemorySegment v = arena.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, value);
             call(() -> "setsockopt(" + fd + ", " + what + ", " + value + ")",
-                    s -> (int) SETSOCKOPT.invoke(s, fd, level, name, v, (int) JAVA_INT.byteSize()));
+                    s -> (int) SETSOCKOPT.H.invoke(s, fd, level, name, v, (int) JAVA_INT.byteSize()));
         }
     }
 
@@ -252,19 +309,19 @@ public final class Libc {
 
     /** {@code poll(fds, count, timeout)}: returns how many entries have events ({@code -1}: no timeout). */
     public static int poll(MemorySegment fds, int count, int timeoutMillis) throws SyscallException {
-        return (int) call(() -> "poll", s -> (int) POLL.invoke(s, fds, (long) count, timeoutMillis));
+        return (int) call(() -> "poll", s -> (int) POLL.H.invoke(s, fds, (long) count, timeoutMillis));
     }
 
     /** {@code ioctl(fd, request, arg)} with a pointer argument; {@code what} names the request in errors. */
     public static void ioctl(int fd, long request, String what, MemorySegment arg) throws SyscallException {
-        call(() -> "ioctl(" + fd + ", " + what + ")", s -> (int) IOCTL_POINTER.invoke(s, fd, request, arg));
+        call(() -> "ioctl(" + fd + ", " + what + ")", s -> (int) IOCTL_POINTER.H.invoke(s, fd, request, arg));
     }
 
     /** {@code mmap} of fresh anonymous private memory. */
     public static MemorySegment mmapAnonymous(long size, int prot) throws SyscallException {
         MemorySegment[] mapped = new MemorySegment[1];
         call(() -> "mmap(" + size + " bytes)", s -> {
-            mapped[0] = (MemorySegment) MMAP.invoke(s, MemorySegment.NULL, size, prot,
+            mapped[0] = (MemorySegment) MMAP.H.invoke(s, MemorySegment.NULL, size, prot,
                     linux_h.MAP_PRIVATE() | linux_h.MAP_ANONYMOUS(), -1, 0L);
             return mapped[0].address() == -1L ? -1 : 0; // MAP_FAILED
         });
@@ -273,7 +330,7 @@ public final class Libc {
 
     /** {@code mprotect(segment, prot)}. */
     public static void mprotect(MemorySegment segment, int prot) throws SyscallException {
-        call(() -> "mprotect", s -> (int) MPROTECT.invoke(s, segment, segment.byteSize(), prot));
+        call(() -> "mprotect", s -> (int) MPROTECT.H.invoke(s, segment, segment.byteSize(), prot));
     }
 
     /**
@@ -283,36 +340,36 @@ public final class Libc {
     public static void waitid(int pidfd, MemorySegment info, int options) throws SyscallException {
         call(() -> "waitid(P_PIDFD, " + pidfd + ")", s -> {
             info.fill((byte) 0);
-            return (int) WAITID.invoke(s, linux_h.P_PIDFD(), pidfd, info, options);
+            return (int) WAITID.H.invoke(s, linux_h.P_PIDFD(), pidfd, info, options);
         });
     }
 
     /** {@code pidfd_open(pid, 0)}: a descriptor that keeps naming this process even after its pid is reused. */
     public static int pidfdOpen(long pid) throws SyscallException {
-        return (int) call(() -> "pidfd_open(" + pid + ", 0)", s -> (int) PIDFD_OPEN.invoke(s, (int) pid, 0));
+        return (int) call(() -> "pidfd_open(" + pid + ", 0)", s -> (int) PIDFD_OPEN.H.invoke(s, (int) pid, 0));
     }
 
     /** {@code pidfd_send_signal(pidfd, signal, NULL, 0)}. */
     public static void pidfdSendSignal(int pidfd, int signal) throws SyscallException {
         call(() -> "pidfd_send_signal(" + pidfd + ", " + Signals.name(signal) + ")",
-                s -> (int) PIDFD_SEND_SIGNAL.invoke(s, pidfd, signal, MemorySegment.NULL, 0));
+                s -> (int) PIDFD_SEND_SIGNAL.H.invoke(s, pidfd, signal, MemorySegment.NULL, 0));
     }
 
     /** {@code epoll_create1(flags)}. */
     public static int epollCreate1(int flags) throws SyscallException {
-        return (int) call(() -> "epoll_create1", s -> (int) EPOLL_CREATE1.invoke(s, flags));
+        return (int) call(() -> "epoll_create1", s -> (int) EPOLL_CREATE1.H.invoke(s, flags));
     }
 
     /** {@code epoll_ctl(epfd, op, fd, event)}. */
     public static void epollCtl(int epfd, int op, int fd, MemorySegment event) throws SyscallException {
         call(() -> "epoll_ctl(" + epfd + ", " + op + ", " + fd + ")",
-                s -> (int) EPOLL_CTL.invoke(s, epfd, op, fd, event));
+                s -> (int) EPOLL_CTL.H.invoke(s, epfd, op, fd, event));
     }
 
     /** {@code epoll_wait(epfd, events, max, timeout)}. */
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) throws SyscallException {
         return (int) call(() -> "epoll_wait(" + epfd + ")",
-                s -> (int) EPOLL_WAIT.invoke(s, epfd, events, maxEvents, timeoutMillis));
+                s -> (int) EPOLL_WAIT.H.invoke(s, epfd, events, maxEvents, timeoutMillis));
     }
 
     /**
@@ -323,7 +380,7 @@ public final class Libc {
         @Override
         public void close() {
             try {
-                call(() -> "closedir", s -> (int) CLOSEDIR.invoke(s, dir));
+                call(() -> "closedir", s -> (int) CLOSEDIR.H.invoke(s, dir));
             } catch (SyscallException ignored) {
                 // closedir frees the DIR even when close reports an error.
             }
@@ -336,7 +393,7 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
             call(() -> "opendir(" + path + ")", s -> {
-                dir[0] = (MemorySegment) OPENDIR.invoke(s, cPath);
+                dir[0] = (MemorySegment) OPENDIR.H.invoke(s, cPath);
                 return dir[0].address() == 0 ? -1 : 0;
             });
         }
@@ -350,7 +407,7 @@ public final class Libc {
     public static long[] getrlimit(int resource) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment limit = arena.allocate(linux_h.HAKO_RLIMIT_SIZE(), 8);
-            call(() -> "getrlimit(" + resource + ")", s -> (int) GETRLIMIT.invoke(s, resource, limit));
+            call(() -> "getrlimit(" + resource + ")", s -> (int) GETRLIMIT.H.invoke(s, resource, limit));
             return new long[] {limit.get(JAVA_LONG, linux_h.HAKO_RLIM_CUR()), limit.get(JAVA_LONG, linux_h.HAKO_RLIM_MAX())};
         }
     }
@@ -397,7 +454,7 @@ public final class Libc {
             open_how.resolve(how, resolve);
             return (int) call(() -> "openat2(" + dirfd + ", " + path + ", {flags=" + Flags.openFlags((int) flags)
                             + ", resolve=0x" + Long.toHexString(resolve) + "})",
-                    s -> (long) SYSCALL_OPENAT2.invoke(s, (long) linux_h.SYS_openat2(), (long) dirfd, cPath, how,
+                    s -> (long) SYSCALL_OPENAT2.H.invoke(s, (long) linux_h.SYS_openat2(), (long) dirfd, cPath, how,
                             open_how.sizeof()));
         }
     }
@@ -436,7 +493,7 @@ public final class Libc {
             call(() -> "mount_setattr(" + fd + " [" + what + "], \"\", AT_EMPTY_PATH" + (recursive ? "|AT_RECURSIVE" : "")
                             + ", {attr_set=" + Flags.render("MOUNT_ATTR_", attrSet)
                             + (idmap ? ", userns_fd=" + usernsFd : "") + "}, " + linux_h.HAKO_MOUNT_ATTR_SIZE() + ")",
-                    s -> (long) SYSCALL_5.invoke(s, (long) linux_h.SYS_mount_setattr(), (long) fd, empty.address(),
+                    s -> (long) SYSCALL_5.H.invoke(s, (long) linux_h.SYS_mount_setattr(), (long) fd, empty.address(),
                             (long) flags, attr.address(), (long) linux_h.HAKO_MOUNT_ATTR_SIZE()));
         }
     }
@@ -450,13 +507,13 @@ public final class Libc {
             MemorySegment empty = arena.allocateFrom("");
             MemorySegment cTarget = arena.allocateFrom(target);
             call(() -> "move_mount(" + fd + ", \"\", AT_FDCWD, " + target + ", MOVE_MOUNT_F_EMPTY_PATH)",
-                    s -> (long) SYSCALL_5.invoke(s, (long) linux_h.SYS_move_mount(), (long) fd, empty.address(),
+                    s -> (long) SYSCALL_5.H.invoke(s, (long) linux_h.SYS_move_mount(), (long) fd, empty.address(),
                             (long) linux_h.AT_FDCWD(), cTarget.address(), (long) linux_h.MOVE_MOUNT_F_EMPTY_PATH()));
         }
     }
 
     private static long syscall3(Supplier<String> what, long nr, long a, long b, long c) throws SyscallException {
-        return call(what, s -> (long) SYSCALL_3.invoke(s, nr, a, b, c));
+        return call(what, s -> (long) SYSCALL_3.H.invoke(s, nr, a, b, c));
     }
 
     /**
@@ -491,7 +548,7 @@ public final class Libc {
     public static FileStatus fstat(int fd) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(linux_h.HAKO_STAT_SIZE(), 8);
-            call(() -> "fstat(" + fd + ")", s -> (int) FSTAT.invoke(s, fd, st));
+            call(() -> "fstat(" + fd + ")", s -> (int) FSTAT.H.invoke(s, fd, st));
             return new FileStatus(st.get(JAVA_LONG, linux_h.HAKO_ST_DEV()), st.get(JAVA_LONG, linux_h.HAKO_ST_INO()),
                     st.get(JAVA_INT, linux_h.HAKO_ST_MODE()), st.get(JAVA_LONG, linux_h.HAKO_ST_RDEV()),
                     st.get(JAVA_LONG, linux_h.HAKO_ST_SIZE()));
@@ -507,7 +564,7 @@ public final class Libc {
             MemorySegment cName = arena.allocateFrom(name);
             MemorySegment value = arena.allocate(256);
             long n = call(() -> "fgetxattr(" + fd + ", " + name + ")",
-                    s -> (long) FGETXATTR.invoke(s, fd, cName, value, value.byteSize()));
+                    s -> (long) FGETXATTR.H.invoke(s, fd, cName, value, value.byteSize()));
             return java.util.Optional.of(value.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         } catch (SyscallException e) {
             if (e.errno() == linux_h.ENODATA() || e.errno() == linux_h.EOPNOTSUPP()) {
