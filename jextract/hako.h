@@ -254,3 +254,6 @@ enum {
     HAKO_NFGEN_VERSION = offsetof(struct nfgenmsg, version),
     HAKO_NFGEN_RES_ID = offsetof(struct nfgenmsg, res_id),
 };
+
+/* namespace files joined by path (Container.Builder.joinNamespace): their type */
+#include <linux/nsfs.h>
