@@ -887,8 +887,9 @@ public final class Container implements AutoCloseable {
          * has them, instead of Docker's default with {@link #capAdd}/{@link #capDrop}: names
          * as capAdd takes them. {@link #build()} refuses what the kernel would: effective
          * beyond permitted, ambient beyond permitted or inheritable, inheritable beyond
-         * bounding, and a capability the JVM lacks. For root, execve makes permitted and
-         * effective the bounding set (the kernel's rule for uid 0, as under runc).
+         * bounding, and a capability the JVM lacks. For root, execve would make permitted and
+         * effective the bounding set (the kernel's rule for uid 0); with
+         * {@link #noNewPrivileges} (the default) it gains nothing and keeps the sets as given.
          */
         public Builder capabilitySets(Set<String> bounding, Set<String> effective, Set<String> permitted,
                                       Set<String> inheritable, Set<String> ambient) {

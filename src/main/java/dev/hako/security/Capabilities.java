@@ -123,7 +123,8 @@ public final class Capabilities {
      * ({@link #named}). The kernel's rules are the caller's to check first (ambient within
      * permitted and inheritable, effective within permitted; see
      * {@code ConfigRules.capabilitySets}). For root, execve makes the permitted and effective
-     * sets the bounding set whatever they were (no {@code SECBIT_NOROOT}, as under runc).
+     * sets the bounding set (no {@code SECBIT_NOROOT}, as under runc), unless no_new_privs
+     * keeps it from gaining any.
      */
     public static Capabilities explicit(long bounding, long effective, long permitted, long inheritable, long ambient) {
         return new Capabilities(bounding, effective, permitted, inheritable, ambient, Kernel.lastCapability());

@@ -35,8 +35,8 @@ final class OomScore {
             Files.writeString(file, Integer.toString(adj), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             String reason = e.getMessage();
-            if (e instanceof java.nio.file.AccessDeniedException
-                    && !Kernel.hasCapability(linux_h.CAP_SYS_RESOURCE())) {
+            // EACCES, whichever exception says it: the kernel's one refusal of a value in range.
+            if (adj < jvmScoreValue() && !Kernel.hasCapability(linux_h.CAP_SYS_RESOURCE())) {
                 throw new ContainerException("starting container " + config.id() + ": oomScoreAdj(" + adj
                         + ") lowers the score below the JVM's own (" + jvmScore() + "), which needs CAP_SYS_RESOURCE,"
                         + " and this JVM lacks it (see CapEff in /proc/self/status): give a value of at least the"
@@ -44,6 +44,14 @@ final class OomScore {
             }
             throw new ContainerException("starting container " + config.id() + ": oomScoreAdj(" + adj
                     + "): writing " + file + " failed: " + reason, e);
+        }
+    }
+
+    private static int jvmScoreValue() {
+        try {
+            return Integer.parseInt(jvmScore());
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
         }
     }
 
