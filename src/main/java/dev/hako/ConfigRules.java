@@ -681,6 +681,10 @@ final class ConfigRules {
                 default -> {
                 }
             }
+            if (Kernel.rootless()) {
+                throw new IllegalArgumentException(option + " needs root: the JVM joins the namespace for the clone,"
+                        + " which the kernel allows only with CAP_SYS_ADMIN");
+            }
             if (!j.path().isAbsolute()) {
                 throw new IllegalArgumentException(option + ": give an absolute path, like /proc/PID/ns/net or"
                         + " /run/netns/NAME");
@@ -692,10 +696,6 @@ final class ConfigRules {
             if (userNamespace != null) {
                 throw new IllegalArgumentException(option + " and a user namespace of the container's own conflict:"
                         + " the joined namespace belongs to another user namespace; leave one of them out");
-            }
-            if (Kernel.rootless()) {
-                throw new IllegalArgumentException(option + " needs root: the JVM joins the namespace for the clone,"
-                        + " which the kernel allows only with CAP_SYS_ADMIN");
             }
             namespaces.remove(j.type());
         }
