@@ -264,3 +264,5 @@ enum {
     HAKO_SUN_FAMILY = offsetof(struct sockaddr_un, sun_family),
     HAKO_SUN_PATH = offsetof(struct sockaddr_un, sun_path),
 };
+/* namespace files joined by path (Container.Builder.joinNamespace): their type */
+#include <linux/nsfs.h>

@@ -562,4 +562,222 @@ final class ConfigRules {
         }
         return List.copyOf(passed);
     }
+    // ---- OCI runtime options: sysctl, domainname, umask, groupAdd, oomScoreAdj,
+    // joinNamespace, cgroupPath, capabilitySets ----
+
+    private static final Pattern SYSCTL_NAME = Pattern.compile("[a-z0-9_]+(\\.[a-z0-9_]+)+");
+    /** The longest sysctl value taken: /proc/sys files read at most a page. */
+    static final int MAX_SYSCTL_VALUE = 4096;
+
+    /**
+     * Each sysctl checked as runc and Docker check them: only those of a namespace the
+     * container has (of its own, or joined) may be set, since any other would change the
+     * host: {@code kernel.shm*}, {@code kernel.msg*}, {@code kernel.sem} and {@code fs.mqueue.*}
+     * (IPC), {@code net.*} (network), {@code kernel.hostname} and {@code kernel.domainname}
+     * (UTS, and not beside {@code hostname(...)} or {@code domainname(...)}, which set the same).
+     */
+    static Map<String, String> sysctls(Map<String, String> given, java.util.function.Predicate<Namespace> has,
+                                       boolean hostnameGiven, boolean domainnameGiven) {
+        for (Map.Entry<String, String> e : given.entrySet()) {
+            String name = e.getKey();
+            String value = e.getValue();
+            String option = "sysctl(\"" + name + "\", \"" + value + "\")";
+            if (!SYSCTL_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(option + ": the name must be dot-separated parts of a-z, 0-9 and"
+                        + " '_', like net.ipv4.ip_forward (no '/', no '..', no empty part)");
+            }
+            if (value.indexOf('\0') >= 0 || value.length() > MAX_SYSCTL_VALUE) {
+                throw new IllegalArgumentException(option + ": the value contains NUL or is longer than "
+                        + MAX_SYSCTL_VALUE + " characters");
+            }
+            Namespace needed = sysctlNamespace(name);
+            if (needed == null) {
+                throw new IllegalArgumentException(option + ": " + name + " is not a namespaced sysctl, so setting it"
+                        + " would change the host, not the container; only kernel.shm*, kernel.msg*, kernel.sem,"
+                        + " fs.mqueue.* (IPC namespace), net.* (network namespace), kernel.hostname and"
+                        + " kernel.domainname (UTS namespace) can be set");
+            }
+            if (!has.test(needed)) {
+                String hint = needed == Namespace.NETWORK
+                        ? ": with the host's network it would change the host's; give the container a network of its own"
+                        + " (Network.none(), bridge(), ...) or join one (joinNamespace)"
+                        : ": add Namespace." + needed + " (or joinNamespace(Namespace." + needed + ", ...))";
+                throw new IllegalArgumentException(option + " needs the " + needed + " namespace, which the container"
+                        + " does not have" + hint);
+            }
+            if (name.equals("kernel.hostname") && hostnameGiven || name.equals("kernel.domainname") && domainnameGiven) {
+                String other = name.equals("kernel.hostname") ? "hostname" : "domainname";
+                throw new IllegalArgumentException(option + " and " + other + "(...) both set the " + other
+                        + ": use one of them");
+            }
+        }
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(given));
+    }
+
+    /** The namespace a sysctl belongs to, or null for one of the host's. */
+    static Namespace sysctlNamespace(String name) {
+        if (name.startsWith("kernel.shm") || name.startsWith("kernel.msg") || name.equals("kernel.sem")
+                || name.startsWith("fs.mqueue.")) {
+            return Namespace.IPC;
+        }
+        if (name.startsWith("net.")) {
+            return Namespace.NETWORK;
+        }
+        if (name.equals("kernel.hostname") || name.equals("kernel.domainname")) {
+            return Namespace.UTS;
+        }
+        return null;
+    }
+
+    /** The NIS domain name: at most 64 bytes (the kernel's {@code __NEW_UTS_LEN}), in a UTS namespace. */
+    static void domainname(String domainname, boolean hasUts) {
+        if (domainname == null) {
+            return;
+        }
+        int bytes = domainname.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (domainname.isEmpty() || bytes > 64 || domainname.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("domainname '" + domainname + "' is invalid: use 1 to 64 bytes"
+                    + " without NUL");
+        }
+        if (!hasUts) {
+            throw new IllegalArgumentException("domainname '" + domainname + "' needs the UTS namespace, or it would"
+                    + " change the host's: add Namespace.UTS (or joinNamespace(Namespace.UTS, ...))");
+        }
+    }
+
+    /** A umask is nine permission bits: 0 to 0777; -1 for the default. */
+    static void umask(int umask) {
+        if (umask != -1 && (umask < 0 || umask > 0777)) {
+            throw new IllegalArgumentException("umask(0" + Integer.toOctalString(umask) + ") is not a umask: give"
+                    + " 0 to 0777, like 022 or 027");
+        }
+    }
+
+    /** Within the kernel's range for {@code /proc/PID/oom_score_adj}. */
+    static void oomScoreAdj(Integer adj) {
+        if (adj != null && (adj < -1000 || adj > 1000)) {
+            throw new IllegalArgumentException("oomScoreAdj(" + adj + ") is out of range: give -1000 (never"
+                    + " OOM-killed) to 1000 (killed first)");
+        }
+    }
+
+    /**
+     * The namespaces joined by path: only types the spawner thread may join for the clone
+     * (network, IPC, UTS, PID for its children, cgroup), each once and not also created.
+     * Mount and user namespaces refuse a multi-threaded process such as the JVM. Joining
+     * needs a JVM with root, and is not combined with a user namespace of the container's own
+     * (the namespaces would be owned by another user namespace than the container's).
+     */
+    static List<dev.hako.spawn.LaunchConfig.JoinedNamespace> joinedNamespaces(
+            List<dev.hako.spawn.LaunchConfig.JoinedNamespace> given, Set<Namespace> namespaces,
+            UserNamespace userNamespace) {
+        Set<Namespace> seen = new HashSet<>();
+        for (dev.hako.spawn.LaunchConfig.JoinedNamespace j : given) {
+            String option = "joinNamespace(" + j.type() + ", " + j.path() + ")";
+            switch (j.type()) {
+                case MOUNT, USER -> throw new IllegalArgumentException(option + ": a " + j.type() + " namespace cannot"
+                        + " be joined by path: the kernel lets only a single-threaded process setns into a mount or"
+                        + " user namespace, and the JVM is multi-threaded; let the container create its own");
+                default -> {
+                }
+            }
+            if (Kernel.rootless()) {
+                throw new IllegalArgumentException(option + " needs root: the JVM joins the namespace for the clone,"
+                        + " which the kernel allows only with CAP_SYS_ADMIN");
+            }
+            if (!j.path().isAbsolute()) {
+                throw new IllegalArgumentException(option + ": give an absolute path, like /proc/PID/ns/net or"
+                        + " /run/netns/NAME");
+            }
+            if (!seen.add(j.type())) {
+                throw new IllegalArgumentException(option + ": another joinNamespace(" + j.type() + ", ...) is given"
+                        + " already; a container is in one namespace of each type");
+            }
+            if (userNamespace != null) {
+                throw new IllegalArgumentException(option + " and a user namespace of the container's own conflict:"
+                        + " the joined namespace belongs to another user namespace; leave one of them out");
+            }
+            namespaces.remove(j.type());
+        }
+        return List.copyOf(given);
+    }
+
+    /**
+     * The container's cgroup path as given ({@code cgroupPath}): absolute (from each
+     * hierarchy's root), or relative to {@code cgroupParent}; plain names, at least two levels
+     * (the cgroup's own directory and the parent it is made in, never a hierarchy's root).
+     * Returns the absolute path, or null when none was given.
+     */
+    static String cgroupPath(String path, String cgroupParent, boolean forPool) {
+        if (path == null) {
+            return null;
+        }
+        String option = "cgroupPath(\"" + path + "\")";
+        if (forPool) {
+            throw new IllegalArgumentException(option + ": a pool's members each need a cgroup of their own, so"
+                    + " they cannot share one exact path; use cgroupParent(...) for the pool");
+        }
+        if (Kernel.rootless()) {
+            throw new IllegalArgumentException(option + " needs root: without it a container's cgroup is made in the"
+                    + " subtree delegated to this user; use cgroupParent(...)");
+        }
+        String absolute = path.startsWith("/") ? path : cgroupParent + "/" + path;
+        String inner = absolute.substring(1);
+        List<String> parts = List.of(inner.split("/", -1));
+        for (String part : parts) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException(option + " has " + (part.isEmpty() ? "an empty component"
+                        : "the component \"" + part + "\"") + ": use plain names separated by single '/', like"
+                        + " /libpod_parent/libpod-abc or, relative to cgroupParent, pod1/app");
+            }
+        }
+        if (parts.size() < 2) {
+            throw new IllegalArgumentException(option + " is directly below the hierarchy's root: give a path with a"
+                    + " parent, like /machine/" + parts.getFirst());
+        }
+        return absolute;
+    }
+
+    /**
+     * The five capability sets given one by one (OCI's {@code process.capabilities}): names
+     * as capAdd takes them ({@code ALL}: every one the JVM has); the kernel's rules are
+     * checked here, each failure naming the set: effective within permitted, ambient within
+     * permitted and inheritable, inheritable within bounding (capset refuses to raise one
+     * beyond it); and no named capability the JVM lacks.
+     */
+    static Capabilities capabilitySets(List<Set<String>> sets) {
+        boolean canStart = Kernel.hasCapability(linux_h.CAP_SYS_ADMIN());
+        return capabilitySets(sets, canStart ? Kernel.effectiveCapabilities() : -1L);
+    }
+
+    static Capabilities capabilitySets(List<Set<String>> sets, long available) {
+        String[] names = {"bounding", "effective", "permitted", "inheritable", "ambient"};
+        long[] masks = new long[5];
+        for (int i = 0; i < 5; i++) {
+            String option = "capabilitySets " + names[i];
+            long named = Capabilities.named(sets.get(i), option);
+            boolean all = sets.get(i).stream().anyMatch(n -> n != null && n.trim().equalsIgnoreCase("ALL"));
+            long lacking = named & ~available;
+            if (lacking != 0) {
+                throw new IllegalArgumentException(option + ": this JVM lacks " + Capabilities.names(lacking)
+                        + " (see CapEff in /proc/self/status), and a container gets only capabilities its JVM has:"
+                        + " leave it out, or run the JVM with it");
+            }
+            masks[i] = (all ? -1L : named) & available;
+        }
+        requireWithin(masks[1], masks[2], "effective", "permitted");
+        requireWithin(masks[4], masks[2], "ambient", "permitted");
+        requireWithin(masks[4], masks[3], "ambient", "inheritable");
+        requireWithin(masks[3], masks[0], "inheritable", "bounding");
+        return Capabilities.explicit(masks[0], masks[1], masks[2], masks[3], masks[4]);
+    }
+
+    private static void requireWithin(long set, long within, String name, String withinName) {
+        long outside = set & ~within;
+        if (outside != 0) {
+            throw new IllegalArgumentException("capabilitySets: the " + name + " set has " + Capabilities.names(outside)
+                    + ", which the " + withinName + " set lacks; the kernel keeps the " + name + " set within the "
+                    + withinName + " set: add them there, or leave them out of " + name);
+        }
+    }
 }

@@ -350,6 +350,15 @@ public final class Container implements AutoCloseable {
         private final List<IdMapping> uidMap = new ArrayList<>();
         private final List<IdMapping> gidMap = new ArrayList<>();
         private Path startGate;
+        private final Map<String, String> sysctls = new LinkedHashMap<>();
+        private String domainname;
+        private int umask = -1;
+        private final List<String> groupAdd = new ArrayList<>();
+        private Integer oomScoreAdj;
+        private final List<LaunchConfig.JoinedNamespace> joinedNamespaces = new ArrayList<>();
+        private String cgroupPath;
+        /** Null: Docker's default with capAdd/capDrop; else bounding, effective, permitted, inheritable, ambient. */
+        private List<Set<String>> capabilitySets;
 
         private Builder() {
         }
@@ -823,6 +832,111 @@ public final class Container implements AutoCloseable {
         }
 
         /**
+         * Sets a kernel parameter inside the container, like {@code docker run --sysctl}: the
+         * child writes {@code value} to {@code /proc/sys/NAME} (dots as slashes) once its
+         * /proc is mounted, before /proc/sys is made read-only. Only sysctls of the
+         * container's own namespaces: {@code kernel.shm*}, {@code kernel.msg*},
+         * {@code kernel.sem}, {@code fs.mqueue.*} (IPC), {@code net.*} (a network of its own
+         * or joined), {@code kernel.hostname}, {@code kernel.domainname} (UTS); any other
+         * would change the host and is refused by {@link #build()}. A later call for the same
+         * name replaces the value; one this kernel lacks fails the start, naming it.
+         */
+        public Builder sysctl(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            sysctls.remove(name);
+            sysctls.put(name, value);
+            return this;
+        }
+
+        /** The NIS domain name seen inside (setdomainname; needs the UTS namespace; up to 64 bytes). Default: unset. */
+        public Builder domainname(String domainname) {
+            this.domainname = Objects.requireNonNull(domainname, "domainname");
+            return this;
+        }
+
+        /**
+         * The umask the command starts with (0 to 0777), set just before execve. Default:
+         * 022, as in Docker.
+         */
+        public Builder umask(int umask) {
+            this.umask = umask;
+            return this;
+        }
+
+        /**
+         * Supplementary groups for the command beyond its user's own, like
+         * {@code docker run --group-add}: names (looked up in the container's /etc/group,
+         * inside its rootfs) or numbers. Checked in {@link #build()}.
+         */
+        public Builder groupAdd(String... groups) {
+            for (String g : groups) {
+                groupAdd.add(Objects.requireNonNull(g, "group"));
+            }
+            return this;
+        }
+
+        /**
+         * The command's {@code oom_score_adj}, -1000 to 1000 (Docker's
+         * {@code --oom-score-adj}). Raising it always works; lowering it below the JVM's own
+         * needs CAP_SYS_RESOURCE in the JVM, and fails the start without it. Default: the
+         * JVM's.
+         */
+        public Builder oomScoreAdj(int adj) {
+            this.oomScoreAdj = adj;
+            return this;
+        }
+
+        /**
+         * Joins an existing namespace instead of creating one (OCI's
+         * {@code linux.namespaces[].path}; a Kubernetes pod's network, IPC and UTS): a
+         * {@code /proc/PID/ns/TYPE} file, or a bind mount of one like {@code /run/netns/NAME}.
+         * Types: {@link Namespace#NETWORK}, {@link Namespace#IPC}, {@link Namespace#UTS},
+         * {@link Namespace#PID}, {@link Namespace#CGROUP}; the JVM's spawner thread joins it
+         * for the clone. {@link Namespace#MOUNT} and {@link Namespace#USER} are refused by
+         * {@link #build()}: the kernel lets no multi-threaded process (the JVM) join those.
+         * The file is opened and its type checked at start. With a joined network the
+         * container has that namespace's links as they are, and no network of its own; with
+         * a joined UTS namespace its hostname stays unless {@link #hostname} is given.
+         */
+        public Builder joinNamespace(Namespace type, Path path) {
+            joinedNamespaces.add(new LaunchConfig.JoinedNamespace(Objects.requireNonNull(type, "type"),
+                    Objects.requireNonNull(path, "path")));
+            return this;
+        }
+
+        /**
+         * The container's cgroup at exactly this path in every hierarchy (OCI's
+         * {@code linux.cgroupsPath}, like {@code /libpod_parent/libpod-abc}) instead of
+         * {@code cgroupParent/ID}: absolute from each hierarchy's root, or relative to
+         * {@link #cgroupParent} (runc takes a relative path from its own cgroup; a library's
+         * JVM has no such place of its own, so hako's parent stands for it). Parents are made
+         * where missing and left in place (a pod may share them); {@link Container#close()}
+         * removes only this directory, and no other JVM's sweep of stale cgroups removes it.
+         * Needs root.
+         */
+        public Builder cgroupPath(String path) {
+            this.cgroupPath = Objects.requireNonNull(path, "cgroupPath");
+            return this;
+        }
+
+        /**
+         * The five capability sets given one by one, as OCI's {@code process.capabilities}
+         * has them, instead of Docker's default with {@link #capAdd}/{@link #capDrop}: names
+         * as capAdd takes them. {@link #build()} refuses what the kernel would: effective
+         * beyond permitted, ambient beyond permitted or inheritable, inheritable beyond
+         * bounding, and a capability the JVM lacks. For root, execve would make permitted and
+         * effective the bounding set (the kernel's rule for uid 0); with
+         * {@link #noNewPrivileges} (the default) it gains nothing and keeps the sets as given.
+         */
+        public Builder capabilitySets(Set<String> bounding, Set<String> effective, Set<String> permitted,
+                                      Set<String> inheritable, Set<String> ambient) {
+            this.capabilitySets = List.of(Set.copyOf(bounding), Set.copyOf(effective), Set.copyOf(permitted),
+                    Set.copyOf(inheritable), Set.copyOf(ambient));
+            return this;
+        }
+
+        /**
          * Validates the configuration and returns the container, not yet started. Nothing
          * is created in the kernel until {@link Container#start()}.
          *
@@ -880,9 +994,28 @@ public final class Container implements AutoCloseable {
             }
             NetworkPlan theNetwork = ConfigRules.network(network, theNamespaces, namespacesGiven, published, dns);
             ConfigRules.namespaces(theNamespaces);
-            String theHostname = ConfigRules.hostname(hostname, theNamespaces, theId);
+            boolean joinsNetwork = joinedNamespaces.stream().anyMatch(j -> j.type() == Namespace.NETWORK);
+            if (joinsNetwork && (network != null || !published.isEmpty() || !dns.isEmpty())) {
+                throw new IllegalArgumentException("joinNamespace(NETWORK, ...) and network(...), publish(...) or"
+                        + " dns(...) conflict: the joined namespace's network is the container's; leave them out");
+            }
+            List<LaunchConfig.JoinedNamespace> theJoined = ConfigRules.joinedNamespaces(joinedNamespaces,
+                    theNamespaces, theUserNamespace);
+            if (joinsNetwork) {
+                theNetwork = new NetworkPlan.Joined();
+            }
+            boolean joinsUts = theJoined.stream().anyMatch(j -> j.type() == Namespace.UTS);
+            String theHostname = joinsUts && hostname == null ? null
+                    : ConfigRules.hostname(hostname, joinsUts ? EnumSet.of(Namespace.UTS) : theNamespaces, theId);
             ConfigRules.workingDir(workingDir);
             ConfigRules.cgroupParent(cgroupParent);
+            String theCgroupPath = ConfigRules.cgroupPath(cgroupPath, cgroupParent, forPool);
+            java.util.function.Predicate<Namespace> has = ns -> theNamespaces.contains(ns)
+                    || theJoined.stream().anyMatch(j -> j.type() == ns);
+            Map<String, String> theSysctls = ConfigRules.sysctls(sysctls, has, hostname != null, domainname != null);
+            ConfigRules.domainname(domainname, has.test(Namespace.UTS));
+            ConfigRules.umask(umask);
+            ConfigRules.oomScoreAdj(oomScoreAdj);
             CgroupLimits theLimits = ConfigRules.limits(limits.build());
             ConfigRules.rootlessLimits(theLimits, cgroupParent);
             User theUser;
@@ -891,7 +1024,14 @@ public final class Container implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("reading the container's /etc/passwd for user '" + user + "' failed", e);
             }
-            ConfigRules.mappedUser(theUser, theUserNamespace);
+            List<Integer> theGroupAdd;
+            try {
+                theGroupAdd = User.resolveGroups(groupAdd, theRootfs);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the container's /etc/group for groupAdd " + groupAdd
+                        + " failed", e);
+            }
+            ConfigRules.mappedUser(theUser.withGroups(theGroupAdd), theUserNamespace);
             ConfigRules.idmappedBinds(mounts, theUserNamespace);
             Map<String, String> environment = new LinkedHashMap<>();
             environment.put("PATH", DEFAULT_PATH);
@@ -904,7 +1044,12 @@ public final class Container implements AutoCloseable {
             }
             environment.putAll(env);
             ConfigRules.environment(environment);
-            Capabilities capabilities = ConfigRules.capabilities(capAdd, capDrop);
+            if (capabilitySets != null && !(capAdd.isEmpty() && capDrop.isEmpty())) {
+                throw new IllegalArgumentException("capabilitySets(...) and capAdd/capDrop(...) both given: the sets"
+                        + " say every capability already; use one of them");
+            }
+            Capabilities capabilities = capabilitySets != null ? ConfigRules.capabilitySets(capabilitySets)
+                    : ConfigRules.capabilities(capAdd, capDrop);
             List<ResourceLimit> theRlimits = ConfigRules.rlimits(rlimits, capabilities);
             Profile profile = seccomp != null ? seccomp : ConfigRules.defaultProfile(capabilities);
             Filter theFilter = null; // unconfined
@@ -926,7 +1071,8 @@ public final class Container implements AutoCloseable {
                     List.copyOf(mounts), maskedPaths, readonlyPaths, etcFiles, theUser,
                     capabilities, noNewPrivileges, theRlimits, theFilter, theDevices.nodes(),
                     Kernel.rootless() ? null : theDevices.policy(), // without cgroups: the host's permissions on the bound nodes
-                    theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied(), theNetwork);
+                    theTerminal, thePassedFds, theUserNamespace, userNamespaceRule.setgroupsDenied(), theNetwork,
+                    theSysctls, domainname, umask, theGroupAdd, oomScoreAdj, theJoined, theCgroupPath);
         }
 
         static String randomId() {

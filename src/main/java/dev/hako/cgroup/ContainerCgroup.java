@@ -236,6 +236,17 @@ public final class ContainerCgroup {
         }
     }
 
+    /**
+     * Marks every directory of this cgroup as one at an exact path ({@code cgroupPath}), so
+     * that no JVM's sweep of stale cgroups removes it or a directory above it: its parents
+     * may be a pod's or another runtime's.
+     */
+    public void markExactPath() throws IOException {
+        for (Path dir : directories()) {
+            Orphans.markExactPath(dir);
+        }
+    }
+
     /** Every directory of this cgroup that exists now: the v1 ones, then the v2 one. */
     public synchronized List<Path> directories() {
         return own.list();

@@ -31,6 +31,11 @@ final class Orphans {
      */
     static final String USER_OWNER_XATTR = "user.hako.owner";
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    /**
+     * The mark of a container cgroup at an exact path ({@code cgroupPath}), on each of its
+     * directories: no sweep of stale cgroups removes it, nor a directory above it.
+     */
+    static final String EXACT_PATH_XATTR = "trusted.hako.exact-path";
 
     private Orphans() {
     }
@@ -139,6 +144,30 @@ final class Orphans {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+    }
+
+    /** Marks {@code dir} as a container cgroup at an exact path, which no sweep touches. */
+    static void markExactPath(Path dir) throws IOException {
+        try {
+            FileCalls.lsetxattr(dir, EXACT_PATH_XATTR, new byte[] {'1'}, 0);
+        } catch (SyscallException e) {
+            throw new CgroupException("cannot mark cgroup " + dir + " as one at an exact path (cgroupPath): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code dir} or a directory below it is a container cgroup at an exact path. */
+    static boolean holdsExactPath(Path dir) {
+        try {
+            for (Path d : CgroupTree.subtree(dir)) {
+                if (FileCalls.lgetxattr(d, EXACT_PATH_XATTR).isPresent()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true; // not readable: the safe side is to leave it
         }
     }
 }

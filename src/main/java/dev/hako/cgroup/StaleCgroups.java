@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * without closing its containers, their first processes die with it (PR_SET_PDEATHSIG) but
  * their cgroup directories stay, and without a PID namespace so do the first process's
  * children. The next JVM that starts a container under the same parent kills what is left
- * in cgroups whose JVM is gone ({@link Orphans}) and removes them.
+ * in cgroups whose JVM is gone ({@link Orphans}) and removes them. A cgroup made at an exact
+ * path ({@code cgroupPath}), and a directory that holds one, is never swept.
  */
 public final class StaleCgroups {
     private StaleCgroups() {
@@ -36,6 +37,9 @@ public final class StaleCgroups {
         Instant cutoff = Instant.now().minus(minAge);
         List<Path> removed = new ArrayList<>();
         Set<Path> containers = leftovers(layout, parent);
+        // A container at an exact path (cgroupPath), or a directory holding one (a pod's):
+        // made for a caller that names the path, and never another JVM's to sweep.
+        containers.removeIf(Orphans::holdsExactPath);
         // A container whose JVM is gone: the same id in every hierarchy, marked in each.
         Set<String> orphaned = new TreeSet<>();
         for (Path container : containers) {

@@ -312,6 +312,12 @@ public final class Libc {
         return (int) call(() -> "poll", s -> (int) POLL.H.invoke(s, fds, (long) count, timeoutMillis));
     }
 
+    /** {@code ioctl(fd, request, NULL)}, for a request that answers with its return value (like {@code NS_GET_NSTYPE}). */
+    public static int ioctlValue(int fd, long request, String what) throws SyscallException {
+        return (int) call(() -> "ioctl(" + fd + ", " + what + ")",
+                s -> (int) IOCTL_POINTER.H.invoke(s, fd, request, MemorySegment.NULL));
+    }
+
     /** {@code ioctl(fd, request, arg)} with a pointer argument; {@code what} names the request in errors. */
     public static void ioctl(int fd, long request, String what, MemorySegment arg) throws SyscallException {
         call(() -> "ioctl(" + fd + ", " + what + ")", s -> (int) IOCTL_POINTER.H.invoke(s, fd, request, arg));

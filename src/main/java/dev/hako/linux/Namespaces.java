@@ -27,4 +27,71 @@ public final class Namespaces {
         }
         return fd;
     }
+
+    /**
+     * Opens the namespace file {@code path} (a {@code /proc/PID/ns/TYPE} link, or a bind
+     * mount of one like {@code /run/netns/NAME}), read-only and close-on-exec, and checks
+     * with {@code NS_GET_NSTYPE} that it is a namespace of {@code type} (a {@code CLONE_NEW*}
+     * flag). Nothing is left open on failure.
+     *
+     * @throws IllegalArgumentException when it is no namespace, or one of another type,
+     *     naming the path and what it is
+     * @throws SyscallException when it cannot be opened
+     */
+    public static int openFile(String path, int type) throws SyscallException {
+        int fd = Libc.openat2(linux_h.AT_FDCWD(), path, linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        try {
+            int actual;
+            try {
+                actual = Libc.ioctlValue(fd, linux_h.NS_GET_NSTYPE(), "NS_GET_NSTYPE");
+            } catch (SyscallException e) {
+                if (e.errno() == linux_h.ENOTTY() || e.errno() == linux_h.EINVAL()) {
+                    throw new IllegalArgumentException(path + " is not a namespace file (" + describeFile(fd)
+                            + "): give a /proc/PID/ns/* file or a bind mount of one, like /run/netns/NAME");
+                }
+                throw e;
+            }
+            if (actual != type) {
+                throw new IllegalArgumentException(path + " is a " + typeName(actual) + " namespace, not a "
+                        + typeName(type) + " one");
+            }
+            return fd;
+        } catch (SyscallException | RuntimeException e) {
+            Libc.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** The name of a namespace type as /proc/PID/ns names it ({@code net}, {@code uts}, ...). */
+    public static String typeName(int type) {
+        if (type == linux_h.CLONE_NEWNET()) {
+            return "net";
+        } else if (type == linux_h.CLONE_NEWUTS()) {
+            return "uts";
+        } else if (type == linux_h.CLONE_NEWIPC()) {
+            return "ipc";
+        } else if (type == linux_h.CLONE_NEWPID()) {
+            return "pid";
+        } else if (type == linux_h.CLONE_NEWCGROUP()) {
+            return "cgroup";
+        } else if (type == linux_h.CLONE_NEWNS()) {
+            return "mnt";
+        } else if (type == linux_h.CLONE_NEWUSER()) {
+            return "user";
+        } else if (type == linux_h.CLONE_NEWTIME()) {
+            return "time";
+        }
+        return Flags.render("CLONE_", type);
+    }
+
+    private static String describeFile(int fd) {
+        try {
+            int kind = Libc.fstat(fd).mode() & linux_h.S_IFMT();
+            return kind == linux_h.S_IFDIR() ? "a directory" : kind == linux_h.S_IFREG() ? "a regular file"
+                    : kind == linux_h.S_IFCHR() || kind == linux_h.S_IFBLK() ? "a device"
+                    : kind == linux_h.S_IFIFO() ? "a fifo" : "not a namespace";
+        } catch (SyscallException | RuntimeException e) {
+            return "not a namespace";
+        }
+    }
 }

@@ -705,6 +705,13 @@ public final class ChildProgram {
                     bytes.address(), bytes.byteSize() - 1);
         }
 
+        /** {@code setdomainname(name, length)}: the NIS domain name of the UTS namespace. */
+        public Builder setdomainname(String name) {
+            MemorySegment bytes = arena.allocateFrom(name);
+            return step(linux_h.SYS_setdomainname(), () -> "setdomainname(" + quote(name) + ", "
+                    + (bytes.byteSize() - 1) + ")", bytes.address(), bytes.byteSize() - 1);
+        }
+
         public Builder umask(int mask) {
             return step(linux_h.SYS_umask(), () -> "umask(0" + Integer.toOctalString(mask) + ")", mask);
         }

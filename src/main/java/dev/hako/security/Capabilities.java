@@ -59,6 +59,16 @@ public final class Capabilities {
 
     /** The names of {@link #kept}, made once: a start's plan and the default seccomp profile ask for them. */
     private final List<String> names;
+    /** The five sets given one by one ({@link #explicit}), or null for the default rule above. */
+    private final Sets sets;
+
+    /**
+     * The five sets of OCI's {@code process.capabilities}, as masks: the bounding set is
+     * {@link #mask()}; permitted, effective and inheritable go to capset as they are, and
+     * each ambient capability is raised after it.
+     */
+    private record Sets(long effective, long permitted, long inheritable, long ambient, byte[] capsetData) {
+    }
 
     /** Made values, by what makes them: a configuration asks for the same few sets again and again. */
     private static final Map<Key, Capabilities> MADE = new java.util.concurrent.ConcurrentHashMap<>();
@@ -89,6 +99,45 @@ public final class Capabilities {
         this.rootData = capsetData(this.mask, 0);
         this.userData = capsetData(granted, granted);
         this.names = IntStream.of(kept).mapToObj(Capabilities::name).toList();
+        this.sets = null;
+    }
+
+    private Capabilities(long bounding, long effective, long permitted, long inheritable, long ambient, int last) {
+        this.last = last;
+        this.mask = bounding & allUpTo(last);
+        this.granted = ambient & allUpTo(last);
+        this.dropped = numbers(~this.mask & allUpTo(last));
+        this.kept = numbers(this.mask);
+        this.keptByUser = numbers(this.granted);
+        this.rootData = null;
+        this.userData = null;
+        this.names = IntStream.of(kept).mapToObj(Capabilities::name).toList();
+        long all = allUpTo(last);
+        this.sets = new Sets(effective & all, permitted & all, inheritable & all, ambient & all,
+                capsetData(effective & all, permitted & all, inheritable & all));
+    }
+
+    /**
+     * The five sets given explicitly, as OCI's {@code process.capabilities} gives them,
+     * instead of Docker's default with capAdd and capDrop: masks of capability numbers
+     * ({@link #named}). The kernel's rules are the caller's to check first (ambient within
+     * permitted and inheritable, effective within permitted; see
+     * {@code ConfigRules.capabilitySets}). For root, execve makes the permitted and effective
+     * sets the bounding set (no {@code SECBIT_NOROOT}, as under runc), unless no_new_privs
+     * keeps it from gaining any.
+     */
+    public static Capabilities explicit(long bounding, long effective, long permitted, long inheritable, long ambient) {
+        return new Capabilities(bounding, effective, permitted, inheritable, ambient, Kernel.lastCapability());
+    }
+
+    /** Whether the sets were given one by one ({@link #explicit}). */
+    public boolean isExplicit() {
+        return sets != null;
+    }
+
+    /** The option the sets came from, for the purposes of their steps. */
+    public String option() {
+        return sets != null ? "capabilitySets" : "capAdd/capDrop";
     }
 
     private static int[] numbers(long bits) {
@@ -96,12 +145,17 @@ public final class Capabilities {
     }
 
     private static byte[] capsetData(long bits, long inheritable) {
+        return capsetData(bits, bits, inheritable);
+    }
+
+    private static byte[] capsetData(long effective, long permitted, long inheritable) {
         int size = (int) linux_h.HAKO_CAP_DATA_SIZE();
         MemorySegment data = MemorySegment.ofArray(new byte[2 * size]);
         for (int word = 0; word < 2; word++) {
-            int half = (int) (bits >>> (32 * word));
-            data.set(UNALIGNED_INT, (long) word * size + linux_h.HAKO_CAP_DATA_EFFECTIVE(), half);
-            data.set(UNALIGNED_INT, (long) word * size + linux_h.HAKO_CAP_DATA_PERMITTED(), half);
+            data.set(UNALIGNED_INT, (long) word * size + linux_h.HAKO_CAP_DATA_EFFECTIVE(),
+                    (int) (effective >>> (32 * word)));
+            data.set(UNALIGNED_INT, (long) word * size + linux_h.HAKO_CAP_DATA_PERMITTED(),
+                    (int) (permitted >>> (32 * word)));
             data.set(UNALIGNED_INT, (long) word * size + linux_h.HAKO_CAP_DATA_INHERITABLE(),
                     (int) (inheritable >>> (32 * word)));
         }
@@ -149,6 +203,10 @@ public final class Capabilities {
      * caller's own.
      */
     public Capabilities within(long available) {
+        if (sets != null) {
+            return new Capabilities(mask & available, sets.effective() & available, sets.permitted() & available,
+                    sets.inheritable() & available, sets.ambient() & available, last);
+        }
         return make(mask & available, granted & available, last);
     }
 
@@ -249,17 +307,19 @@ public final class Capabilities {
         MemorySegment header = p.arena().allocate(linux_h.HAKO_CAP_HEADER_SIZE(), 4);
         header.set(JAVA_INT, linux_h.HAKO_CAP_HEADER_VERSION(), linux_h._LINUX_CAPABILITY_VERSION_3());
         header.set(JAVA_INT, linux_h.HAKO_CAP_HEADER_PID(), 0);
-        byte[] bytes = root ? rootData : userData;
+        byte[] bytes = sets != null ? sets.capsetData() : root ? rootData : userData;
         MemorySegment data = p.arena().allocate(bytes.length, 4);
         MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, 0, bytes.length);
-        String text = root ? "effective=permitted=" + describe(kept) + ", inheritable=0"
+        String text = sets != null ? "effective=" + describe(numbers(sets.effective())) + ", permitted="
+                + describe(numbers(sets.permitted())) + ", inheritable=" + describe(numbers(sets.inheritable()))
+                : root ? "effective=permitted=" + describe(kept) + ", inheritable=0"
                 : "effective=permitted=inheritable=" + describe(keptByUser);
         p.step(linux_h.SYS_capset(), () -> "capset({_LINUX_CAPABILITY_VERSION_3, 0}, {" + text + "})",
                 header.address(), data.address());
-        if (root) {
+        if (root && sets == null) {
             return;
         }
-        for (int cap : keptByUser) {
+        for (int cap : keptByUser) { // with explicit sets: the ambient set
             String name = name(cap);
             p.step(linux_h.SYS_prctl(), () -> "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, " + name + ")",
                     linux_h.PR_CAP_AMBIENT(), linux_h.PR_CAP_AMBIENT_RAISE(), cap, 0, 0);
@@ -289,17 +349,26 @@ public final class Capabilities {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Capabilities c && c.mask == mask && c.granted == granted && c.last == last;
+        return o instanceof Capabilities c && c.mask == mask && c.granted == granted && c.last == last
+                && java.util.Objects.equals(c.masks(), masks());
+    }
+
+    /** The explicit sets as masks (effective, permitted, inheritable, ambient), or null. */
+    private List<Long> masks() {
+        return sets == null ? null : List.of(sets.effective(), sets.permitted(), sets.inheritable(), sets.ambient());
     }
 
     @Override
     public int hashCode() {
-        return (Long.hashCode(mask) * 31 + Long.hashCode(granted)) * 31 + last;
+        return ((Long.hashCode(mask) * 31 + Long.hashCode(granted)) * 31 + last) * 31 + java.util.Objects.hashCode(masks());
     }
 
     @Override
     public String toString() {
-        return "Capabilities[" + describe() + "]";
+        return sets == null ? "Capabilities[" + describe() + "]"
+                : "Capabilities[bounding=" + describe() + ", effective=" + describe(numbers(sets.effective()))
+                + ", permitted=" + describe(numbers(sets.permitted())) + ", inheritable="
+                + describe(numbers(sets.inheritable())) + ", ambient=" + describe(numbers(sets.ambient())) + "]";
     }
 
     private static Map<String, Integer> numbers() {

@@ -26,12 +26,12 @@ public final class Privileges {
     /** {@code setgroups}: false where the user namespace denies it (its groups are then what the JVM's were). */
     public static void addSteps(ChildProgram.Builder p, User user, Capabilities capabilities, boolean noNewPrivileges,
                                 List<ResourceLimit> rlimits, boolean setgroups) {
-        p.setsUp("the capability bounding set " + capabilities.describe(), CAPABILITIES_OPTION);
+        p.setsUp("the capability bounding set " + capabilities.describe(), capabilities.option());
         capabilities.addBoundingSteps(p);
         capabilities.addKeepSteps(p);
         p.setsUp("the user " + user, "user");
         user.addSteps(p, setgroups);
-        p.setsUp("the capabilities of " + (user.uid() == 0 ? "root " : "the user ") + user, CAPABILITIES_OPTION);
+        p.setsUp("the capabilities of " + (user.uid() == 0 ? "root " : "the user ") + user, capabilities.option());
         capabilities.addSetSteps(p, user.uid() == 0);
         if (noNewPrivileges) {
             p.setsUp("no_new_privs", NO_NEW_PRIVILEGES_OPTION);

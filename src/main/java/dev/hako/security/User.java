@@ -182,4 +182,51 @@ public record User(int uid, int gid, List<Integer> groups, String home) {
         }
         return Optional.empty();
     }
+    /**
+     * The gids of {@code groups} (names or numbers), as {@code docker run --group-add} takes
+     * them: a name is looked up in the container's own /etc/group (read inside the rootfs,
+     * as {@link #resolve} reads it, never the host's), a number is taken as it is.
+     *
+     * @throws IllegalArgumentException naming the group when a name is not found or is malformed
+     */
+    public static List<Integer> resolveGroups(List<String> groups, Rootfs rootfs) throws IOException {
+        if (groups.isEmpty()) {
+            return List.of();
+        }
+        List<String[]> table = null;
+        List<Integer> gids = new ArrayList<>();
+        for (String g : groups) {
+            if (g == null || g.isEmpty() || g.indexOf(':') >= 0 || g.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("groupAdd(\"" + g + "\"): give a group name or a number");
+            }
+            if (isNumber(g)) {
+                gids.add(Integer.parseInt(g));
+                continue;
+            }
+            if (table == null) {
+                table = table(rootfs, "group", "groupAdd " + g);
+            }
+            String[] row = find(table, g, 0, 2);
+            if (row == null || !isNumber(row[2])) {
+                throw new IllegalArgumentException("groupAdd(\"" + g + "\"): the group is not in the container's"
+                        + " /etc/group: give a number, or a name the image defines");
+            }
+            gids.add(Integer.parseInt(row[2]));
+        }
+        return List.copyOf(gids);
+    }
+
+    /** This user with {@code extra} supplementary groups after its own (each once). */
+    public User withGroups(List<Integer> extra) {
+        if (extra.isEmpty()) {
+            return this;
+        }
+        List<Integer> all = new ArrayList<>(groups);
+        for (int g : extra) {
+            if (!all.contains(g)) {
+                all.add(g);
+            }
+        }
+        return new User(uid, gid, List.copyOf(all), home);
+    }
 }

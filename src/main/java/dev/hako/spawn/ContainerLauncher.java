@@ -67,8 +67,30 @@ public final class ContainerLauncher {
     /** No hierarchy at all: what a JVM without root gets where no cgroup v2 subtree is delegated to its user. */
     private static final CgroupLayout NO_CGROUPS = CgroupLayout.parse("", "", "");
 
-    /** Where a container's cgroup goes: a layout and the parent path in it. */
-    record Placement(CgroupLayout layout, String parent) {
+    /** Where a container's cgroup goes: a layout, the parent path in it, and the cgroup's name there. */
+    record Placement(CgroupLayout layout, String parent, String name) {
+        Placement(CgroupLayout layout, String parent) {
+            this(layout, parent, null);
+        }
+    }
+
+    /**
+     * The placement of {@code config}'s cgroup: {@code cgroupParent/ID}, or the exact
+     * {@code cgroupPath}, whose parent is not swept for stale cgroups (it may be anybody's,
+     * like a pod's or another runtime's, and hold cgroups that are not hako's).
+     */
+    static Placement cgroupPlacement(LaunchConfig config) throws IOException {
+        String exact = config.cgroupPath();
+        if (exact == null) {
+            Placement p = cgroupPlacement(config.cgroupParent());
+            return new Placement(p.layout(), p.parent(), config.id());
+        }
+        int slash = exact.lastIndexOf('/');
+        CgroupLayout l = layout;
+        if (l == null) {
+            layout = l = CgroupLayout.detect();
+        }
+        return new Placement(l, exact.substring(0, slash), exact.substring(slash + 1));
     }
 
     /** A JVM without root: the subtree delegated to its user, per cgroup parent, looked for once. */
@@ -387,19 +409,25 @@ public final class ContainerLauncher {
      */
     static long clone(Arena arena, MemorySegment args, ChildProgram program, Optional<Path> unified,
                       int join, int joinTypes) throws SyscallException {
+        return clone(arena, args, program, unified, join < 0 ? List.of() : List.of(new Spawner.Join(join, joinTypes)));
+    }
+
+    /** Like {@link #clone(Arena, MemorySegment, ChildProgram, Optional, int, int)}, born in each of {@code joins}. */
+    static long clone(Arena arena, MemorySegment args, ChildProgram program, Optional<Path> unified,
+                      List<Spawner.Join> joins) throws SyscallException {
         if (unified.isEmpty()) {
-            return spawn(arena, args, program, join, joinTypes);
+            return spawn(arena, args, program, joins);
         }
         try (Libc.OpenDirectory dir = Libc.openDirectory(unified.get().toString())) {
             clone_args.flags(args, clone_args.flags(args) | linux_h.CLONE_INTO_CGROUP());
             clone_args.cgroup(args, dir.fd());
-            return spawn(arena, args, program, join, joinTypes);
+            return spawn(arena, args, program, joins);
         }
     }
 
-    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, int join, int joinTypes)
+    private static long spawn(Arena arena, MemorySegment args, ChildProgram program, List<Spawner.Join> joins)
             throws SyscallException {
         MemorySegment control = Trampoline.controlBlock(arena, args, program, ContainerProgram.SETUP_FAILED_EXIT_CODE);
-        return Spawner.spawn(Trampoline.get(), control.address(), join, joinTypes);
+        return Spawner.spawn(Trampoline.get(), control.address(), joins);
     }
 }

@@ -195,6 +195,8 @@ final class ContainerProgram {
         p.setsUp("the writable directories of the host rootfs", "rootfs");
         RootfsSetup.mountWritableDirs(p, config.rootfs());
         mounts.attach(p, config.mounts());
+        // With the container's /proc in place, before /proc/sys becomes read-only below.
+        addSysctls(p, config.sysctls());
         p.setsUp("masked and read-only paths", "maskedPaths/readonlyPaths");
         MaskedPaths.addSteps(p, config.maskedPaths(), config.readonlyPaths());
         if (config.namespaces().contains(Namespace.NETWORK)) {
@@ -203,6 +205,10 @@ final class ContainerProgram {
         if (config.hostname() != null) {
             p.setsUp("the hostname " + config.hostname(), "hostname");
             p.sethostname(config.hostname());
+        }
+        if (config.domainname() != null) {
+            p.setsUp("the domain name " + config.domainname(), "domainname");
+            p.setdomainname(config.domainname());
         }
         p.setsUp("the working directory " + config.workingDir(), "workingDir");
         RootfsSetup.makeDirectories(p, config.workingDir());
@@ -363,7 +369,7 @@ final class ContainerProgram {
         int user = 3; // setgroups, setresgid, setresuid
         int signals = 64 + 1;
         int filter = 2;
-        int rest = 1 + 1 + 1; // the cgroup namespace, the working directory, one spare
+        int rest = 1 + 1 + 1 + 1; // the cgroup namespace, the working directory, the umask, one spare
         return capabilities + user + signals + filter + rest + 2 * config.rlimits().size() + execs;
     }
 
@@ -394,8 +400,8 @@ final class ContainerProgram {
         if (filter != null && !container.noNewPrivileges()) {
             installFilter(p, filter, "before the capabilities are dropped: without no_new_privs it needs CAP_SYS_ADMIN");
         }
-        Privileges.addSteps(p, user, container.capabilities(), container.noNewPrivileges(), container.rlimits(),
-                !container.setgroupsDenied());
+        Privileges.addSteps(p, user.withGroups(container.groupAdd()), container.capabilities(),
+                container.noNewPrivileges(), container.rlimits(), !container.setgroupsDenied());
         p.setsUp("the working directory " + workingDir, "workingDir");
         p.chdir(workingDir).note("as the command's user, so its permissions apply");
         if (gate.isPresent()) {
@@ -404,6 +410,10 @@ final class ContainerProgram {
         resetSignals(p, ignoredSignals);
         if (filter != null && container.noNewPrivileges()) {
             installFilter(p, filter, "last before execve, so the profile only has to allow execve itself");
+        }
+        if (container.umask() >= 0) {
+            p.setsUp("the umask 0" + Integer.toOctalString(container.umask()), "umask");
+            p.umask(container.umask()).note("the command's, last before execve");
         }
         p.setsUp("the command " + command.get(0), ContainerLauncher.COMMAND);
         exec(p, command, env, path);
@@ -422,6 +432,23 @@ final class ContainerProgram {
         p.note("blocks until a start opens the fifo for reading");
         p.write(fifo, p.arena().allocateFrom("0"), 1).note("what the start reads: released");
         p.close(fifo).close(gate.fifo());
+    }
+
+    /**
+     * Each sysctl written to its file under /proc/sys (dots as slashes): open, write the
+     * value, close, under a purpose naming it, so that one this kernel lacks (ENOENT) or
+     * refuses (EINVAL) fails the start naming the sysctl. {@code build()} allowed only names
+     * of the container's own namespaces, of plain parts.
+     */
+    static void addSysctls(ChildProgram.Builder p, Map<String, String> sysctls) {
+        for (Map.Entry<String, String> s : sysctls.entrySet()) {
+            p.setsUp("the sysctl " + s.getKey() + "=" + s.getValue(), "sysctl");
+            int fd = p.open("/proc/sys/" + s.getKey().replace('.', '/'), linux_h.O_WRONLY() | linux_h.O_CLOEXEC(), 0);
+            byte[] value = s.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment data = p.arena().allocate(Math.max(1, value.length));
+            MemorySegment.copy(MemorySegment.ofArray(value), 0, data, 0, value.length);
+            p.write(fd, data, value.length).close(fd);
+        }
     }
 
     /**

@@ -58,7 +58,21 @@ public record LaunchConfig(
         /* the user namespace denies setgroups: a JVM without root mapping its own gid alone */
         boolean setgroupsDenied,
         /* what the start does for the network; matches NETWORK in namespaces */
-        NetworkPlan network) {
+        NetworkPlan network,
+        /* sysctl name (dotted) to value, written under /proc/sys in the order given */
+        Map<String, String> sysctls,
+        /* null: the UTS namespace's domain name is left as it is */
+        String domainname,
+        /* -1: the 022 every container starts with */
+        int umask,
+        /* supplementary gids beyond the user's own (groupAdd), for every process run as the container's */
+        List<Integer> groupAdd,
+        /* null: the JVM's; written by the JVM once the command has exec'd (see OomScore) */
+        Integer oomScoreAdj,
+        /* namespaces joined instead of created: none of their types is in namespaces */
+        List<JoinedNamespace> joinedNamespaces,
+        /* null: cgroupParent + "/" + id; else the cgroup's path from each hierarchy's root */
+        String cgroupPath) {
 
     /** Whether the container gets a user namespace of its own. */
     public boolean hasUserNamespace() {
@@ -70,7 +84,8 @@ public record LaunchConfig(
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, resolved, setgroupsDenied, network);
+                terminal, passedFds, resolved, setgroupsDenied, network, sysctls, domainname, umask, groupAdd,
+                oomScoreAdj, joinedNamespaces, cgroupPath);
     }
 
     /**
@@ -86,7 +101,8 @@ public record LaunchConfig(
         return new LaunchConfig(newId, rootfs, namespaces, newHostname, command, newEnv, workingDir, readonlyRootfs,
                 stdin, stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
-                terminal, passedFds, userNamespace, setgroupsDenied, network);
+                terminal, passedFds, userNamespace, setgroupsDenied, network, sysctls, domainname, umask, groupAdd,
+                oomScoreAdj, joinedNamespaces, cgroupPath);
     }
 
     /** The configuration as one start of a pool member made it: its command, environment, directory, user, stdio. */
@@ -95,7 +111,22 @@ public record LaunchConfig(
                 readonlyRootfs, start.stdin(), start.stdout(), start.stderr(), start.redirectErrorStream(), dieWithJvm,
                 limits, cgroupParent, mounts, maskedPaths, readonlyPaths, etcFiles, start.user(), capabilities,
                 noNewPrivileges, rlimits, seccomp, devices, devicePolicy, terminal, passedFds, userNamespace,
-                setgroupsDenied, network);
+                setgroupsDenied, network, sysctls, domainname, umask, groupAdd, oomScoreAdj, joinedNamespaces,
+                cgroupPath);
+    }
+
+    /** A namespace the container joins instead of creating one: its type, and the file that names it. */
+    public record JoinedNamespace(Namespace type, java.nio.file.Path path) {
+    }
+
+    /** Whether the container has a namespace of {@code type}: one of its own, or one it joins. */
+    public boolean hasNamespace(Namespace type) {
+        return namespaces.contains(type) || joins(type);
+    }
+
+    /** Whether the container joins an existing namespace of {@code type}. */
+    public boolean joins(Namespace type) {
+        return joinedNamespaces.stream().anyMatch(j -> j.type() == type);
     }
 
     /** The PATH the command is looked up in: the container's own. */

@@ -5,6 +5,12 @@ import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.program.Trampoline;
 
+import dev.hako.linux.Flags;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,17 +31,35 @@ import java.util.concurrent.LinkedBlockingQueue;
  * clone, not only this one, must happen here: no other clone may run in between. A
  * container that shares another's network ({@code Network.container}) is born in that
  * network namespace the same way: this thread joins it ({@code setns(CLONE_NEWNET)} also
- * changes only the calling thread) for the one clone.
+ * changes only the calling thread) for the one clone, and so is one that joins namespaces
+ * by path ({@code joinNamespace}: network, IPC, UTS, PID, cgroup).
  */
 final class Spawner {
-    private record Request(Trampoline trampoline, long controlBlock, int join, int joinTypes,
+    /**
+     * A namespace the child is born in: {@code fd} a pidfd (then {@code types} may name
+     * several of its process's namespaces) or a namespace file's descriptor ({@code types}
+     * its one type), joined by this thread for the clone.
+     */
+    record Join(int fd, int types) {
+    }
+
+    private record Request(Trampoline trampoline, long controlBlock, List<Join> joins,
                            CompletableFuture<Long> result) {
     }
 
-    /** The JVM's own PID namespace, opened on this thread on first use, to come back to after a join. */
-    private static int ownPidNamespace = -1;
-    /** This thread's own network namespace, likewise. */
-    private static int ownNetNamespace = -1;
+    /**
+     * The types a join may name, each with this thread's own namespace file: of the JVM's
+     * namespaces, these are the ones a thread of a multi-threaded process may leave and
+     * come back to (PID for its children only).
+     */
+    private static final Map<Integer, String> JOINABLE = Map.of(
+            linux_h.CLONE_NEWPID(), "/proc/self/ns/pid",
+            linux_h.CLONE_NEWNET(), "/proc/thread-self/ns/net",
+            linux_h.CLONE_NEWIPC(), "/proc/thread-self/ns/ipc",
+            linux_h.CLONE_NEWUTS(), "/proc/thread-self/ns/uts",
+            linux_h.CLONE_NEWCGROUP(), "/proc/thread-self/ns/cgroup");
+    /** This thread's own namespaces by type, opened on first use, to come back to after a join. */
+    private static final Map<Integer, Integer> OWN = new HashMap<>();
     /** Set when leaving a container's PID namespace failed: this thread can no longer clone safely. */
     private static volatile String broken;
 
@@ -61,7 +85,7 @@ final class Spawner {
                 if (broken != null) {
                     throw new IllegalStateException(broken);
                 }
-                r.result().complete(r.join() < 0 ? r.trampoline().spawn(r.controlBlock()) : spawnJoined(r));
+                r.result().complete(r.joins().isEmpty() ? r.trampoline().spawn(r.controlBlock()) : spawnJoined(r));
             } catch (Throwable t) {
                 r.result().completeExceptionally(t);
             }
@@ -70,35 +94,49 @@ final class Spawner {
 
     /** On this thread: joins the namespaces for the children, clones, and always goes back. */
     private static long spawnJoined(Request r) throws SyscallException {
-        boolean pid = (r.joinTypes() & linux_h.CLONE_NEWPID()) != 0;
-        boolean net = (r.joinTypes() & linux_h.CLONE_NEWNET()) != 0;
-        if (pid && ownPidNamespace < 0) {
-            ownPidNamespace = Libc.openat2(linux_h.AT_FDCWD(), "/proc/self/ns/pid",
-                    linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        List<Integer> types = new ArrayList<>();
+        for (Join j : r.joins()) {
+            for (int type : JOINABLE.keySet()) {
+                if ((j.types() & type) != 0 && !types.contains(type)) {
+                    types.add(type);
+                }
+            }
+            if ((j.types() & ~JOINABLE.keySet().stream().mapToInt(Integer::intValue).reduce(0, (a, b) -> a | b)) != 0) {
+                throw new IllegalArgumentException("the spawner thread cannot join " + Flags.render("CLONE_", j.types()));
+            }
         }
-        if (net && ownNetNamespace < 0) {
-            ownNetNamespace = Libc.openat2(linux_h.AT_FDCWD(), "/proc/thread-self/ns/net",
-                    linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        for (int type : types) {
+            if (!OWN.containsKey(type)) {
+                OWN.put(type, Libc.openat2(linux_h.AT_FDCWD(), JOINABLE.get(type),
+                        linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0));
+            }
         }
-        Libc.setns(r.join(), r.joinTypes());
+        List<Integer> joined = new ArrayList<>();
         try {
+            for (Join j : r.joins()) {
+                Libc.setns(j.fd(), j.types());
+                for (int type : types) {
+                    if ((j.types() & type) != 0 && !joined.contains(type)) {
+                        joined.add(type);
+                    }
+                }
+            }
             return r.trampoline().spawn(r.controlBlock());
         } finally {
-            goBack(pid, ownPidNamespace, linux_h.CLONE_NEWPID(), "PID");
-            goBack(net, ownNetNamespace, linux_h.CLONE_NEWNET(), "network");
+            for (int type : joined.reversed()) {
+                goBack(OWN.get(type), type);
+            }
         }
     }
 
-    private static void goBack(boolean joined, int own, int type, String which) {
-        if (!joined) {
-            return;
-        }
+    private static void goBack(int own, int type) {
         try {
             Libc.setns(own, type);
         } catch (SyscallException | RuntimeException e) {
             // A later start would create its namespace inside the container's: refuse all.
-            broken = "the hako-spawner thread could not return to the JVM's " + which + " namespace after joining a"
-                    + " container's (" + e.getMessage() + "); no container can be started in this JVM any more";
+            broken = "the hako-spawner thread could not return to the JVM's " + Flags.render("CLONE_", type)
+                    + " namespace after joining another (" + e.getMessage() + "); no container can be started in"
+                    + " this JVM any more";
         }
     }
 
@@ -113,8 +151,13 @@ final class Spawner {
      * whose pidfd is {@code join} (-1: the JVM's own).
      */
     static long spawn(Trampoline trampoline, long controlBlock, int join, int joinTypes) {
+        return spawn(trampoline, controlBlock, join < 0 ? List.of() : List.of(new Join(join, joinTypes)));
+    }
+
+    /** Like {@link #spawn(Trampoline, long)}, with the child born in each of {@code joins}, joined in order. */
+    static long spawn(Trampoline trampoline, long controlBlock, List<Join> joins) {
         CompletableFuture<Long> result = new CompletableFuture<>();
-        QUEUE.add(new Request(trampoline, controlBlock, join, joinTypes, result));
+        QUEUE.add(new Request(trampoline, controlBlock, List.copyOf(joins), result));
         boolean interrupted = false;
         try {
             while (true) {

@@ -164,11 +164,14 @@ public final class StartingChild {
         stdio = member && config.terminal() == null ? Stdio.placeholders() : Stdio.open(config);
         sync = Libc.pipe2(linux_h.O_CLOEXEC());
         error = Libc.pipe2(linux_h.O_CLOEXEC());
-        ContainerLauncher.Placement placement = ContainerLauncher.cgroupPlacement(config.cgroupParent());
+        ContainerLauncher.Placement placement = ContainerLauncher.cgroupPlacement(config);
         CgroupLayout cgroups = placement.layout();
         // The device policy is put in place with the child's placement, before its release.
-        cgroup = ContainerCgroup.prepare(cgroups, placement.parent(), config.id(), config.limits(),
+        cgroup = ContainerCgroup.prepare(cgroups, placement.parent(), placement.name(), config.limits(),
                 config.devicePolicy());
+        if (config.cgroupPath() != null) {
+            cgroup.markExactPath(); // no sweep of stale cgroups removes it, nor the parents it is in
+        }
         if (!idmapped.isEmpty()) {
             idmapSocket = FdSocket.open();
         }
@@ -195,12 +198,16 @@ public final class StartingChild {
         if (member) {
             ignoredSignals = Signals.ignoredByThisProcess();
         }
-        int joinedNetwork = networkOf == null ? -1 : networkOf.duplicatePidfd();
+        List<Spawner.Join> joins = JoinedNamespaces.open(config);
         try {
-            pid = ContainerLauncher.clone(arena, args, firstPart, cgroup.unifiedDirectory(), joinedNetwork,
-                    joinedNetwork < 0 ? 0 : linux_h.CLONE_NEWNET());
+            int joinedNetwork = networkOf == null ? -1 : networkOf.duplicatePidfd();
+            if (joinedNetwork >= 0) {
+                joins = new java.util.ArrayList<>(joins);
+                joins.addFirst(new Spawner.Join(joinedNetwork, linux_h.CLONE_NEWNET()));
+            }
+            pid = ContainerLauncher.clone(arena, args, firstPart, cgroup.unifiedDirectory(), joins);
         } finally {
-            Libc.closeQuietly(joinedNetwork);
+            JoinedNamespaces.close(joins); // the network's pidfd among them
         }
         ContainerLauncher.closeChildEnds(stdio, sync, error);
         closeTaskFds();
@@ -342,6 +349,7 @@ public final class StartingChild {
                 throw new ContainerException("starting container " + config.id() + " failed: the child ended ("
                         + status + ") before it reached its wait for start\nchild program:\n" + program.describeRun());
             }
+            OomScore.set(config, pid); // once exec'd: the child no longer shares the JVM's memory
             CompletableFuture<ExitStatus> exit = Reaper.get().watch(pidfd);
             done = true;
             return new Launched(pid, pidfd, exit, stdio, cgroup, Held.of(network, lease, mountNamespace), network);

@@ -58,6 +58,13 @@ final class TestConfig {
     List<PassedFd> passedFds = List.of();
     UserNamespace userNamespace;
     boolean setgroupsDenied;
+    Map<String, String> sysctls = Map.of();
+    String domainname;
+    int umask = -1;
+    List<Integer> groupAdd = List.of();
+    Integer oomScoreAdj;
+    List<LaunchConfig.JoinedNamespace> joinedNamespaces = List.of();
+    String cgroupPath;
 
     /** The builder's defaults (no filter: unconfined). */
     TestConfig() {
@@ -148,11 +155,32 @@ final class TestConfig {
         return this;
     }
 
+    TestConfig sysctls(Map<String, String> sysctls) {
+        this.sysctls = sysctls;
+        return this;
+    }
+
+    TestConfig domainname(String domainname) {
+        this.domainname = domainname;
+        return this;
+    }
+
+    TestConfig umask(int umask) {
+        this.umask = umask;
+        return this;
+    }
+
+    TestConfig groupAdd(List<Integer> groupAdd) {
+        this.groupAdd = groupAdd;
+        return this;
+    }
+
     LaunchConfig build() {
         return new LaunchConfig(id, rootfs, namespaces, hostname, command, env, workingDir, readonlyRootfs, stdin,
                 stdout, stderr, redirectErrorStream, dieWithJvm, limits, cgroupParent, mounts, maskedPaths,
                 readonlyPaths, etcFiles, user, capabilities, noNewPrivileges, rlimits, seccomp, devices, devicePolicy,
                 terminal, passedFds, userNamespace, setgroupsDenied,
-                namespaces.contains(Namespace.NETWORK) ? new NetworkPlan.LoopbackOnly() : new NetworkPlan.Host());
+                namespaces.contains(Namespace.NETWORK) ? new NetworkPlan.LoopbackOnly() : new NetworkPlan.Host(),
+                sysctls, domainname, umask, groupAdd, oomScoreAdj, joinedNamespaces, cgroupPath);
     }
 }
