@@ -1,8 +1,5 @@
 package dev.hako.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -125,14 +122,9 @@ final class Update {
                     + " bytes; a linux.resources document is a few hundred");
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
-        JsonNode node;
-        try {
-            node = new ObjectMapper().readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new BadResources("--resources " + from + ": not JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new BadResources("--resources " + from + ": must hold a JSON object (linux.resources)");
+        String problem = ResourcesDocument.problem(text);
+        if (problem != null) {
+            throw new BadResources("--resources " + from + ": " + problem);
         }
         return text;
     }
