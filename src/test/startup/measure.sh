@@ -5,7 +5,9 @@
 #
 # For each command line (--version, features, state of a container that does not exist),
 # RUNS rounds; each round runs every variant once, in turn, so that the load of a shared
-# machine falls on all of them alike. Prints the median and the fastest run in ms.
+# machine falls on all of them alike. Prints the median and the fastest run in ms of wall
+# time, and the mean CPU time (user + system of the JVM's threads all together), which a
+# loaded machine disturbs less.
 # Variants: the launcher as shipped (archive + flags), the launcher without the archive,
 # plain `java -cp hako-cli.jar` (only the JDK's own CDS), and the archive with the
 # launcher's flags each left out once, to see what each flag is worth.
@@ -33,7 +35,7 @@ main="-cp $target/hako-cli.jar dev.hako.cli.Main"
     done
 } > "$work/variants"
 
-echo "hako start-up: ms per whole process, median (fastest) of $runs runs; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "hako start-up: ms per whole process, median (fastest) wall and mean CPU of $runs runs; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$("$jdk/bin/java" -version 2>&1 | head -n 1)"
 for args in "--version" "features" "--root $work/root state nonexistent"; do
     : > "$work/times"
@@ -42,10 +44,11 @@ for args in "--version" "features" "--root $work/root state nonexistent"; do
         v=0
         while IFS='|' read -r label command; do
             start=$(date +%s%N)
+            # The subshell's `times`: its children's user and system CPU, the JVM's threads' all together.
             # shellcheck disable=SC2086
-            $command $args >/dev/null 2>&1 < /dev/null || true
+            cpu=$( ($command $args >/dev/null 2>&1 < /dev/null || true; times) | tail -n 1)
             end=$(date +%s%N)
-            echo "$v $(( (end - start) / 1000 ))" >> "$work/times"
+            echo "$v $(( (end - start) / 1000 )) $cpu" >> "$work/times"
             v=$((v + 1))
         done < "$work/variants"
         round=$((round + 1))
@@ -54,8 +57,10 @@ for args in "--version" "features" "--root $work/root state nonexistent"; do
     echo "hako $args"
     v=0
     while IFS='|' read -r label command; do
-        stats=$(awk -v v="$v" '$1 == v { print $2 }' "$work/times" | sort -n | awk '
-            { t[NR] = $1 } END { printf "%7.1f (%5.1f)", t[int((NR + 1) / 2)] / 1000, t[1] / 1000 }')
+        stats=$(awk -v v="$v" '$1 == v { print $2, $3, $4 }' "$work/times" | sort -n | awk '
+            function seconds(t,  m) { m = index(t, "m"); return substr(t, 1, m - 1) * 60 + substr(t, m + 1) + 0 }
+            { t[NR] = $1; cpu += seconds($2) + seconds($3) }
+            END { printf "%7.1f (%5.1f)   cpu %6.1f", t[int((NR + 1) / 2)] / 1000, t[1] / 1000, cpu * 1000 / NR }')
         printf '  %-48s %s\n' "$label" "$stats"
         v=$((v + 1))
     done < "$work/variants"
