@@ -169,6 +169,15 @@ class CliLauncherIT {
     }
 
     @Test
+    void aLauncherWithoutItsJarSaysSo() throws Exception {
+        Path alone = Files.copy(launcher(), dir.resolve("hako"), StandardCopyOption.COPY_ATTRIBUTES);
+        Run r = run(List.of(alone.toString(), "--version"), Path.of("/"), Map.of(), "");
+        assertEquals(1, r.code());
+        assertTrue(r.stderr().contains(dir.resolve("hako-cli.jar") + " is missing"), r.stderr());
+        assertEquals("", r.stdout());
+    }
+
+    @Test
     void argumentsStdinAndExitCodesPassThroughUntouched() throws Exception {
         Run unknown = hako("frobnicate");
         assertEquals(1, unknown.code());
