@@ -96,6 +96,7 @@ public final class OciRuntime {
             } catch (IllegalArgumentException e) {
                 throw new OciException(e.getMessage(), e);
             }
+            CommandCheck.check(ApiAccess.config(container));
             ContainerProcess process = container.start();
             long pid = process.pid();
             if (loaded.terminal()) {

@@ -361,7 +361,8 @@ final class ContainerProgram {
      * directory of PATH), so that part can be written after the clone.
      */
     static int roomForTheCommand(LaunchConfig config) {
-        return roomFor(config, candidates(config.command().get(0), config.path()).size()) + StartGate.STEPS;
+        int execs = candidates(config.command().get(0), config.path()).size();
+        return roomFor(config, execs) + StartGate.STEPS + execs + 1; // a gated start's exit codes
     }
 
     private static int roomFor(LaunchConfig config, int execs) {
@@ -416,7 +417,11 @@ final class ContainerProgram {
             p.umask(container.umask()).note("the command's, last before execve");
         }
         p.setsUp("the command " + command.get(0), ContainerLauncher.COMMAND);
-        exec(p, command, env, path);
+        if (gate.isPresent()) {
+            execWithExitCodes(p, command, env, path);
+        } else {
+            exec(p, command, env, path);
+        }
     }
 
     /**
@@ -581,6 +586,28 @@ final class ContainerProgram {
                 p.mayFail();
             }
         }
+    }
+
+    /**
+     * As {@link #exec}, for a child that nobody watches any more (a gated start: the JVM that
+     * created it may be gone), so that its exit code says what failed, as a shell's would:
+     * 126 when a candidate exists but cannot be run (EACCES: not executable, a directory),
+     * 127 when none exists. Each execve skips the {@code exit(126)} after it when its path is
+     * missing.
+     */
+    static void execWithExitCodes(ChildProgram.Builder p, List<String> argv, Map<String, String> environment,
+                                  String path) {
+        long argvArray = p.cStringArray(argv);
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        long envArray = p.cStringArray(env);
+        for (String candidate : candidates(argv.get(0), path)) {
+            p.execve(candidate, argvArray, argv, envArray, env.size()).mayFail().skipIfMissing(1);
+            p.exit(126).note("it is there but cannot be run (not executable, a directory)");
+        }
+        p.exit(127).note("not found");
     }
 
     static List<String> candidates(String command, String path) {
