@@ -140,6 +140,9 @@ final class SpecJson {
             return label + ": " + e.getOriginalMessage();
         }
         String message = firstLine(e.getOriginalMessage());
+        if (message.contains("nesting depth")) {
+            return label + ": JSON nested deeper than " + MAX_DEPTH + " levels";
+        }
         if (message.startsWith("No content to map")) {
             return label + ": is empty (a JSON object is expected)";
         }
