@@ -143,7 +143,7 @@ final class SpecRules {
         if (r.type() == null) {
             throw fail(path + ".type", "is missing (an RLIMIT_* name, like \"RLIMIT_NOFILE\")");
         }
-        boolean known = r.type().startsWith("RLIMIT_");
+        boolean known = r.type().startsWith("RLIMIT_") && r.type().equals(r.type().toUpperCase(java.util.Locale.ROOT));
         if (known) {
             try {
                 ResourceLimit.of(r.type(), 0, 0);

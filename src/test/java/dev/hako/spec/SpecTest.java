@@ -286,6 +286,10 @@ class SpecTest {
                         + " RLIMIT_FSIZE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_NOFILE,"
                         + " RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK)",
                 withProcess("\"rlimits\": [{\"type\": \"RLIMIT_FOO\", \"hard\": 1, \"soft\": 1}]"));
+        assertError("process.rlimits[0].type: \"RLIMIT_nofile\" is not an rlimit (RLIMIT_AS, RLIMIT_CORE, RLIMIT_CPU, RLIMIT_DATA,"
+                        + " RLIMIT_FSIZE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_NOFILE,"
+                        + " RLIMIT_NPROC, RLIMIT_RSS, RLIMIT_RTPRIO, RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK)",
+                withProcess("\"rlimits\": [{\"type\": \"RLIMIT_nofile\", \"hard\": 1, \"soft\": 1}]"));
         assertError("process.rlimits[1].type: \"RLIMIT_NOFILE\" is given twice (also process.rlimits[0])",
                 withProcess("\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1, \"soft\": 1},"
                         + " {\"type\": \"RLIMIT_NOFILE\", \"hard\": 2, \"soft\": 2}]"));
