@@ -265,6 +265,28 @@ class SpecMappingTest {
     }
 
     @Test
+    void hostDevicesPassThroughWithTheAccessTheRulesGive() {
+        // /dev/kmsg (c 1:11) is on every Linux host; its rule allows read and write, not mknod.
+        SpecMapping.Mapped mapped = map(config("", ", \"devices\": [{\"type\": \"c\", \"path\": \"/dev/kmsg\", \"major\": 1,"
+                + " \"minor\": 11}, {\"type\": \"c\", \"path\": \"/dev/null\", \"major\": 1, \"minor\": 3}],"
+                + " \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                + " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 11, \"access\": \"rw\"},"
+                + " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"},"
+                + " {\"allow\": true, \"type\": \"b\", \"major\": 8, \"minor\": 0, \"access\": \"r\"}]}", ""));
+        assertEquals(List.of("linux.resources.devices[3]: not applied: hako's device policy allows the standard devices and"
+                + " those of linux.devices, nothing else"), mapped.warnings());
+        Spec back = builtBack(mapped);
+        assertEquals(List.of("/dev/kmsg"), back.linux().devices().stream().map(Linux.Device::path).toList(),
+                "/dev/null is every container's already");
+        Linux.Device kmsg = back.linux().devices().getFirst();
+        assertEquals(List.of("c", "1", "11"), List.of(kmsg.type(), kmsg.major().toString(), kmsg.minor().toString()));
+        if (!Kernel.rootless()) { // without root there is no cgroup, so no device policy: the node's own permissions
+            assertTrue(back.linux().resources().devices().contains(
+                    new dev.hako.spec.Resources.DeviceRule(true, "c", 1L, 11L, "rw")), back.linux().resources().devices().toString());
+        }
+    }
+
+    @Test
     void bindOptions() throws Exception {
         Path data = Files.createDirectories(bundle.resolve("data"));
         SpecMapping.Mapped mapped = map(withMounts("""
