@@ -215,6 +215,24 @@ public final class Container implements AutoCloseable {
         return config;
     }
 
+    /**
+     * This container's configuration as an OCI runtime-spec config.json: the command, its
+     * user, capabilities and rlimits, the mounts (hako's own /proc, /sys, /dev and the rest
+     * with the options it uses, then the binds and tmpfs mounts given), namespaces, id maps,
+     * cgroup limits and path ({@code cgroupParent/id}), devices, masked and read-only paths.
+     * Where config.json has no field for what hako does, an annotation says it:
+     * {@code dev.hako.rootfs} for an overlay rootfs (its layers; the merged directory
+     * exists only while the container runs, so {@code root.path} is then the top layer) or
+     * the host view; {@code dev.hako.seccomp} for the filter, which the configuration holds
+     * compiled to BPF only, so {@code linux.seccomp} is left out and the annotation names the
+     * filter (architecture and length); {@code dev.hako.userns: auto} for maps chosen at
+     * start; {@code dev.hako.network} for a bridge, slirp or another container's network;
+     * {@code dev.hako.etcFiles} when hako writes /etc/hostname, hosts and resolv.conf at start.
+     */
+    public dev.hako.spec.Spec toOciSpec() {
+        return OciSpecs.from(config);
+    }
+
     /** The first process, whose network namespace container {@code joiner} joins; refuses one not running. */
     Launched runningForNetwork(String joiner) {
         synchronized (lock) {
