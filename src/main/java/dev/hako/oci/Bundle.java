@@ -1,25 +1,27 @@
 package dev.hako.oci;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hako.Container;
-import dev.hako.Namespace;
-import dev.hako.Network;
+import dev.hako.spec.Spec;
+import dev.hako.spec.SpecException;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
- * A bundle's config.json as a container's builder, and what the runtime keeps of it.
- * TEMPORARY minimal reader until dev.hako.spec lands.
+ * A bundle's config.json as a container's builder ({@link SpecMapping}), and what the
+ * runtime keeps of it: where its cgroup will be, its hooks, its root and annotations.
+ *
+ * @param cgroupPath the container's cgroup as a path from each hierarchy's root
  */
 record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path rootfs,
-              Map<String, String> annotations, boolean terminal, String ociVersion) {
+              Map<String, String> annotations, boolean terminal) {
+
+    /** hako's cgroup parent when the config names none, or a relative path: the builder's default. */
+    static final String DEFAULT_PARENT = "/hako";
 
     static Bundle load(Path bundle, String id, RuntimeLog log) throws IOException {
         return load(bundle, id, log, null);
@@ -27,66 +29,31 @@ record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path
 
     /** {@code process}: an exec's process object instead of the config's, or null. */
     static Bundle load(Path bundle, String id, RuntimeLog log, JsonNode process) throws IOException {
-        Path config = bundle.resolve("config.json");
-        if (!Files.isRegularFile(config)) {
-            throw new OciException("open " + config + ": no such file or directory");
-        }
-        JsonNode spec = StateDirectory.JSON.readTree(config.toFile());
-        Container.Builder b = Container.builder();
-        if (process == null) {
-            process = spec.path("process");
-        }
-        List<String> args = new ArrayList<>();
-        process.path("args").forEach(a -> args.add(a.asText()));
-        b.command(args);
-        process.path("env").forEach(e -> {
-            String s = e.asText();
-            int eq = s.indexOf('=');
-            if (eq > 0) {
-                b.env(s.substring(0, eq), s.substring(eq + 1));
+        Spec spec;
+        SpecMapping.Mapped mapped;
+        try {
+            spec = Spec.read(bundle);
+            if (process != null) {
+                ObjectNode tree = (ObjectNode) StateDirectory.JSON.readTree(spec.toJson());
+                tree.set("process", process);
+                spec = Spec.parse(StateDirectory.JSON.writeValueAsString(tree).getBytes(StandardCharsets.UTF_8));
             }
-        });
-        b.workingDir(process.path("cwd").asText("/"));
-        JsonNode user = process.path("user");
-        b.user(user.path("uid").asLong(0) + ":" + user.path("gid").asLong(0));
-        boolean terminal = process.path("terminal").asBoolean(false);
-        if (terminal) {
-            b.terminal(true);
-            JsonNode size = process.path("consoleSize");
-            if (size.has("width") && size.has("height")) {
-                b.terminalSize(size.get("width").asInt(), size.get("height").asInt());
-            }
+            mapped = SpecMapping.toBuilder(spec, bundle);
+        } catch (SpecException e) {
+            throw new OciException(e.getMessage(), e);
         }
-        Path rootPath = Path.of(spec.path("root").path("path").asText("rootfs"));
-        Path rootfs = bundle.resolve(rootPath).normalize();
-        b.rootfs(rootfs);
-        b.readonlyRootfs(spec.path("root").path("readonly").asBoolean(false));
-        EnumSet<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
-        spec.path("linux").path("namespaces").forEach(n -> {
-            switch (n.path("type").asText()) {
-                case "pid" -> namespaces.add(Namespace.PID);
-                case "network" -> namespaces.add(Namespace.NETWORK);
-                case "ipc" -> namespaces.add(Namespace.IPC);
-                case "uts" -> namespaces.add(Namespace.UTS);
-                case "mount" -> namespaces.add(Namespace.MOUNT);
-                case "cgroup" -> namespaces.add(Namespace.CGROUP);
-                default -> log.warn("namespace " + n.path("type").asText() + ": not supported, ignored");
-            }
-        });
-        b.namespaces(namespaces);
-        if (namespaces.contains(Namespace.NETWORK)) {
-            b.network(Network.none());
+        mapped.warnings().forEach(log::warn);
+        String given = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        String cgroupPath;
+        if (given == null || given.isEmpty()) {
+            cgroupPath = DEFAULT_PARENT + "/" + id;
+        } else {
+            String fs = CgroupsPath.toCgroupfs(given);
+            cgroupPath = fs.startsWith("/") ? fs : DEFAULT_PARENT + "/" + fs;
         }
-        if (spec.hasNonNull("hostname") && namespaces.contains(Namespace.UTS)) {
-            b.hostname(spec.get("hostname").asText());
-        }
-        b.etcFiles(false);
-        String cgroupsPath = spec.path("linux").path("cgroupsPath").asText("");
-        String parent = cgroupsPath.startsWith("/") ? cgroupsPath : "/hako";
-        b.cgroupParent(parent);
-        Map<String, String> annotations = new LinkedHashMap<>();
-        spec.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
-        return new Bundle(b, parent + "/" + id, spec.get("hooks"), rootfs, annotations, terminal,
-                spec.path("ociVersion").asText("1.0.0"));
+        JsonNode hooks = spec.hooks() == null ? null : StateDirectory.JSON.valueToTree(spec.hooks());
+        return new Bundle(mapped.builder(), cgroupPath, hooks, spec.rootPath(bundle),
+                spec.annotations() == null ? Map.of() : spec.annotations(),
+                spec.process() != null && Boolean.TRUE.equals(spec.process().terminal()));
     }
 }

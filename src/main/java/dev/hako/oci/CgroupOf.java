@@ -26,10 +26,10 @@ final class CgroupOf {
         Set<Path> dirs = new LinkedHashSet<>();
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
             String[] f = line.split(":", 3);
-            if (f.length != 3 || !f[2].equals(path)) {
+            if (f.length != 3 || !Path.of(f[2]).normalize().equals(Path.of(path).normalize())) {
                 continue;
             }
-            String relative = path.substring(1);
+            String relative = Path.of(path).normalize().toString().substring(1);
             if (f[1].isEmpty()) {
                 layout.unifiedMount().ifPresent(m -> dirs.add(m.resolve(relative)));
                 continue;

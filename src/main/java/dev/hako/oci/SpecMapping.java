@@ -127,7 +127,7 @@ public final class SpecMapping {
                 apply("hostname", () -> b.hostname(spec.hostname()));
             }
             if (spec.domainname() != null && !spec.domainname().isEmpty()) {
-                pending("domainname", "domainname(String)"); // b.domainname(spec.domainname())
+                apply("domainname", () -> b.domainname(spec.domainname()));
             }
             Linux linux = spec.linux() != null ? spec.linux()
                     : new Linux(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
@@ -140,15 +140,12 @@ public final class SpecMapping {
                 resources(linux.resources(), linux.devices());
             }
             if (linux.cgroupsPath() != null && !linux.cgroupsPath().isEmpty()) {
-                // Pending cgroupPath(String): a path "/a/b" as it is; systemd's "slice:prefix:name" as the
-                // slice's directory (machine.slice, user-1000.slice/... expanded as systemd nests them)
-                // joined with "prefix-name.scope", as runc's systemd driver names the unit.
-                pending("linux.cgroupsPath", "cgroupPath(String)");
+                String cgroupsPath = CgroupsPath.toCgroupfs(linux.cgroupsPath());
+                apply("linux.cgroupsPath", () -> b.cgroupPath(cgroupsPath));
             }
             seccomp(linux);
             if (linux.sysctl() != null) {
-                linux.sysctl().forEach((name, value) ->
-                        pending("linux.sysctl." + name, "sysctl(String name, String value)")); // b.sysctl(name, value)
+                linux.sysctl().forEach((name, value) -> apply("linux.sysctl." + name, () -> b.sysctl(name, value)));
             }
             if (linux.rootfsPropagation() != null && !Set.of("private", "rprivate", "slave", "rslave")
                     .contains(linux.rootfsPropagation())) {
@@ -192,10 +189,11 @@ public final class SpecMapping {
             }
             if (user != null) {
                 if (user.umask() != null) {
-                    pending("process.user.umask", "umask(int)"); // b.umask(user.umask().intValue())
+                    apply("process.user.umask", () -> b.umask(user.umask().intValue()));
                 }
                 if (user.additionalGids() != null && !user.additionalGids().isEmpty()) {
-                    pending("process.user.additionalGids", "groupAdd(String...)"); // b.groupAdd(each as a string)
+                    apply("process.user.additionalGids", () -> b.groupAdd(user.additionalGids().stream()
+                            .map(String::valueOf).toArray(String[]::new)));
                 }
             }
             if (Boolean.TRUE.equals(p.terminal())) {
@@ -215,7 +213,7 @@ public final class SpecMapping {
                 apply("process.rlimits[" + i + "]", () -> b.rlimit(r.type(), r.soft(), r.hard()));
             }
             if (p.oomScoreAdj() != null) {
-                pending("process.oomScoreAdj", "oomScoreAdj(int)"); // b.oomScoreAdj(p.oomScoreAdj())
+                apply("process.oomScoreAdj", () -> b.oomScoreAdj(p.oomScoreAdj().intValue()));
             }
             ignored("process.apparmorProfile", p.apparmorProfile());
             ignored("process.selinuxLabel", p.selinuxLabel());
@@ -224,42 +222,20 @@ public final class SpecMapping {
         }
 
         /**
-         * Until the builder takes explicit sets: every capability dropped, then the bounding
-         * set added, which gives root that set as bounding, permitted and effective (empty
-         * inheritable and ambient), and another user that set in all five. Any set that
-         * differs from that is named in a warning.
+         * The five sets as given (an absent set is empty), through
+         * {@code capabilitySets}, which refuses what the kernel would.
          */
         private void capabilities(Process.Capabilities c, boolean root) {
-            b.capDrop("ALL"); // absent sets are empty sets
             if (c == null) {
+                b.capabilitySets(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
                 return;
             }
-            List<String> bounding = c.bounding() == null ? List.of() : c.bounding();
-            if (!bounding.isEmpty()) {
-                apply("process.capabilities.bounding", () -> b.capAdd(bounding.toArray(String[]::new)));
-            }
-            Set<String> given = new LinkedHashSet<>(bounding);
-            Set<String> none = Set.of();
-            Map<String, List<String>> sets = new LinkedHashMap<>();
-            sets.put("effective", c.effective());
-            sets.put("permitted", c.permitted());
-            sets.put("inheritable", c.inheritable());
-            sets.put("ambient", c.ambient());
-            List<String> differing = new ArrayList<>();
-            for (Map.Entry<String, List<String>> set : sets.entrySet()) {
-                Set<String> wanted = set.getValue() == null ? none : new HashSet<>(set.getValue());
-                boolean full = root ? set.getKey().equals("effective") || set.getKey().equals("permitted") : true;
-                if (!wanted.equals(full ? given : none)) {
-                    differing.add(set.getKey());
-                }
-            }
-            if (!differing.isEmpty()) {
-                // Pending capabilitySets(bounding, effective, permitted, inheritable, ambient): each set as given.
-                warn("process.capabilities", "the " + String.join(", ", differing) + " set" + (differing.size() > 1
-                        ? "s differ" : " differs") + " from what hako gives " + (root ? "root (the bounding set as"
-                        + " permitted and effective, no inheritable or ambient)" : "a user (the bounding set in all")
-                        + (root ? "" : " five)") + "; not applied until Container.Builder.capabilitySets(...) exists");
-            }
+            apply("process.capabilities", () -> b.capabilitySets(set(c.bounding()), set(c.effective()),
+                    set(c.permitted()), set(c.inheritable()), set(c.ambient())));
+        }
+
+        private static Set<String> set(List<String> names) {
+            return names == null ? Set.of() : new LinkedHashSet<>(names);
         }
 
         private void namespaces(Linux linux) {
@@ -284,10 +260,7 @@ public final class SpecMapping {
                 };
                 created.add(type);
                 if (ns.path() != null && !ns.path().isEmpty()) {
-                    // Pending joinNamespace(Namespace, Path): b.joinNamespace(type, Path.of(ns.path())).
-                    warn(path + ".path", "joining " + ns.path() + " is not applied until"
-                            + " Container.Builder.joinNamespace(Namespace, Path) exists: the container gets a new "
-                            + ns.type() + " namespace instead");
+                    apply(path + ".path", () -> b.joinNamespace(type, Path.of(ns.path())));
                 }
             }
             if (!created.contains(Namespace.MOUNT)) {
@@ -639,20 +612,6 @@ public final class SpecMapping {
             if (value != null && !(value instanceof String s && s.isEmpty())) {
                 warn(path, "not supported, ignored");
             }
-        }
-
-        // ---- Builder methods other engineers are adding (not in this clone yet). Each pending(...) call
-        // names its method and sits where the call goes; when the method lands, replace the warning:
-        //   sysctl(String name, String value)      <- linux.sysctl, one call per entry
-        //   domainname(String)                     <- domainname
-        //   umask(int)                             <- process.user.umask
-        //   groupAdd(String...)                    <- process.user.additionalGids (as decimal strings)
-        //   oomScoreAdj(int)                       <- process.oomScoreAdj
-        //   joinNamespace(Namespace, Path)         <- linux.namespaces[i].path
-        //   cgroupPath(String)                     <- linux.cgroupsPath (systemd "slice:prefix:name": see map())
-        //   capabilitySets(bounding, effective, permitted, inheritable, ambient) <- process.capabilities
-        private void pending(String path, String method) {
-            warn(path, "not applied until Container.Builder." + method + " exists");
         }
 
         private void warn(String path, String what) {
