@@ -29,7 +29,7 @@ final class Cli {
     /** This runtime's version, as {@code --version} prints it. */
     static final String VERSION = "0.1.0";
     /** The runtime-spec version hako implements. LEAD: take it from dev.hako.spec once wired. */
-    static final String SPEC_VERSION = "1.2.0";
+    static final String SPEC_VERSION = dev.hako.spec.Spec.OCI_VERSION;
 
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 

@@ -15,7 +15,6 @@ import java.util.List;
 final class SpecFiles {
 
     /** What {@code spec} and {@code features} say until dev.hako.spec is wired in; tests look for it. */
-    static final String NOT_WIRED = "not wired yet: dev.hako.spec";
 
     private SpecFiles() {
     }
@@ -33,18 +32,14 @@ final class SpecFiles {
                 }));
     }
 
-    // ---- LEAD: wire dev.hako.spec here (the only two call sites). ----
-    // exampleConfigJson: Spec.example(rootless) written as runc writes it (indented with tabs);
-    // featuresJson: Features.json(). Remove NOT_WIRED and the CliJarIT/SpecFilesTest markers then.
-
     /** runc's {@code specconv.Example()}, made rootless on request, as the JSON of config.json. */
-    static String exampleConfigJson(boolean rootless) throws OciException {
-        throw new OciException("spec: " + NOT_WIRED + " (Spec.example(" + rootless + "))");
+    static String exampleConfigJson(boolean rootless) {
+        return dev.hako.spec.Spec.example(rootless).toJson();
     }
 
     /** The runtime-spec features document. */
-    static String featuresJson() throws OciException {
-        throw new OciException("features: " + NOT_WIRED + " (Features.json())");
+    static String featuresJson() {
+        return dev.hako.spec.Features.json();
     }
     // ---- end of the call sites ----
 

@@ -1,6 +1,5 @@
 package dev.hako.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -73,6 +72,14 @@ final class Training {
     private static void train(Path dir) throws IOException {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        // An empty rootfs: create gets through the config's mapping and build() and stops at the
+        // command check (no sh in it), before anything is made in the kernel, also as root.
+        Files.createDirectories(bundle.resolve("rootfs"));
+        // A container another command left, stopped (no process): state, list and delete read it.
+        Path left = Files.createDirectories(root.resolve("left"));
+        Files.writeString(left.resolve("state.json"), "{\"ociVersion\":\"1.2.0\",\"id\":\"left\",\"phase\":\"running\","
+                + "\"pid\":0,\"pidStartTime\":0,\"bundle\":\"" + bundle + "\",\"rootfs\":\"" + bundle.resolve("rootfs")
+                + "\",\"created\":\"2026-12-01T00:00:00Z\",\"owner\":\"root\",\"annotations\":{},\"cgroupDirectories\":[]}");
         String log = dir.resolve("log.json").toString();
         String r = root.toString();
         List<List<String>> lines = List.of(
@@ -82,9 +89,11 @@ final class Training {
                 List.of("--root", r, "--log", log, "--log-format", "json", "state", "nonexistent"),
                 List.of("--root", r, "--log", log, "--log-format", "text", "state", "nonexistent"),
                 List.of("--root", r, "list"),
+                List.of("--root", r, "state", "left"),
                 List.of("--root", r, "list", "--format=json"),
                 List.of("--root", r, "--log", log, "--log-format=json", "kill", "nonexistent", "KILL"),
                 List.of("--root", r, "--log", log, "--log-format=json", "delete", "--force", "nonexistent"),
+                List.of("--root", r, "--log", log, "--log-format=json", "delete", "left"),
                 List.of("--root", r, "--log", log, "--log-format=json", "create", "--bundle", bundle.toString(),
                         "--pid-file", dir.resolve("pid").toString(), "nonexistent"),
                 List.of("--root", r, "--log", log, "--log-format=json", "start", "nonexistent"),
@@ -103,7 +112,8 @@ final class Training {
             }
             sink.reset();
         }
-        // The parsing a create does first. LEAD: parse through dev.hako.spec's records once wired.
-        new ObjectMapper().readTree(CONFIG);
+        // The parsing and mapping a create does first, of a config as engines write them.
+        dev.hako.spec.Spec spec = dev.hako.spec.Spec.parse(CONFIG.getBytes(StandardCharsets.UTF_8));
+        dev.hako.oci.SpecMapping.toBuilder(spec, bundle);
     }
 }

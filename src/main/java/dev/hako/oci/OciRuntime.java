@@ -270,6 +270,10 @@ public final class OciRuntime {
 
     /** {@code delete}: removes a stopped (or created) container; {@code force} kills a running one first. */
     public void delete(String id, boolean force) throws IOException {
+        StateDirectory.checkId(id);
+        if (force && !StateDirectory.exists(root, id)) {
+            return; // as runc: deleting what is gone already is done
+        }
         StateDirectory dir = StateDirectory.open(root, id);
         StoredState state;
         try (FileChannel lock = dir.lock()) {

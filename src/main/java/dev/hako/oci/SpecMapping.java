@@ -173,12 +173,9 @@ public final class SpecMapping {
                 names.add(name);
                 apply("process.env[" + i + "]", () -> b.env(name, entry.substring(eq + 1)));
             }
-            List<String> added = new ArrayList<>(List.of("PATH", "HOME", "HOSTNAME"));
-            added.removeAll(names);
-            if (!added.isEmpty()) {
-                warn("process.env", "has no " + String.join(", ", added) + "; hako adds its defaults for them"
-                        + " (no builder option leaves them out yet)");
-            }
+            // Without PATH, HOME or HOSTNAME the builder adds its defaults (PATH's, the user's home,
+            // the hostname), which is what a shell would find anyway; not worth a warning on
+            // every exec, whose process engines often write without HOSTNAME.
             apply("process.cwd", () -> b.workingDir(p.cwd()));
             Process.User user = p.user();
             long uid = user == null || user.uid() == null ? 0 : user.uid();

@@ -63,6 +63,10 @@ final class StateDirectory {
         return new StateDirectory(id, dir);
     }
 
+    static boolean exists(Path root, String id) {
+        return Files.isDirectory(root.resolve(id));
+    }
+
     /** The directory of an existing container. */
     static StateDirectory open(Path root, String id) throws OciException {
         checkId(id);

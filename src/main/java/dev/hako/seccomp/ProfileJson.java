@@ -79,12 +79,21 @@ final class ProfileJson {
                 throw new SeccompException("syscalls: " + syscalls + " is not an array");
             }
             for (int i = 0; i < syscalls.size(); i++) {
-                rules.add(rule(syscalls.get(i), "syscalls[" + i + "]"));
+                SyscallRule rule = rule(syscalls.get(i), "syscalls[" + i + "]");
+                if (rule != null) {
+                    rules.add(rule);
+                }
             }
         }
         return new Profile(defaultAction, defaultErrno, arches, flags, rules);
     }
 
+    /**
+     * One rule, or null when none of its names is a system call of the architectures hako
+     * knows. As runc and crun do, names unknown here are left out: profiles list calls of
+     * other architectures and kernels (Docker's default has {@code bdflush}), which a filter
+     * for this one cannot name.
+     */
     private static SyscallRule rule(JsonNode node, String path) {
         if (!node.isObject()) {
             throw new SeccompException(path + ": " + node + " is not an object");
@@ -95,13 +104,7 @@ final class ProfileJson {
             throw new SeccompException(path + ".names: is empty");
         }
         Set<String> known = knownSyscalls();
-        for (int i = 0; i < names.size(); i++) {
-            if (!known.contains(names.get(i))) {
-                throw new SeccompException(path + ".names[" + i + "]: \"" + names.get(i)
-                        + "\" is not a system call on " + Arrays.stream(Arch.values()).filter(Arch::generated)
-                        .map(Arch::bindingsName).collect(Collectors.joining(" or ")));
-            }
-        }
+        names = names.stream().filter(known::contains).toList();
         Action action = action(required(node, "action", path + "."), path + ".action");
         Integer errno = errno(node.get("errnoRet"), path + ".errnoRet");
         List<ArgCondition> args = new ArrayList<>();
@@ -114,7 +117,7 @@ final class ProfileJson {
                 args.add(arg(argsNode.get(i), path + ".args[" + i + "]"));
             }
         }
-        return new SyscallRule(names, action, errno, args);
+        return names.isEmpty() ? null : new SyscallRule(names, action, errno, args);
     }
 
     private static ArgCondition arg(JsonNode node, String path) {
@@ -157,12 +160,19 @@ final class ProfileJson {
         return node;
     }
 
+    /**
+     * Unknown fields are ignored, as the runtime spec says of config.json (a profile's
+     * {@code comment}, fields of newer spec versions), except Docker's {@code includes} and
+     * {@code excludes}: they make a rule conditional, and ignoring them would apply it to
+     * every container, so a profile in Docker's own format, which its engine resolves before
+     * it reaches a runtime, is refused.
+     */
     private static void onlyFields(JsonNode node, Set<String> allowed, String prefix) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!allowed.contains(name)) {
-                throw new SeccompException(prefix + name + ": is not a field here (known: "
-                        + String.join(", ", new TreeSet<>(allowed)) + ")");
+        for (String docker : List.of("includes", "excludes")) {
+            if (node.has(docker) && !allowed.contains(docker)) {
+                throw new SeccompException(prefix + docker + ": is Docker's profile format, which makes the rule"
+                        + " depend on capabilities or kernels; give the profile as the engine resolves it"
+                        + " (without includes and excludes)");
             }
         }
     }

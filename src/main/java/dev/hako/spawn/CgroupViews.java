@@ -29,8 +29,10 @@ final class CgroupViews {
 
     /**
      * {@code own}: the container's cgroup directories, as host paths; {@code namespace}:
-     * whether it has a cgroup namespace, which shows its own directories (without one, the
-     * host's whole hierarchies are shown, as runc does on v2).
+     * whether it has a cgroup namespace, which shows its own directories. Without one, a v1
+     * hierarchy still shows the container's own directory (as runc binds it, and as tools in
+     * v1 containers read their limits from /sys/fs/cgroup/memory/memory.limit_in_bytes), and a
+     * v2 hierarchy the host's whole one (as runc's fresh cgroup2 mount does).
      */
     static List<CgroupView.Hierarchy> of(CgroupLayout layout, List<Path> own, boolean namespace) {
         List<CgroupView.Hierarchy> out = new ArrayList<>();
@@ -45,7 +47,8 @@ final class CgroupViews {
                     : mp.getParent() != null && mp.getParent().equals(HOST_ROOT) ? mp.getFileName().toString()
                     : mp.getFileName() == null ? "" : mp.getFileName().toString();
             if (names.add(name)) {
-                out.add(new CgroupView.Hierarchy(name, (namespace ? mine.get() : mp).toString()));
+                boolean v1 = h.fsType().equals("cgroup");
+                out.add(new CgroupView.Hierarchy(name, (namespace || v1 ? mine.get() : mp).toString()));
             }
         }
         return out;

@@ -44,18 +44,20 @@ class SpecFilesTest {
         assertTrue(r.err().contains("chdir " + dir.resolve("nope") + ": no such file or directory"), r.err());
     }
 
-    /**
-     * LEAD: once dev.hako.spec is wired into SpecFiles, this fails on purpose: replace it with
-     * a check that config.json is written, parses, and that --rootless changes it.
-     */
+    /** spec writes a config.json that the spec model reads back; --rootless gives a user namespace. */
     @Test
-    void specAndFeaturesSayTheyAreNotWiredYet() throws Exception {
+    void specWritesAConfigThatParsesAndRootlessChangesIt() throws Exception {
         CliTesting.Result spec = CliTesting.run(dir, "spec");
-        assertEquals(1, spec.code());
-        assertTrue(spec.err().contains(SpecFiles.NOT_WIRED), spec.err());
-        assertFalse(Files.exists(dir.resolve("config.json"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(0, spec.code(), spec.err());
+        dev.hako.spec.Spec written = dev.hako.spec.Spec.parse(Files.readAllBytes(dir.resolve("config.json")));
+        assertFalse(written.linux().namespaces().stream().anyMatch(n -> n.type().equals("user")));
+        Path rootless = Files.createDirectory(dir.resolve("rootless"));
+        CliTesting.Result r = CliTesting.run(dir, "spec", "--rootless", "-b", rootless.toString());
+        assertEquals(0, r.code(), r.err());
+        dev.hako.spec.Spec other = dev.hako.spec.Spec.parse(Files.readAllBytes(rootless.resolve("config.json")));
+        assertTrue(other.linux().namespaces().stream().anyMatch(n -> n.type().equals("user")));
         CliTesting.Result features = CliTesting.run(dir, "features");
-        assertEquals(1, features.code());
-        assertTrue(features.err().contains(SpecFiles.NOT_WIRED), features.err());
+        assertEquals(0, features.code(), features.err());
+        assertTrue(features.out().contains("\"ociVersionMax\""), features.out());
     }
 }

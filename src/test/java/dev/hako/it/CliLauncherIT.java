@@ -33,8 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @KernelTest
 class CliLauncherIT {
 
-    /** What the spec-backed commands say until dev.hako.spec is wired (SpecFiles.NOT_WIRED). */
-    private static final String NOT_WIRED = "not wired yet: dev.hako.spec";
 
     private record Run(int code, String stdout, String stderr) {
     }
@@ -194,19 +192,17 @@ class CliLauncherIT {
         assertTrue(stdin.stderr().contains("--resources -: not JSON"), stdin.stderr());
     }
 
-    /**
-     * LEAD: `features` is not wired to dev.hako.spec yet; this asserts the marker so that it
-     * cannot pass by accident. Once wired: assert exit 0 and that stdout parses as JSON with
-     * ociVersionMin and ociVersionMax.
-     */
+    /** features: the runtime-spec document, as JSON with the versions hako reads. */
     @Test
-    void featuresIsMarkedNotWired() throws Exception {
+    void featuresPrintsTheRuntimeSpecDocument() throws Exception {
         Run r = hako("features");
-        assertEquals(1, r.code(), r.stdout());
-        assertTrue(r.stderr().contains(NOT_WIRED), r.stderr());
+        assertEquals(0, r.code(), r.stderr());
+        com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+        assertEquals("1.0.0", doc.path("ociVersionMin").asText());
+        assertEquals("1.2.0", doc.path("ociVersionMax").asText());
     }
 
-    /** spec refuses to overwrite; LEAD: once wired, a fresh bundle gets a config.json that parses. */
+    /** spec refuses to overwrite; a fresh bundle gets a config.json that parses. */
     @Test
     void specRefusesToOverwriteAConfig() throws Exception {
         Path config = Files.writeString(dir.resolve("config.json"), "{\"mine\":true}");
@@ -216,15 +212,14 @@ class CliLauncherIT {
         assertEquals("{\"mine\":true}", Files.readString(config));
         Files.delete(config);
         Run fresh = hako("spec", "-b", dir.toString());
-        assertEquals(1, fresh.code(), "LEAD: wired, this writes config.json: " + fresh.stderr());
-        assertTrue(fresh.stderr().contains(NOT_WIRED), fresh.stderr());
-        assertFalse(Files.exists(config));
+        assertEquals(0, fresh.code(), fresh.stderr());
+        dev.hako.spec.Spec.parse(Files.readAllBytes(config));
     }
 
     /**
      * state of a container that does not exist: exit 1, the message on stderr and as the last
-     * error of a json --log, as containerd's shim reads it. The message is runc's, which engines
-     * match; "state: not yet" is OciRuntime's stub, until the lead's state lands.
+     * error of a json --log, as containerd's shim reads it. The message has runc's words that
+     * engines match ("does not exist": containerd's not-found).
      */
     @Test
     void stateOfAMissingContainerFailsWithRuncsMessageOnStderrAndInTheLog() throws Exception {
@@ -234,7 +229,7 @@ class CliLauncherIT {
         assertEquals(1, r.code(), r.stdout() + r.stderr());
         assertEquals("", r.stdout());
         String message = r.stderr().strip();
-        assertTrue(message.contains("container does not exist") || message.equals("state: not yet"), message);
+        assertEquals("container nope does not exist", message);
         List<String> lines = Files.readAllLines(log);
         JsonNode last = null;
         for (String line : lines) {
@@ -248,16 +243,12 @@ class CliLauncherIT {
         assertEquals(message, last.get("msg").asText());
     }
 
-    /** list of an empty root prints runc's header alone; "list: not yet" is the stub's, until the lead's list lands. */
+    /** list of an empty root prints runc's header alone. */
     @Test
     void listOfAnEmptyRootPrintsTheHeader() throws Exception {
         Path root = Files.createDirectory(dir.resolve("root"));
         Run r = hako("--root", root.toString(), "list");
-        if (r.code() != 0) {
-            assertEquals(1, r.code());
-            assertTrue(r.stderr().contains("list: not yet"), r.stderr());
-            return;
-        }
+        assertEquals(0, r.code(), r.stderr());
         assertEquals("ID          PID         STATUS      BUNDLE      CREATED     OWNER\n", r.stdout());
         assertEquals("", r.stderr());
         Run json = hako("--root", root.toString(), "list", "--format", "json");

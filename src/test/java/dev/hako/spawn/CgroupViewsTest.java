@@ -78,10 +78,11 @@ class CgroupViewsTest {
     }
 
     @Test
-    void withoutACgroupNamespaceTheHostsWholeHierarchiesAreBound() {
+    void withoutACgroupNamespaceV1ShowsItsOwnDirectoryAndV2TheWholeHierarchy() {
         List<CgroupView.Hierarchy> view = CgroupViews.of(CgroupLayout.parse(HYBRID, PROC_CGROUPS, ""),
-                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1")), false);
-        assertEquals(List.of(new CgroupView.Hierarchy("memory", "/sys/fs/cgroup/memory")), view);
+                List.of(Path.of("/sys/fs/cgroup/memory/hako/c1"), Path.of("/sys/fs/cgroup/unified/hako/c1")), false);
+        assertEquals(List.of(new CgroupView.Hierarchy("memory", "/sys/fs/cgroup/memory/hako/c1"),
+                new CgroupView.Hierarchy("unified", "/sys/fs/cgroup/unified")), view);
     }
 
     @Test

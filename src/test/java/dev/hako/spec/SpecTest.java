@@ -375,9 +375,9 @@ class SpecTest {
     @Test
     void seccompErrorsGetTheirPath() {
         assertError("linux.seccomp.defaultAction: is missing", withLinux("\"seccomp\": {\"syscalls\": []}"));
-        assertError("linux.seccomp.syscalls[0].names[0]: \"no_such_call\" is not a system call on x86_64 or aarch64",
-                withLinux("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
-                        + " \"syscalls\": [{\"names\": [\"no_such_call\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"));
+        assertError("linux.seccomp.syscalls[0].args[0].index: 9 is not an argument index (0 to 5)",
+                withLinux("\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"],"
+                        + " \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 9, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}"));
         assertError("linux.seccomp: seccomp profile is not a JSON object", withLinux("\"seccomp\": [1]"));
     }
 
