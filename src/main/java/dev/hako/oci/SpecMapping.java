@@ -352,6 +352,7 @@ public final class SpecMapping {
             boolean readonly = false;
             Map<Mount.Restriction, Boolean> restrictions = new LinkedHashMap<>();
             Mount.Propagation propagation = Mount.Propagation.PRIVATE;
+            boolean idmap = false;
             List<String> options = m.optionList();
             for (int j = 0; j < options.size(); j++) {
                 String o = options.get(j);
@@ -369,6 +370,7 @@ public final class SpecMapping {
                     case "private", "rprivate" -> propagation = Mount.Propagation.PRIVATE;
                     case "slave", "rslave" -> propagation = Mount.Propagation.SLAVE;
                     case "shared", "rshared" -> propagation = Mount.Propagation.SHARED;
+                    case "idmap", "ridmap" -> idmap = true; // crun's spelling: through the container's maps
                     default -> warn(path + ".options[" + j + "]", "\"" + o + "\" is not supported on a bind, ignored");
                 }
             }
@@ -388,7 +390,9 @@ public final class SpecMapping {
                     };
                 }
             }
-            if (m.uidMappings() != null || m.gidMappings() != null) {
+            if (idmap && m.uidMappings() == null && m.gidMappings() == null) {
+                bound = bound.idmapped();
+            } else if (m.uidMappings() != null || m.gidMappings() != null) {
                 bound = bound.idmapped();
                 Linux linux = spec.linux();
                 if (linux == null || !Objects.equals(m.uidMappings(), linux.uidMappings())

@@ -84,7 +84,7 @@ public final class Features {
         linux.putObject("apparmor").put("enabled", false);
         linux.putObject("selinux").put("enabled", false);
         linux.putObject("intelRdt").put("enabled", false);
-        linux.putObject("mountExtensions").putObject("idmap").put("enabled", false);
+        linux.putObject("mountExtensions").putObject("idmap").put("enabled", true); // a bind's maps: idmapped()
         root.putObject("annotations").put("dev.hako.version", version());
         return SpecJson.write(root);
     }

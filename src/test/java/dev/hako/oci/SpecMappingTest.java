@@ -302,6 +302,25 @@ class SpecMappingTest {
     }
 
     @Test
+    void idmappedBindsMapThroughTheContainersNamespace() throws Exception {
+        Files.createDirectories(bundle.resolve("data"));
+        String maps = "[{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}]";
+        String other = "[{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}]";
+        String userns = "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}], \"uidMappings\": " + maps
+                + ", \"gidMappings\": " + maps + "}}";
+        String same = withMounts("{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"data\", \"uidMappings\": " + maps
+                + ", \"gidMappings\": " + maps + "}").replaceFirst("\"linux\": \\{.*}}\\s*$", userns);
+        assertEquals(List.of(), map(same).warnings());
+        String crun = withMounts("{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"data\", \"options\": [\"idmap\"]}")
+                .replaceFirst("\"linux\": \\{.*}}\\s*$", userns);
+        assertEquals(List.of(), map(crun).warnings());
+        String differing = withMounts("{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"data\", \"uidMappings\": "
+                + other + "}").replaceFirst("\"linux\": \\{.*}}\\s*$", userns);
+        assertEquals(List.of("mounts[6].uidMappings: differ from the container's; hako idmaps a bind through the"
+                + " container's own user namespace"), map(differing).warnings());
+    }
+
+    @Test
     void everyAdvertisedMountOptionIsUnderstood() throws Exception {
         Files.createDirectories(bundle.resolve("data"));
         for (String option : Features.MOUNT_OPTIONS) {

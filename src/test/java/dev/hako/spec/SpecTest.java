@@ -225,6 +225,7 @@ class SpecTest {
         assertTrue(linux.get("seccomp").get("archs").toString().contains(dev.hako.seccomp.Arch.host().ociName()));
         assertFalse(linux.get("apparmor").get("enabled").asBoolean());
         assertFalse(linux.get("selinux").get("enabled").asBoolean());
+        assertTrue(linux.get("mountExtensions").get("idmap").get("enabled").asBoolean());
         assertFalse(f.get("annotations").get("dev.hako.version").asText().isEmpty());
         assertFalse(f.get("annotations").fieldNames().next().startsWith("org.opencontainers.runc"));
     }
