@@ -230,6 +230,28 @@ class OciOptionsIT {
     }
 
     @Test
+    void aContainerJoinsTheIpcPidAndCgroupNamespacesOfAnother() throws Exception {
+        try (Container pod = builder().command("/bin/cat").build()) {
+            ContainerProcess first = pod.start();
+            Path ns = Path.of("/proc/" + first.pid() + "/ns");
+            String script = "for n in ipc pid cgroup; do readlink /proc/self/ns/$n; done";
+            String expected = "ipc:[" + inode(ns.resolve("ipc")) + "]\npid:[" + inode(ns.resolve("pid")) + "]\ncgroup:["
+                    + inode(ns.resolve("cgroup")) + "]\n";
+            assertEquals(expected, sh(builder().joinNamespace(Namespace.IPC, ns.resolve("ipc"))
+                    .joinNamespace(Namespace.PID, ns.resolve("pid"))
+                    .joinNamespace(Namespace.CGROUP, ns.resolve("cgroup")), script));
+            String control = sh(builder(), script);
+            for (String line : expected.split("\n")) {
+                assertFalse(control.contains(line), "the control has namespaces of its own: " + control);
+            }
+            // In the joined PID namespace the other container's command is PID 1.
+            assertEquals("cat\n", sh(builder().joinNamespace(Namespace.PID, ns.resolve("pid")), "cat /proc/1/comm"));
+            first.getOutputStream().close();
+            assertEquals(0, first.waitFor());
+        }
+    }
+
+    @Test
     void aFileThatIsNoNamespaceIsRefusedAtStartNamingIt(@TempDir Path dir) throws Exception {
         Path plain = Files.writeString(dir.resolve("hkt-not-a-namespace"), "x");
         Container c = builder().joinNamespace(Namespace.NETWORK, plain).command("/bin/true").build();
