@@ -265,6 +265,36 @@ class OciOptionsIT {
     }
 
     @Test
+    void aFifoADeviceOrADirectoryIsRefusedWithoutBeingOpened(@TempDir Path dir) throws Exception {
+        // Opening a FIFO for reading would block the start until a writer came.
+        Path fifo = dir.resolve("hkt-fifo");
+        run("mkfifo", fifo.toString());
+        for (Path p : List.of(fifo, Path.of("/dev/null"), dir)) {
+            Container c = builder().joinNamespace(Namespace.IPC, p).command("/bin/true").build();
+            ContainerException e = assertThrows(ContainerException.class, () -> {
+                try (c) {
+                    c.start();
+                }
+            });
+            String what = p.equals(fifo) ? "a fifo" : p.equals(dir) ? "a directory" : "a device";
+            assertTrue(e.getMessage().contains(p + " is not a namespace file (" + what + ")"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingFileIsRefusedAtStartNamingIt() {
+        Path missing = Path.of("/run/netns/hkt-no-such-netns");
+        Container c = builder().joinNamespace(Namespace.NETWORK, missing).command("/bin/true").build();
+        ContainerException e = assertThrows(ContainerException.class, () -> {
+            try (c) {
+                c.start();
+            }
+        });
+        assertTrue(e.getMessage().contains("joinNamespace(NETWORK, " + missing + "): " + missing
+                + " cannot be opened (ENOENT"), e.getMessage());
+    }
+
+    @Test
     void aNamespaceOfAnotherTypeIsRefusedAtStartNamingIt() throws Exception {
         Path uts = Path.of("/proc/self/ns/uts");
         Container c = builder().joinNamespace(Namespace.NETWORK, uts).command("/bin/true").build();
