@@ -62,6 +62,15 @@ class OciOptionsIT {
     }
 
     @Test
+    void inAUserNamespaceTheSysctlsOfItsOwnNamespacesAreSetToo() throws Exception {
+        String script = "cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_unprivileged_port_start";
+        Container.Builder b = builder().uidMap(0, 200000, 65536);
+        assertNotEquals("1234\n77\n", sh(b, script), "the control");
+        assertEquals("1234\n77\n", sh(b.sysctl("kernel.shmmni", "1234").sysctl("net.ipv4.ip_unprivileged_port_start",
+                "77"), script));
+    }
+
+    @Test
     void procSysIsStillReadOnlyAfterTheSysctlsAreWritten() throws Exception {
         assertEquals("read-only\n", sh(builder().sysctl("kernel.shmmni", "1234"),
                 "echo 99 > /proc/sys/kernel/shmmni 2>/dev/null && echo writable || echo read-only"));
