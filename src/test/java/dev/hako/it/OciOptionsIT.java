@@ -261,6 +261,37 @@ class OciOptionsIT {
     }
 
     @Test
+    void writingIntoTheJvmsOwnJoinedNamespaceIsRefused() throws Exception {
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname"));
+        Path uts = Path.of("/proc/self/ns/uts");
+        for (Container.Builder b : List.of(builder().joinNamespace(Namespace.UTS, uts).hostname("hktnope"),
+                builder().joinNamespace(Namespace.UTS, uts).domainname("hktnope"),
+                builder().joinNamespace(Namespace.NETWORK, Path.of("/proc/self/ns/net"))
+                        .sysctl("net.ipv4.ip_unprivileged_port_start", "77"),
+                builder().joinNamespace(Namespace.IPC, Path.of("/proc/self/ns/ipc")).sysctl("kernel.shmmni", "1234"))) {
+            Container c = b.command("/bin/true").build();
+            ContainerException e = assertThrows(ContainerException.class, () -> {
+                try (c) {
+                    c.start();
+                }
+            });
+            assertTrue(e.getMessage().contains("is this JVM's own") && e.getMessage().contains("would change the host's"),
+                    e.getMessage());
+        }
+        assertEquals(host, Files.readString(Path.of("/proc/sys/kernel/hostname")), "the host's hostname");
+        // The control: another container's UTS namespace takes the hostname.
+        try (Container pod = builder().hostname("hktpod2").command("/bin/cat").build()) {
+            ContainerProcess first = pod.start();
+            assertEquals("hktset\n", sh(builder().joinNamespace(Namespace.UTS, Path.of("/proc/" + first.pid()
+                    + "/ns/uts")).hostname("hktset"), "cat /proc/sys/kernel/hostname"));
+            assertEquals("hktset\n", sh(builder().joinNamespace(Namespace.UTS, Path.of("/proc/" + first.pid()
+                    + "/ns/uts")), "cat /proc/sys/kernel/hostname"), "the namespace's, which the next one sees");
+            first.getOutputStream().close();
+            first.waitFor();
+        }
+    }
+
+    @Test
     void aFileThatIsNoNamespaceIsRefusedAtStartNamingIt(@TempDir Path dir) throws Exception {
         Path plain = Files.writeString(dir.resolve("hkt-not-a-namespace"), "x");
         Container c = builder().joinNamespace(Namespace.NETWORK, plain).command("/bin/true").build();
