@@ -39,15 +39,26 @@ public final class Namespaces {
      * @throws SyscallException when it cannot be opened
      */
     public static int openFile(String path, int type) throws SyscallException {
-        int fd = Libc.openat2(linux_h.AT_FDCWD(), path, linux_h.O_RDONLY() | linux_h.O_CLOEXEC(), 0);
+        // O_PATH first: opening a FIFO would block, and a device's open may do something;
+        // a namespace file is a regular file, and only that is opened for real, through the
+        // same O_PATH descriptor, so the check and the open see one file.
+        int handle = Libc.openat2(linux_h.AT_FDCWD(), path, linux_h.O_PATH() | linux_h.O_CLOEXEC(), 0);
+        int fd = -1;
         try {
+            int kind = Libc.fstat(handle).type();
+            if (kind != linux_h.S_IFREG()) {
+                throw new IllegalArgumentException(path + " is not a namespace file (" + describeType(kind)
+                        + "): give a /proc/PID/ns/* file or a bind mount of one, like /run/netns/NAME");
+            }
+            fd = Libc.openat2(linux_h.AT_FDCWD(), "/proc/self/fd/" + handle,
+                    linux_h.O_RDONLY() | linux_h.O_NONBLOCK() | linux_h.O_NOCTTY() | linux_h.O_CLOEXEC(), 0);
             int actual;
             try {
                 actual = Libc.ioctlValue(fd, linux_h.NS_GET_NSTYPE(), "NS_GET_NSTYPE");
             } catch (SyscallException e) {
                 if (e.errno() == linux_h.ENOTTY() || e.errno() == linux_h.EINVAL()) {
-                    throw new IllegalArgumentException(path + " is not a namespace file (" + describeFile(fd)
-                            + "): give a /proc/PID/ns/* file or a bind mount of one, like /run/netns/NAME");
+                    throw new IllegalArgumentException(path + " is not a namespace file (a regular file): give a"
+                            + " /proc/PID/ns/* file or a bind mount of one, like /run/netns/NAME");
                 }
                 throw e;
             }
@@ -59,6 +70,8 @@ public final class Namespaces {
         } catch (SyscallException | RuntimeException e) {
             Libc.closeQuietly(fd);
             throw e;
+        } finally {
+            Libc.closeQuietly(handle);
         }
     }
 
@@ -84,14 +97,9 @@ public final class Namespaces {
         return Flags.render("CLONE_", type);
     }
 
-    private static String describeFile(int fd) {
-        try {
-            int kind = Libc.fstat(fd).mode() & linux_h.S_IFMT();
-            return kind == linux_h.S_IFDIR() ? "a directory" : kind == linux_h.S_IFREG() ? "a regular file"
-                    : kind == linux_h.S_IFCHR() || kind == linux_h.S_IFBLK() ? "a device"
-                    : kind == linux_h.S_IFIFO() ? "a fifo" : "not a namespace";
-        } catch (SyscallException | RuntimeException e) {
-            return "not a namespace";
-        }
+    private static String describeType(int kind) {
+        return kind == linux_h.S_IFDIR() ? "a directory"
+                : kind == linux_h.S_IFCHR() || kind == linux_h.S_IFBLK() ? "a device"
+                : kind == linux_h.S_IFIFO() ? "a fifo" : "not a regular file";
     }
 }

@@ -1,11 +1,10 @@
 package dev.hako.spawn;
 
+import dev.hako.linux.Flags;
 import dev.hako.linux.Libc;
 import dev.hako.linux.SyscallException;
 import dev.hako.linux.linux_h;
 import dev.hako.program.Trampoline;
-
-import dev.hako.linux.Flags;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +57,8 @@ final class Spawner {
             linux_h.CLONE_NEWIPC(), "/proc/thread-self/ns/ipc",
             linux_h.CLONE_NEWUTS(), "/proc/thread-self/ns/uts",
             linux_h.CLONE_NEWCGROUP(), "/proc/thread-self/ns/cgroup");
+    private static final int JOINABLE_TYPES = JOINABLE.keySet().stream().mapToInt(Integer::intValue)
+            .reduce(0, (a, b) -> a | b);
     /** This thread's own namespaces by type, opened on first use, to come back to after a join. */
     private static final Map<Integer, Integer> OWN = new HashMap<>();
     /** Set when leaving a container's PID namespace failed: this thread can no longer clone safely. */
@@ -101,7 +102,7 @@ final class Spawner {
                     types.add(type);
                 }
             }
-            if ((j.types() & ~JOINABLE.keySet().stream().mapToInt(Integer::intValue).reduce(0, (a, b) -> a | b)) != 0) {
+            if ((j.types() & ~JOINABLE_TYPES) != 0) {
                 throw new IllegalArgumentException("the spawner thread cannot join " + Flags.render("CLONE_", j.types()));
             }
         }

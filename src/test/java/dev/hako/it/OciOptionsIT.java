@@ -62,6 +62,15 @@ class OciOptionsIT {
     }
 
     @Test
+    void inAUserNamespaceTheSysctlsOfItsOwnNamespacesAreSetToo() throws Exception {
+        String script = "cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_unprivileged_port_start";
+        Container.Builder b = builder().uidMap(0, 200000, 65536);
+        assertNotEquals("1234\n77\n", sh(b, script), "the control");
+        assertEquals("1234\n77\n", sh(b.sysctl("kernel.shmmni", "1234").sysctl("net.ipv4.ip_unprivileged_port_start",
+                "77"), script));
+    }
+
+    @Test
     void procSysIsStillReadOnlyAfterTheSysctlsAreWritten() throws Exception {
         assertEquals("read-only\n", sh(builder().sysctl("kernel.shmmni", "1234"),
                 "echo 99 > /proc/sys/kernel/shmmni 2>/dev/null && echo writable || echo read-only"));
@@ -230,6 +239,59 @@ class OciOptionsIT {
     }
 
     @Test
+    void aContainerJoinsTheIpcPidAndCgroupNamespacesOfAnother() throws Exception {
+        try (Container pod = builder().command("/bin/cat").build()) {
+            ContainerProcess first = pod.start();
+            Path ns = Path.of("/proc/" + first.pid() + "/ns");
+            String script = "for n in ipc pid cgroup; do readlink /proc/self/ns/$n; done";
+            String expected = "ipc:[" + inode(ns.resolve("ipc")) + "]\npid:[" + inode(ns.resolve("pid")) + "]\ncgroup:["
+                    + inode(ns.resolve("cgroup")) + "]\n";
+            assertEquals(expected, sh(builder().joinNamespace(Namespace.IPC, ns.resolve("ipc"))
+                    .joinNamespace(Namespace.PID, ns.resolve("pid"))
+                    .joinNamespace(Namespace.CGROUP, ns.resolve("cgroup")), script));
+            String control = sh(builder(), script);
+            for (String line : expected.split("\n")) {
+                assertFalse(control.contains(line), "the control has namespaces of its own: " + control);
+            }
+            // In the joined PID namespace the other container's command is PID 1.
+            assertEquals("cat\n", sh(builder().joinNamespace(Namespace.PID, ns.resolve("pid")), "cat /proc/1/comm"));
+            first.getOutputStream().close();
+            assertEquals(0, first.waitFor());
+        }
+    }
+
+    @Test
+    void writingIntoTheJvmsOwnJoinedNamespaceIsRefused() throws Exception {
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname"));
+        Path uts = Path.of("/proc/self/ns/uts");
+        for (Container.Builder b : List.of(builder().joinNamespace(Namespace.UTS, uts).hostname("hktnope"),
+                builder().joinNamespace(Namespace.UTS, uts).domainname("hktnope"),
+                builder().joinNamespace(Namespace.NETWORK, Path.of("/proc/self/ns/net"))
+                        .sysctl("net.ipv4.ip_unprivileged_port_start", "77"),
+                builder().joinNamespace(Namespace.IPC, Path.of("/proc/self/ns/ipc")).sysctl("kernel.shmmni", "1234"))) {
+            Container c = b.command("/bin/true").build();
+            ContainerException e = assertThrows(ContainerException.class, () -> {
+                try (c) {
+                    c.start();
+                }
+            });
+            assertTrue(e.getMessage().contains("is this JVM's own") && e.getMessage().contains("would change the host's"),
+                    e.getMessage());
+        }
+        assertEquals(host, Files.readString(Path.of("/proc/sys/kernel/hostname")), "the host's hostname");
+        // The control: another container's UTS namespace takes the hostname.
+        try (Container pod = builder().hostname("hktpod2").command("/bin/cat").build()) {
+            ContainerProcess first = pod.start();
+            assertEquals("hktset\n", sh(builder().joinNamespace(Namespace.UTS, Path.of("/proc/" + first.pid()
+                    + "/ns/uts")).hostname("hktset"), "cat /proc/sys/kernel/hostname"));
+            assertEquals("hktset\n", sh(builder().joinNamespace(Namespace.UTS, Path.of("/proc/" + first.pid()
+                    + "/ns/uts")), "cat /proc/sys/kernel/hostname"), "the namespace's, which the next one sees");
+            first.getOutputStream().close();
+            first.waitFor();
+        }
+    }
+
+    @Test
     void aFileThatIsNoNamespaceIsRefusedAtStartNamingIt(@TempDir Path dir) throws Exception {
         Path plain = Files.writeString(dir.resolve("hkt-not-a-namespace"), "x");
         Container c = builder().joinNamespace(Namespace.NETWORK, plain).command("/bin/true").build();
@@ -240,6 +302,36 @@ class OciOptionsIT {
         });
         assertTrue(e.getMessage().contains("joinNamespace(NETWORK, " + plain + "): " + plain
                 + " is not a namespace file (a regular file)"), e.getMessage());
+    }
+
+    @Test
+    void aFifoADeviceOrADirectoryIsRefusedWithoutBeingOpened(@TempDir Path dir) throws Exception {
+        // Opening a FIFO for reading would block the start until a writer came.
+        Path fifo = dir.resolve("hkt-fifo");
+        run("mkfifo", fifo.toString());
+        for (Path p : List.of(fifo, Path.of("/dev/null"), dir)) {
+            Container c = builder().joinNamespace(Namespace.IPC, p).command("/bin/true").build();
+            ContainerException e = assertThrows(ContainerException.class, () -> {
+                try (c) {
+                    c.start();
+                }
+            });
+            String what = p.equals(fifo) ? "a fifo" : p.equals(dir) ? "a directory" : "a device";
+            assertTrue(e.getMessage().contains(p + " is not a namespace file (" + what + ")"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingFileIsRefusedAtStartNamingIt() {
+        Path missing = Path.of("/run/netns/hkt-no-such-netns");
+        Container c = builder().joinNamespace(Namespace.NETWORK, missing).command("/bin/true").build();
+        ContainerException e = assertThrows(ContainerException.class, () -> {
+            try (c) {
+                c.start();
+            }
+        });
+        assertTrue(e.getMessage().contains("joinNamespace(NETWORK, " + missing + "): " + missing
+                + " cannot be opened (ENOENT"), e.getMessage());
     }
 
     @Test
