@@ -174,6 +174,9 @@ final class OciSpecs {
 
     private static List<Linux.Namespace> namespaces(LaunchConfig c) {
         List<Linux.Namespace> out = new ArrayList<>();
+        for (LaunchConfig.JoinedNamespace joined : c.joinedNamespaces()) {
+            out.add(new Linux.Namespace(typeOf(joined.type()), joined.path().toString()));
+        }
         for (Namespace ns : c.namespaces()) {
             out.add(new Linux.Namespace(typeOf(ns), null));
         }

@@ -17,8 +17,21 @@ import java.util.Map;
  *
  * @param cgroupPath the container's cgroup as a path from each hierarchy's root
  */
-record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path rootfs,
+record Bundle(SpecMapping.Mapped mapped, String cgroupPath, JsonNode hooks, Path rootfs,
               Map<String, String> annotations, boolean terminal) {
+
+    Container.Builder builder() {
+        return mapped.builder();
+    }
+
+    /** The container of {@link #builder()} as it is now; a refusal names the JSON path it came from. */
+    Container build(String id) throws OciException {
+        try {
+            return mapped.build(id);
+        } catch (SpecException e) {
+            throw new OciException(e.getMessage(), e);
+        }
+    }
 
     /** hako's cgroup parent when the config names none, or a relative path: the builder's default. */
     static final String DEFAULT_PARENT = "/hako";
@@ -52,7 +65,7 @@ record Bundle(Container.Builder builder, String cgroupPath, JsonNode hooks, Path
             cgroupPath = fs.startsWith("/") ? fs : DEFAULT_PARENT + "/" + fs;
         }
         JsonNode hooks = spec.hooks() == null ? null : StateDirectory.JSON.valueToTree(spec.hooks());
-        return new Bundle(mapped.builder(), cgroupPath, hooks, spec.rootPath(bundle),
+        return new Bundle(mapped, cgroupPath, hooks, spec.rootPath(bundle),
                 spec.annotations() == null ? Map.of() : spec.annotations(),
                 spec.process() != null && Boolean.TRUE.equals(spec.process().terminal()));
     }

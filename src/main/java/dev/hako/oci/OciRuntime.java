@@ -91,11 +91,7 @@ public final class OciRuntime {
             for (int i = 0; i < options.preserveFds(); i++) {
                 builder.passFd(3 + i, 3 + i);
             }
-            try {
-                container = builder.build();
-            } catch (IllegalArgumentException e) {
-                throw new OciException(e.getMessage(), e);
-            }
+            container = loaded.build(id);
             CommandCheck.check(ApiAccess.config(container));
             ContainerProcess process = container.start();
             long pid = process.pid();
@@ -310,12 +306,7 @@ public final class OciRuntime {
         if (loaded.terminal() && options.consoleSocket() == null) {
             throw new OciException("process.terminal: a terminal needs --console-socket, where its master is sent");
         }
-        Container template;
-        try {
-            template = loaded.builder().id(id).dieWithJvm(false).build();
-        } catch (IllegalArgumentException e) {
-            throw new OciException(e.getMessage(), e);
-        }
+        Container template = loaded.build(id);
         LaunchConfig config = ApiAccess.config(template);
         ProcessBuilder.Redirect stdio = config.terminal() != null ? ProcessBuilder.Redirect.PIPE
                 : ProcessBuilder.Redirect.INHERIT;

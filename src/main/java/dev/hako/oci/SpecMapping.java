@@ -227,8 +227,20 @@ public final class SpecMapping {
                 b.capabilitySets(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
                 return;
             }
+            // runc raises each ambient capability as best it can: one the kernel refuses (not in
+            // the inheritable and permitted sets, as in runc spec's own example) is left out.
+            Set<String> ambient = set(c.ambient());
+            Set<String> raisable = new LinkedHashSet<>(ambient);
+            raisable.retainAll(set(c.inheritable()));
+            raisable.retainAll(set(c.permitted()));
+            if (!raisable.equals(ambient)) {
+                Set<String> dropped = new LinkedHashSet<>(ambient);
+                dropped.removeAll(raisable);
+                warn("process.capabilities.ambient", String.join(", ", dropped) + " not in both the inheritable and"
+                        + " permitted sets, which the kernel requires: left out of the ambient set, as runc does");
+            }
             apply("process.capabilities", () -> b.capabilitySets(set(c.bounding()), set(c.effective()),
-                    set(c.permitted()), set(c.inheritable()), set(c.ambient())));
+                    set(c.permitted()), set(c.inheritable()), raisable));
         }
 
         private static Set<String> set(List<String> names) {
@@ -285,7 +297,11 @@ public final class SpecMapping {
             EnumSet<Namespace> others = created.clone();
             others.remove(Namespace.USER); // the maps above give the user namespace
             b.namespaces(others);
-            b.network(others.contains(Namespace.NETWORK) ? Network.none() : Network.host());
+            boolean joinedNetwork = list.stream().anyMatch(ns -> ns.type().equals("network")
+                    && ns.path() != null && !ns.path().isEmpty());
+            if (!joinedNetwork) { // a joined one is the container's network as it is
+                b.network(others.contains(Namespace.NETWORK) ? Network.none() : Network.host());
+            }
         }
 
         private void mounts(List<MountSpec> mounts) {
