@@ -153,7 +153,7 @@ pids_naming() {
         pid=${pid%/cmdline}
         [ "$pid" = $$ ] && continue
         [ "$pid" = "$BASHPID" ] && continue
-        if tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$1"; then
+        if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$1"; then
             echo "$pid"
         fi
     done
@@ -171,4 +171,36 @@ reap_under() {
     echo "# killing what this run left running: $(echo $left)" >&2
     kill -KILL $left 2>/dev/null
     sleep 0.2
+}
+
+# Mount points this run had to create on the host (removed again by release_private_dirs).
+created_dirs=()
+
+# private_dir PATH SOURCE: bind-mounts SOURCE over PATH in this run's private mount namespace,
+# for a tool that writes PATH whatever its configuration says; PATH is created (and later
+# removed) when the host has none.
+private_dir() {
+    local path=$1 source=$2 missing=() d=$1
+    while [ ! -d "$d" ]; do
+        missing=("$d" "${missing[@]}")
+        d=$(dirname "$d")
+    done
+    for d in "${missing[@]}"; do
+        mkdir "$d" || bail "cannot create mount point $d"
+        created_dirs=("$d" "${created_dirs[@]}")
+    done
+    mkdir -p "$source"
+    mount --bind "$source" "$path" || bail "cannot bind-mount $source on $path"
+    private_mounts=("$path" "${private_mounts[@]}")
+}
+private_mounts=()
+
+release_private_dirs() {
+    local d
+    for d in "${private_mounts[@]}"; do
+        umount "$d" 2>/dev/null
+    done
+    for d in "${created_dirs[@]}"; do
+        rmdir "$d" 2>/dev/null
+    done
 }

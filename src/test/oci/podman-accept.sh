@@ -41,19 +41,12 @@ if [ -z "${HAKO_ACCEPT_PRIVATE_NS:-}" ]; then
 fi
 
 work=$(mktemp -d /tmp/hako-podman-accept-XXXXXX)
-created_dirs=()
 cleanup() {
     # Containers first (their conmon processes and mounts), then the private podman's files.
     podman rm -a -f -t 0 >/dev/null 2>&1
     podman image rm -a -f >/dev/null 2>&1
     reap_under "$work"
-    local d
-    for d in /run/containers/networks /var/lib/containers/cache; do
-        umount "$d" 2>/dev/null
-    done
-    for d in "${created_dirs[@]}"; do
-        rmdir "$d" 2>/dev/null
-    done
+    release_private_dirs
     # The cgroup parent of this run's containers (podman leaves it, and conmon's cgroup in
     # it), in every v1 hierarchy and the v2 one; children first.
     remove_cgroups "$cgroup_parent"
@@ -66,15 +59,9 @@ if [ $legacy_cgroups -eq 1 ] && mountpoint -q /sys/fs/cgroup/unified; then
     umount /sys/fs/cgroup/unified || bail "cannot hide /sys/fs/cgroup/unified"
 fi
 
-for d in /run/containers /run/containers/networks /var/lib/containers /var/lib/containers/cache; do
-    if [ ! -d "$d" ]; then
-        mkdir "$d" || bail "cannot create mount point $d"
-        created_dirs=("$d" "${created_dirs[@]}")
-    fi
-done
-mkdir -p "$work"/{run-networks,image-cache,tmp,data,pause}
-mount --bind "$work/run-networks" /run/containers/networks || bail "bind mount on /run/containers/networks"
-mount --bind "$work/image-cache" /var/lib/containers/cache || bail "bind mount on /var/lib/containers/cache"
+mkdir -p "$work"/{tmp,data,pause}
+private_dir /run/containers/networks "$work/run-networks"
+private_dir /var/lib/containers/cache "$work/image-cache"
 
 # Root here lacks CAP_SYS_RESOURCE, so the runtime cannot raise a hard limit above its own:
 # podman's defaults as root (nofile and nproc at 1048576 and more) would fail setrlimit in
