@@ -36,9 +36,7 @@ for tool in containerd ctr containerd-shim-runc-v2; do
     command -v "$tool" >/dev/null || bail "no $tool: apt-get install containerd"
 done
 
-if [ -z "${HAKO_ACCEPT_PRIVATE_NS:-}" ]; then
-    HAKO_ACCEPT_PRIVATE_NS=1 exec unshare --mount --propagation private "$0" "${args[@]}"
-fi
+enter_private_namespace HAKO_ACCEPT_PRIVATE_NS "$0" "${args[@]}"
 
 work=$(mktemp -d /tmp/hako-containerd-accept-XXXXXX)
 # The containerd namespace is also the containers' cgroup parent (ctr's default path is
@@ -75,10 +73,11 @@ cleanup() {
     remove_tree "$work"
 }
 trap cleanup EXIT
+# A signal ends the run through exit, so that the EXIT trap cleans up (bash runs no EXIT
+# trap for a signal it does not handle).
+trap 'exit 130' INT TERM HUP
 
-if [ $legacy_cgroups -eq 1 ] && mountpoint -q /sys/fs/cgroup/unified; then
-    umount /sys/fs/cgroup/unified || bail "cannot hide /sys/fs/cgroup/unified"
-fi
+[ $legacy_cgroups -eq 1 ] && hide_cgroup2
 
 # The shims' sockets go to /run/containerd/s whatever the config says.
 private_dir /run/containerd "$work/run-containerd"

@@ -204,3 +204,31 @@ release_private_dirs() {
         rmdir "$d" 2>/dev/null
     done
 }
+
+# hide_cgroup2: for --legacy-cgroups. Takes the hybrid layout's cgroup2 mount away from this
+# run's private mount namespace, and puts an empty tmpfs in its place: crun, seeing no
+# cgroup2 there, goes by the v1 controllers alone, and what it writes below that path (it
+# does write cgroup.procs files there) lands in the throwaway tmpfs rather than in the
+# host's /sys/fs/cgroup tmpfs under the host's cgroup2 mount.
+hide_cgroup2() {
+    if mountpoint -q /sys/fs/cgroup/unified; then
+        umount /sys/fs/cgroup/unified || bail "cannot hide /sys/fs/cgroup/unified"
+        mount -t tmpfs -o size=1m,mode=755 hako-no-cgroup2 /sys/fs/cgroup/unified \
+            || bail "cannot put a tmpfs on /sys/fs/cgroup/unified"
+    fi
+}
+
+# enter_private_namespace VAR SCRIPT ARGS...: re-runs SCRIPT in a private mount namespace
+# (VAR set to 1 there, so that it happens once) under catatonit as a child subreaper. conmon
+# and containerd's shims daemonize, and their orphans go to the nearest subreaper: on this
+# machine that is PID 1, which reaps late (seconds), and podman waits up to 20 s for a
+# conmon that is a zombie but not yet reaped. catatonit reaps them as they exit.
+enter_private_namespace() {
+    local var=$1
+    shift
+    if [ -z "${!var:-}" ]; then
+        command -v catatonit >/dev/null || bail "no catatonit (the subreaper these runs need): apt-get install catatonit"
+        export "$var"=1
+        exec unshare --mount --propagation private catatonit -- "$@"
+    fi
+}

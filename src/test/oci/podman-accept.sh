@@ -36,9 +36,7 @@ runtime=$1
 runtime=$(readlink -f "$runtime")
 command -v podman >/dev/null || bail "no podman: apt-get install podman"
 
-if [ -z "${HAKO_ACCEPT_PRIVATE_NS:-}" ]; then
-    HAKO_ACCEPT_PRIVATE_NS=1 exec unshare --mount --propagation private "$0" "${args[@]}"
-fi
+enter_private_namespace HAKO_ACCEPT_PRIVATE_NS "$0" "${args[@]}"
 
 work=$(mktemp -d /tmp/hako-podman-accept-XXXXXX)
 cleanup() {
@@ -54,18 +52,22 @@ cleanup() {
 }
 cgroup_parent=hako-accept-$(basename "$work")
 trap cleanup EXIT
+# A signal ends the run through exit, so that the EXIT trap cleans up (bash runs no EXIT
+# trap for a signal it does not handle).
+trap 'exit 130' INT TERM HUP
 
-if [ $legacy_cgroups -eq 1 ] && mountpoint -q /sys/fs/cgroup/unified; then
-    umount /sys/fs/cgroup/unified || bail "cannot hide /sys/fs/cgroup/unified"
-fi
+[ $legacy_cgroups -eq 1 ] && hide_cgroup2
 
-mkdir -p "$work"/{tmp,data,pause}
+mkdir -p "$work"/{t,tmp,data,pause}
 private_dir /run/containers/networks "$work/run-networks"
 private_dir /var/lib/containers/cache "$work/image-cache"
 
 # Root here lacks CAP_SYS_RESOURCE, so the runtime cannot raise a hard limit above its own:
 # podman's defaults as root (nofile and nproc at 1048576 and more) would fail setrlimit in
 # every runtime. The limits below are under what the machine gives root.
+# conmon's sockets and podman's exit files go under tmp_dir, as tmp_dir/socket/<64-hex id>/attach
+# and the like: with a long tmp_dir (about 50 characters) every podman run waits 20 s for a
+# container exit it never sees. Keep it short.
 cat >"$work/containers.conf" <<CONF
 [containers]
 log_driver = "k8s-file"
@@ -76,11 +78,11 @@ default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$work/events.log"
-tmp_dir = "$work/tmp"
+tmp_dir = "$work/t"
 lock_type = "file"
 volume_path = "$work/volumes"
 static_dir = "$work/storage/libpod"
-image_copy_tmp_dir = "$work/tmp"
+image_copy_tmp_dir = "$work/t"
 
 [network]
 network_config_dir = "$work/networks"

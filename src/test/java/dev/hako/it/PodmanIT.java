@@ -91,8 +91,12 @@ class PodmanIT {
             });
             // A guard against a hung script only: each of its checks has its own guards.
             if (!p.waitFor(SCRIPT_GUARD_MINUTES, TimeUnit.MINUTES)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+                // TERM first: the script cleans up (containers, daemons, mounts, cgroups) on it.
+                p.destroy();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
                 reader.join(TimeUnit.SECONDS.toMillis(10));
                 fail(script + " with " + runtime + " did not end within " + SCRIPT_GUARD_MINUTES
                         + " minutes; killed. Its output:\n" + output(out));
