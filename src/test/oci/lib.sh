@@ -219,10 +219,10 @@ hide_cgroup2() {
 }
 
 # enter_private_namespace VAR SCRIPT ARGS...: re-runs SCRIPT in a private mount namespace
-# (VAR set to 1 there, so that it happens once) under catatonit as a child subreaper. conmon
-# and containerd's shims daemonize, and their orphans go to the nearest subreaper: on this
-# machine that is PID 1, which reaps late (seconds), and podman waits up to 20 s for a
-# conmon that is a zombie but not yet reaped. catatonit reaps them as they exit.
+# (VAR set to 1 there, so that it happens once) under catatonit as a child subreaper: conmon
+# and containerd's shims daemonize, and their orphans go to the nearest subreaper, PID 1 on
+# these machines, which reaps them seconds late (zombie monitors were seen lingering after
+# runs); catatonit reaps them as they exit, so a run leaves none behind.
 enter_private_namespace() {
     local var=$1
     shift
