@@ -39,10 +39,14 @@ command -v podman >/dev/null || bail "no podman: apt-get install podman"
 enter_private_namespace HAKO_ACCEPT_PRIVATE_NS "$0" "${args[@]}"
 
 work=$(mktemp -d /tmp/hako-podman-accept-XXXXXX)
+podman_private=0
 cleanup() {
-    # Containers first (their conmon processes and mounts), then the private podman's files.
-    podman rm -a -f -t 0 >/dev/null 2>&1
-    podman image rm -a -f >/dev/null 2>&1
+    # Containers first (their conmon processes and mounts), then the private podman's files;
+    # podman only once its environment names the private configuration, never the host's.
+    if [ $podman_private -eq 1 ]; then
+        podman rm -a -f -t 0 >/dev/null 2>&1
+        podman image rm -a -f >/dev/null 2>&1
+    fi
     reap_under "$work"
     release_private_dirs
     # The cgroup parent of this run's containers (podman leaves it, and conmon's cgroup in
@@ -65,6 +69,7 @@ private_dir /var/lib/containers/cache "$work/image-cache"
 # Root here lacks CAP_SYS_RESOURCE, so the runtime cannot raise a hard limit above its own:
 # podman's defaults as root (nofile and nproc at 1048576 and more) would fail setrlimit in
 # every runtime. The limits below are under what the machine gives root.
+#
 # conmon's sockets and podman's exit files go under tmp_dir, as tmp_dir/socket/<64-hex id>/attach
 # and the like: with a long tmp_dir (about 50 characters) every podman run waits 20 s for a
 # container exit it never sees. Keep it short.
@@ -97,6 +102,7 @@ export CONTAINERS_CONF="$work/containers.conf" CONTAINERS_STORAGE_CONF="$work/st
 export CONTAINERS_REGISTRIES_CONF="$work/registries.conf"
 : >"$work/registries.conf"
 export TMPDIR="$work/tmp"
+podman_private=1
 
 image=localhost/hako-accept:busybox
 build_rootfs "$work/rootfs"
