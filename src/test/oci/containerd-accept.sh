@@ -237,6 +237,13 @@ advanced_past() {
     [ "$(count)" -gt "$1" ] 2>/dev/null
 }
 
+# discard ID: a container whose checks could not run, so that the checks after it start clean.
+discard() {
+    c task kill -s SIGKILL "$1" >/dev/null 2>&1
+    c task delete -f "$1" >/dev/null 2>&1
+    c containers rm "$1" >/dev/null 2>&1
+}
+
 if start c1 --memory-limit 67108864 -- sh -c 'trap "echo got-term >/out/log; exit 7" TERM; i=0; while :; do i=$((i + 1)); echo $i >/out/count.new; mv /out/count.new /out/count; sleep 0.05; done' \
         && wait_for 20 test -s "$work/c1/count"; then
     ok "run -d: started"
@@ -272,7 +279,8 @@ if start c1 --memory-limit 67108864 -- sh -c 'trap "echo got-term >/out/log; exi
     echo "$out" >"$work/delete1.log"
     check_match "task delete: reports the exit status 7" "(^|[^0-9])7([^0-9]|$)" "$out"
 else
-    not_ok "run -d: started" "$(cat "$work/c1.start")"
+    not_ok "run -d: started" "no counter in the bind-mounted /out after 20 s: $(cat "$work/c1.start")"
+    discard c1
 fi
 
 if start c2 -- sh -c 'trap "" TERM; echo ready >/out/ready; while :; do sleep 0.2; done' \
@@ -285,7 +293,8 @@ if start c2 -- sh -c 'trap "" TERM; echo ready >/out/ready; while :; do sleep 0.
     out=$(c task delete c2 2>&1)
     check_match "task delete: reports the exit status 137" "137" "$out"
 else
-    not_ok "task kill: a process that ignores TERM" "did not start: $(cat "$work/c2.start")"
+    not_ok "task kill: a process that ignores TERM" "no ready file in the bind-mounted /out after 20 s: $(cat "$work/c2.start")"
+    discard c2
 fi
 
 if start c3 -- sleep 1000; then
@@ -295,6 +304,7 @@ if start c3 -- sleep 1000; then
     check_eq "task delete -f: a running task is gone" "" "$(task_status c3)"
 else
     not_ok "task delete -f" "did not start: $(cat "$work/c3.start")"
+    discard c3
 fi
 for id in c1 c2 c3; do
     c containers rm "$id" >>"$work/rm.log" 2>&1

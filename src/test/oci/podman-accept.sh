@@ -212,7 +212,7 @@ if start c-term -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :
     check_match "stop: it ran its trap" "got-term" "$(pm logs c-term 2>&1)"
     if [ "$took" -lt 30 ]; then ok "stop: TERM ended it before the timeout"; else not_ok "stop: TERM ended it before the timeout" "took ${took}s: $out"; fi
 else
-    not_ok "stop: a process that traps TERM" "did not start: $(cat "$work/c-term.id")"
+    not_ok "stop: a process that traps TERM" "no ready line in its logs after 20 s: $(cat "$work/c-term.id")"
 fi
 if start c-ignore -- sh -c 'trap "" TERM; echo ready; while :; do sleep 0.2; done' \
         && wait_for 20 logs_contain c-ignore ready; then
@@ -222,7 +222,7 @@ if start c-ignore -- sh -c 'trap "" TERM; echo ready; while :; do sleep 0.2; don
     check_eq "stop: a process that ignores TERM is killed after the timeout" "exited 137" "$(state c-ignore) $(exit_code c-ignore)"
     if [ "$took" -ge 2 ]; then ok "stop: waited for the timeout first"; else not_ok "stop: waited for the timeout first" "took ${took}s: $out"; fi
 else
-    not_ok "stop: a process that ignores TERM" "did not start: $(cat "$work/c-ignore.id")"
+    not_ok "stop: a process that ignores TERM" "no ready line in its logs after 20 s: $(cat "$work/c-ignore.id")"
 fi
 if start c-kill -- sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.2; done' \
         && wait_for 20 logs_contain c-kill ready; then
@@ -233,7 +233,7 @@ if start c-kill -- sh -c 'trap "echo got-usr1" USR1; echo ready; while :; do sle
     wait_for 20 sh -c "[ \"\$(podman --runtime '$runtime' inspect -f '{{.State.Status}}' c-kill)\" = exited ]"
     check_eq "kill: KILL by default" "exited 137" "$(state c-kill) $(exit_code c-kill)"
 else
-    not_ok "kill" "did not start: $(cat "$work/c-kill.id")"
+    not_ok "kill" "no ready line in its logs after 20 s: $(cat "$work/c-kill.id")"
 fi
 
 # --- pause, unpause -----------------------------------------------------------------------
@@ -255,7 +255,7 @@ if start c-pause -v "$work/pause:/p" -- sh -c 'i=0; while :; do i=$((i + 1)); ec
         not_ok "unpause: the counter goes on" "still $(count) after $first: $(cat "$work/unpause.log")"
     fi
 else
-    not_ok "pause" "did not start: $(cat "$work/c-pause.id")"
+    not_ok "pause" "no counter in the -v mounted /p after 20 s: $(cat "$work/c-pause.id") $(pm logs c-pause 2>&1)"
 fi
 
 # --- a terminal ---------------------------------------------------------------------------

@@ -22,14 +22,14 @@ class ContainerdIT {
 
     @Test
     @Order(1)
-    @Timeout(600)
+    @Timeout(1200)
     void runcPassesEveryCheckAsTheControl() throws Exception {
         AcceptanceRun.control(SCRIPT).assertAllPassed();
     }
 
     @Test
     @Order(2)
-    @Timeout(600)
+    @Timeout(1200)
     void hakoPassesEveryCheck() throws Exception {
         AcceptanceRun.hako(SCRIPT).assertAllPassed();
     }
