@@ -30,10 +30,13 @@ if [ $# -ne 1 ]; then
 fi
 runtime=$1
 [ "$(id -u)" -eq 0 ] || bail "needs root (containerd with a given OCI runtime)"
+case $runtime in
+    */runc | */crun) [ -x "$runtime" ] || need "${runtime##*/}" "${runtime##*/}" ;; # the reference runtimes
+esac
 [ -x "$runtime" ] || bail "runtime $runtime is not an executable file"
 runtime=$(readlink -f "$runtime")
 for tool in containerd ctr containerd-shim-runc-v2; do
-    command -v "$tool" >/dev/null || bail "no $tool: apt-get install containerd"
+    need "$tool" containerd
 done
 
 enter_private_namespace HAKO_ACCEPT_PRIVATE_NS "$0" "${args[@]}"

@@ -49,6 +49,20 @@ bail() {
     exit 2
 }
 
+# need COMMAND PACKAGE: installs Debian's PACKAGE (apt-get, as root) when COMMAND is missing,
+# so that the ITs run on a machine that has only what the README's install line gives.
+need() {
+    command -v "$1" >/dev/null && return 0
+    [ "$(id -u)" -eq 0 ] || bail "no $1: apt-get install $2"
+    echo "# $1 is missing: apt-get install $2"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 \
+                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1; }; }; then
+        bail "no $1, and apt-get install $2 failed"
+    fi
+    command -v "$1" >/dev/null || bail "apt-get install $2 gave no $1"
+}
+
 # build_rootfs DIR: a static busybox with a link per applet, and users root and 1000.
 build_rootfs() {
     local root=$1 busybox
@@ -227,7 +241,7 @@ enter_private_namespace() {
     local var=$1
     shift
     if [ -z "${!var:-}" ]; then
-        command -v catatonit >/dev/null || bail "no catatonit (the subreaper these runs need): apt-get install catatonit"
+        need catatonit catatonit # the subreaper these runs need
         export "$var"=1
         exec unshare --mount --propagation private catatonit -- "$@"
     fi

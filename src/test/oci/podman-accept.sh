@@ -32,9 +32,12 @@ if [ $# -ne 1 ]; then
 fi
 runtime=$1
 [ "$(id -u)" -eq 0 ] || bail "needs root (podman as root with a given OCI runtime)"
+case $runtime in
+    */runc | */crun) [ -x "$runtime" ] || need "${runtime##*/}" "${runtime##*/}" ;; # the reference runtimes
+esac
 [ -x "$runtime" ] || bail "runtime $runtime is not an executable file"
 runtime=$(readlink -f "$runtime")
-command -v podman >/dev/null || bail "no podman: apt-get install podman"
+need podman podman
 
 enter_private_namespace HAKO_ACCEPT_PRIVATE_NS "$0" "${args[@]}"
 
