@@ -87,7 +87,9 @@ public class OciCliBenchmark {
         stderr = dir.resolve("stderr");
         bundle = Files.createDirectories(dir.resolve("bundle"));
         MinimalRootfs.build(bundle.resolve("rootfs"));
-        cgroup = "/hako-oci-bench-" + ProcessHandle.current().pid();
+        // Two levels, as engines give them (/libpod_parent/..., /default/ID): hako refuses a
+        // cgroup directly below a hierarchy's root.
+        cgroup = "/hako-oci-bench-" + ProcessHandle.current().pid() + "/bench";
         writeConfig();
         setUpPodman();
     }
@@ -190,7 +192,8 @@ public class OciCliBenchmark {
         try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
             lines.map(line -> line.split(" "))
                     .filter(f -> f[4].startsWith("/sys/fs/cgroup") && line(f).matches(".* - cgroup2? .*"))
-                    .map(f -> Path.of(f[4], cgroup.substring(1))).filter(Files::isDirectory).forEach(left::add);
+                    .map(f -> Path.of(f[4], cgroup.substring(1).split("/")[0])).filter(Files::isDirectory)
+                    .forEach(left::add);
         }
         for (int attempt = 0; attempt < 50 && !left.isEmpty(); attempt++) {
             left.removeIf(OciCliBenchmark::removeCgroupTree);
