@@ -61,10 +61,12 @@ class PodmanIT {
         // hako starts a JVM per runtime call, so its runs take minutes where runc takes seconds.
         static final int SCRIPT_GUARD_MINUTES = 18;
 
-        /** The script with Debian's runc. */
+        /** The script with Debian's runc, which the script installs when it is missing. */
         static AcceptanceRun control(String script) throws IOException, InterruptedException {
-            assertTrue(Files.isExecutable(RUNC), "the control needs Debian's runc at " + RUNC + ": apt-get install runc");
-            return run(script, RUNC, true);
+            AcceptanceRun run = run(script, RUNC, true);
+            assertTrue(Files.isExecutable(RUNC), "the control needs Debian's runc at " + RUNC
+                    + ", which the script did not install: apt-get install runc");
+            return run;
         }
 
         /** The script with hako's launcher, {@code hako.launcher}. */
