@@ -13,11 +13,9 @@ import java.util.Map;
 
 /**
  * A bundle's config.json as a container's builder ({@link SpecMapping}), and what the
- * runtime keeps of it: where its cgroup will be, its hooks, its root and annotations.
- *
- * @param cgroupPath the container's cgroup as a path from each hierarchy's root
+ * runtime keeps of it: its hooks, its root and annotations.
  */
-record Bundle(SpecMapping.Mapped mapped, String cgroupPath, JsonNode hooks, Path rootfs,
+record Bundle(SpecMapping.Mapped mapped, JsonNode hooks, Path rootfs,
               Map<String, String> annotations, boolean terminal) {
 
     Container.Builder builder() {
@@ -33,15 +31,12 @@ record Bundle(SpecMapping.Mapped mapped, String cgroupPath, JsonNode hooks, Path
         }
     }
 
-    /** hako's cgroup parent when the config names none, or a relative path: the builder's default. */
-    static final String DEFAULT_PARENT = "/hako";
-
-    static Bundle load(Path bundle, String id, RuntimeLog log) throws IOException {
-        return load(bundle, id, log, null);
+    static Bundle load(Path bundle, RuntimeLog log) throws IOException {
+        return load(bundle, log, null);
     }
 
     /** {@code process}: an exec's process object instead of the config's, or null. */
-    static Bundle load(Path bundle, String id, RuntimeLog log, JsonNode process) throws IOException {
+    static Bundle load(Path bundle, RuntimeLog log, JsonNode process) throws IOException {
         Spec spec;
         SpecMapping.Mapped mapped;
         try {
@@ -56,16 +51,8 @@ record Bundle(SpecMapping.Mapped mapped, String cgroupPath, JsonNode hooks, Path
             throw new OciException(e.getMessage(), e);
         }
         mapped.warnings().forEach(log::warn);
-        String given = spec.linux() == null ? null : spec.linux().cgroupsPath();
-        String cgroupPath;
-        if (given == null || given.isEmpty()) {
-            cgroupPath = DEFAULT_PARENT + "/" + id;
-        } else {
-            String fs = CgroupsPath.toCgroupfs(given);
-            cgroupPath = fs.startsWith("/") ? fs : DEFAULT_PARENT + "/" + fs;
-        }
         JsonNode hooks = spec.hooks() == null ? null : StateDirectory.JSON.valueToTree(spec.hooks());
-        return new Bundle(mapped, cgroupPath, hooks, spec.rootPath(bundle),
+        return new Bundle(mapped, hooks, spec.rootPath(bundle),
                 spec.annotations() == null ? Map.of() : spec.annotations(),
                 spec.process() != null && Boolean.TRUE.equals(spec.process().terminal()));
     }

@@ -30,14 +30,8 @@ final class CommandCheck {
         }
         String command = config.command().get(0);
         List<String> candidates = new ArrayList<>();
-        if (command.contains("/")) {
-            candidates.add(command.startsWith("/") ? command : config.workingDir() + "/" + command);
-        } else {
-            for (String d : config.path().split(":")) {
-                if (!d.isEmpty()) {
-                    candidates.add(d + "/" + command);
-                }
-            }
+        for (String c : config.commandCandidates()) { // a relative one is looked up from the working directory
+            candidates.add(c.startsWith("/") ? c : config.workingDir() + "/" + c);
         }
         boolean denied = false;
         int root;

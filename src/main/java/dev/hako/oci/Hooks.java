@@ -67,27 +67,49 @@ final class Hooks {
         } catch (IOException e) {
             throw new OciException(where + ": cannot run " + path + ": " + e.getMessage(), e);
         }
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(state.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            // a hook that does not read its stdin
-        }
+        // Off this thread, so that a hook that never reads its stdin, or floods its stderr, is
+        // still ended by its timeout: the first 4 KiB of stderr are kept for the message.
+        Thread.ofVirtual().start(() -> {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(state.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // a hook that does not read its stdin
+            }
+        });
+        java.util.concurrent.CompletableFuture<String> stderr = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (var err = p.getErrorStream()) {
+                String kept = new String(err.readNBytes(4096), StandardCharsets.UTF_8).strip();
+                err.transferTo(OutputStream.nullOutputStream());
+                stderr.complete(kept);
+            } catch (IOException e) {
+                stderr.complete("");
+            }
+        });
         long timeout = hook.path("timeout").asLong(0);
         try {
             boolean ended = timeout > 0 ? p.waitFor(timeout, TimeUnit.SECONDS) : p.waitFor() >= 0;
             if (!ended) {
-                p.destroyForcibly();
+                kill(p);
                 throw new OciException(where + ": " + path + " did not finish within its timeout of " + timeout + " s");
             }
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            kill(p);
             Thread.currentThread().interrupt();
             throw new OciException(where + ": interrupted while " + path + " ran");
         }
         if (p.exitValue() != 0) {
-            String err = new String(p.getErrorStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+            String err = stderr.completeOnTimeout("", 5, TimeUnit.SECONDS).join();
             throw new OciException(where + ": " + path + " exited with " + p.exitValue()
                     + (err.isEmpty() ? "" : ": " + err));
         }
+    }
+
+    /**
+     * SIGKILL through its handle: Process.destroyForcibly closes the streams first, and would
+     * wait for the stdin writer, blocked on a hook that never reads, for good.
+     */
+    private static void kill(Process p) {
+        p.toHandle().destroyForcibly();
     }
 }

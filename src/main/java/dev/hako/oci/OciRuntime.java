@@ -73,7 +73,7 @@ public final class OciRuntime {
         Container container = null;
         try (FileChannel lock = dir.lock()) {
             Path bundle = options.bundle().toAbsolutePath().normalize();
-            Bundle loaded = Bundle.load(bundle, id, log);
+            Bundle loaded = Bundle.load(bundle, log);
             StoredState creating = new StoredState(OCI_VERSION, id, StoredState.CREATING, 0, 0, bundle.toString(),
                     loaded.rootfs().toString(), Instant.now().toString(), owner(), loaded.annotations(), List.of(),
                     loaded.hooks());
@@ -102,7 +102,7 @@ public final class OciRuntime {
             if (started.isEmpty()) {
                 throw new OciException("container " + id + ": its process " + pid + " ended during create");
             }
-            List<String> cgroups = CgroupOf.directories(pid, loaded.cgroupPath(), CgroupLayout.detect()).stream()
+            List<String> cgroups = ApiAccess.launched(process).cgroup().directories().stream()
                     .map(Path::toString).toList();
             StoredState created = new StoredState(OCI_VERSION, id, StoredState.CREATED, pid, started.getAsLong(),
                     creating.bundle(), creating.rootfs(), creating.created(), creating.owner(), creating.annotations(),
@@ -302,7 +302,7 @@ public final class OciRuntime {
             throw new OciException("cannot exec in a stopped container");
         }
         JsonNode process = ExecProcess.of(options, Path.of(state.bundle()));
-        Bundle loaded = Bundle.load(Path.of(state.bundle()), id, log, process);
+        Bundle loaded = Bundle.load(Path.of(state.bundle()), log, process);
         if (loaded.terminal() && options.consoleSocket() == null) {
             throw new OciException("process.terminal: a terminal needs --console-socket, where its master is sent");
         }
@@ -406,8 +406,9 @@ public final class OciRuntime {
     /** What the kernel says of a stored container. */
     private static Status status(StoredState state, StateDirectory dir) throws IOException {
         if (state.phase().equals(StoredState.CREATING)) {
-            return state.pid() > 0 && ProcessIdentity.isAlive(state.pid(), state.pidStartTime())
-                    ? Status.CREATING : state.pid() == 0 && !staleCreate(dir) ? Status.CREATING : Status.STOPPED;
+            // A create writes its process only at its end: until then it holds the lock, and a
+            // create that no longer holds it died on the way.
+            return dir.isLocked() ? Status.CREATING : Status.STOPPED;
         }
         if (!ProcessIdentity.isAlive(state.pid(), state.pidStartTime())) {
             return Status.STOPPED;
@@ -416,23 +417,6 @@ public final class OciRuntime {
             return Status.CREATED;
         }
         return cgroup(state).isFrozen() ? Status.PAUSED : Status.RUNNING;
-    }
-
-    /** A create that holds no lock any more died before it wrote its process. */
-    private static boolean staleCreate(StateDirectory dir) {
-        try (FileChannel channel = FileChannel.open(dir.fifo().resolveSibling("lock"),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
-            var held = channel.tryLock();
-            if (held != null) {
-                held.release();
-                return true;
-            }
-            return false;
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            return false; // this JVM holds it: a create under way here
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static ContainerCgroup cgroup(StoredState state) throws IOException {

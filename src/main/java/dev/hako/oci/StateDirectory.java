@@ -110,6 +110,23 @@ final class StateDirectory {
         }
     }
 
+    /** Whether a command holds the lock now (in this JVM or another). */
+    boolean isLocked() {
+        try (FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock held = channel.tryLock();
+            if (held == null) {
+                return true;
+            }
+            held.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true; // this JVM holds it
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The state the last command wrote; a directory without one is a create that died before its first write. */
     StoredState read() throws IOException {
         try {

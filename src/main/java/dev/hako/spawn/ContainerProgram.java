@@ -417,11 +417,7 @@ final class ContainerProgram {
             p.umask(container.umask()).note("the command's, last before execve");
         }
         p.setsUp("the command " + command.get(0), ContainerLauncher.COMMAND);
-        if (gate.isPresent()) {
-            execWithExitCodes(p, command, env, path);
-        } else {
-            exec(p, command, env, path);
-        }
+        exec(p, command, env, path, gate.isPresent());
     }
 
     /**
@@ -573,6 +569,18 @@ final class ContainerProgram {
 
     /** Like execvp: a name without '/' is tried in each directory of the container's PATH. */
     static void exec(ChildProgram.Builder p, List<String> argv, Map<String, String> environment, String path) {
+        exec(p, argv, environment, path, false);
+    }
+
+    /**
+     * As {@link #exec}; with {@code exitCodes}, for a child that nobody watches any more (a
+     * gated start: the JVM that created it may be gone), its exit code says what failed, as
+     * a shell's would: 126 when a candidate exists but cannot be run (EACCES: not executable,
+     * a directory), 127 when none exists. Each execve then skips the {@code exit(126)} after
+     * it when its path is missing.
+     */
+    static void exec(ChildProgram.Builder p, List<String> argv, Map<String, String> environment, String path,
+                     boolean exitCodes) {
         long argvArray = p.cStringArray(argv);
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : environment.entrySet()) {
@@ -582,32 +590,16 @@ final class ContainerProgram {
         List<String> candidates = candidates(argv.get(0), path);
         for (int i = 0; i < candidates.size(); i++) {
             p.execve(candidates.get(i), argvArray, argv, envArray, env.size());
-            if (i < candidates.size() - 1) {
+            if (exitCodes) {
+                p.mayFail().skipIfMissing(1);
+                p.exit(126).note("it is there but cannot be run (not executable, a directory)");
+            } else if (i < candidates.size() - 1) {
                 p.mayFail();
             }
         }
-    }
-
-    /**
-     * As {@link #exec}, for a child that nobody watches any more (a gated start: the JVM that
-     * created it may be gone), so that its exit code says what failed, as a shell's would:
-     * 126 when a candidate exists but cannot be run (EACCES: not executable, a directory),
-     * 127 when none exists. Each execve skips the {@code exit(126)} after it when its path is
-     * missing.
-     */
-    static void execWithExitCodes(ChildProgram.Builder p, List<String> argv, Map<String, String> environment,
-                                  String path) {
-        long argvArray = p.cStringArray(argv);
-        List<String> env = new ArrayList<>();
-        for (Map.Entry<String, String> e : environment.entrySet()) {
-            env.add(e.getKey() + "=" + e.getValue());
+        if (exitCodes) {
+            p.exit(127).note("not found");
         }
-        long envArray = p.cStringArray(env);
-        for (String candidate : candidates(argv.get(0), path)) {
-            p.execve(candidate, argvArray, argv, envArray, env.size()).mayFail().skipIfMissing(1);
-            p.exit(126).note("it is there but cannot be run (not executable, a directory)");
-        }
-        p.exit(127).note("not found");
     }
 
     static List<String> candidates(String command, String path) {

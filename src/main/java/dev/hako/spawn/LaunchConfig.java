@@ -129,6 +129,11 @@ public record LaunchConfig(
         return joinedNamespaces.stream().anyMatch(j -> j.type() == type);
     }
 
+    /** The paths the command's execve tries, in order, as the child's steps have them (like execvp). */
+    public List<String> commandCandidates() {
+        return ContainerProgram.candidates(command.get(0), path());
+    }
+
     /** The PATH the command is looked up in: the container's own. */
     public String path() {
         return env.getOrDefault("PATH", "");
